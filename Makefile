@@ -1,0 +1,119 @@
+# lectern — two commands a person needs:
+#   make serve   set everything up and serve the notebook at http://127.0.0.1:$(PORT)
+#   make test    set everything up and run every test (native, wasm in Chromium, end-to-end)
+# Everything comes from package registries (crates.io, npm, Debian); nothing else is downloaded,
+# except the official CIFAR-10 archive when no local copy is given (checksum-verified).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8080
+TRUNK_VERSION := 0.21.14
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+BINARYEN_VERSION := 132
+CARGO_BIN := $(HOME)/.cargo/bin
+export PATH := $(CARGO_BIN):$(PATH)
+
+# CIFAR-10: CIFAR10=<archive or folder>, else the shared development copy, else the official
+# archive (downloaded into the cache and checked against its published sha256).
+SHARED_CIFAR := ../shared/data/cifar-10-binary.tar.gz
+CIFAR_CACHE := $(HOME)/.cache/lectern/cifar-10-binary.tar.gz
+CIFAR_URL := https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
+CIFAR_SHA256 := c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd
+
+LECTERN := cargo run --quiet --bin lectern --
+CHROMIUM := /usr/lib/chromium/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+
+.PHONY: help serve test setup test-setup tools data build release \
+        test-native test-wasm test-e2e fmt-check clean
+
+help:
+	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data) and serve the notebook on port $(PORT)"
+	@echo "make test    - set up (plus Chromium) and run every test"
+	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
+	@echo "make data CIFAR10=<path> - write the site's CIFAR-10 subset into static/data"
+
+# ---------------------------------------------------------------- set-up (idempotent)
+
+setup: tools data
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+	@if [ "$$(trunk --version 2>/dev/null)" != "trunk $(TRUNK_VERSION)" ]; then \
+	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 8 minutes)"; \
+	  cargo install --locked trunk --version $(TRUNK_VERSION); fi
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 3 minutes)"; \
+	  cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION); fi
+	@grep -q 'wasm_bindgen = "$(WASM_BINDGEN_VERSION)"' Trunk.toml \
+	  || { echo "Trunk.toml [tools] wasm_bindgen must be $(WASM_BINDGEN_VERSION), as in Cargo.lock"; exit 1; }
+
+data:
+	@if [ -n "$${CIFAR10:-}" ]; then \
+	  $(LECTERN) data --source "$$CIFAR10" --out static/data; \
+	elif [ -e "$(SHARED_CIFAR)" ]; then \
+	  $(LECTERN) data --source "$(SHARED_CIFAR)" --out static/data; \
+	elif [ -e "$(CIFAR_CACHE)" ] || { mkdir -p "$$(dirname "$(CIFAR_CACHE)")" && \
+	    echo "no CIFAR-10 given: downloading the official archive (162 MB)" && \
+	    curl -fL --connect-timeout 15 --max-time 1800 -o "$(CIFAR_CACHE).part" "$(CIFAR_URL)" && \
+	    mv "$(CIFAR_CACHE).part" "$(CIFAR_CACHE)"; }; then \
+	  $(LECTERN) data --source "$(CIFAR_CACHE)" --sha256 $(CIFAR_SHA256) --out static/data \
+	    || { rm -f "$(CIFAR_CACHE)"; echo "the downloaded archive was refused (above); the notebook runs on its built-in toy data"; }; \
+	else \
+	  rm -f "$(CIFAR_CACHE).part"; \
+	  echo "CIFAR-10 could not be downloaded, and none was given (make data CIFAR10=<cifar-10-binary.tar.gz or folder>)."; \
+	  echo "The notebook still runs, on its built-in toy data."; \
+	fi
+
+test-setup: setup
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+	  echo "installing Debian's chromium and chromium-driver"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
+	@cd tests/e2e && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; }
+
+# ---------------------------------------------------------------- build and serve
+
+# The fast profile: optimised, no wasm-opt. For serving in class and for the tests.
+build: setup
+	trunk build
+
+serve: setup
+	@echo "lectern: serving the notebook at http://127.0.0.1:$(PORT)/ (first build: about 10 minutes)"
+	trunk serve --port $(PORT)
+
+# Size-optimised bundles (about 30 minutes on 2 cores: wasm-opt is slow on the worker).
+release: setup
+	@npm install --no-save --no-audit --no-fund --prefix .tools binaryen@$(BINARYEN_VERSION)
+	PATH="$(CURDIR)/.tools/node_modules/.bin:$$PATH" trunk build --release
+	@ls -l dist/*.wasm
+
+# ---------------------------------------------------------------- tests
+
+test: test-setup fmt-check test-native test-wasm test-e2e
+	@echo "make test: all passed"
+
+fmt-check:
+	cargo fmt --all -- --check
+
+# The core, the CLI and the UI's state logic, natively.
+test-native:
+	cargo test --features ui
+
+# The worker's backend probe in headless Chromium, in a dedicated worker, on CPU and WebGPU.
+test-wasm:
+	CHROMEDRIVER=$(CHROMEDRIVER) \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	WASM_BINDGEN_TEST_TIMEOUT=180 \
+	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features worker --test wasm_probe
+
+# The built site, driven in headless Chromium; screenshots in target/e2e-screenshots/.
+test-e2e: build
+	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1
+
+clean:
+	cargo clean
+	rm -rf dist .tools

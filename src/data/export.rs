@@ -1,0 +1,188 @@
+//! The subset of CIFAR-10 the site loads, written atomically into `static/data`.
+//!
+//! `train.bin` and `test.bin` keep the CIFAR-10 record layout, so the same validated reader
+//! parses them in the browser; `meta.json` says what they hold and where they came from.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::cifar::{Batch, CLASSES, RECORD_BYTES};
+use super::source::CifarFiles;
+
+/// Training images per class the site keeps by default (5,000 images, 15 MB).
+pub const DEFAULT_TRAIN_PER_CLASS: usize = 500;
+/// Test images per class the site keeps by default (1,000 images, 3 MB).
+pub const DEFAULT_TEST_PER_CLASS: usize = 100;
+
+/// What one written split holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitInfo {
+    pub file: String,
+    pub records: usize,
+    pub per_class: Vec<usize>,
+}
+
+/// `meta.json`: the description of the written subset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteMeta {
+    pub format: String,
+    pub record_bytes: usize,
+    pub classes: Vec<String>,
+    pub train: SplitInfo,
+    pub test: SplitInfo,
+    /// File name of the source archive or folder.
+    pub source: String,
+}
+
+/// The chosen records: the first `per_class` of each class, in file order (the official files
+/// are shuffled, so this is a uniform, reproducible choice).
+#[derive(Debug, Clone)]
+pub struct SiteSubset {
+    pub meta: SiteMeta,
+    pub train: Vec<u8>,
+    pub test: Vec<u8>,
+}
+
+impl SiteSubset {
+    /// Picks up to `train_per_class` and `test_per_class` images of each class. A source with
+    /// fewer gives all it has; the counts in `meta` say what was kept.
+    pub fn select(
+        files: &CifarFiles,
+        source_name: &str,
+        train_per_class: usize,
+        test_per_class: usize,
+    ) -> Self {
+        let (train, train_counts) = take_per_class(&files.train, train_per_class);
+        let (test, test_counts) = take_per_class(std::slice::from_ref(&files.test), test_per_class);
+        let split = |file: &str, bytes: &[u8], per_class: [usize; CLASSES]| SplitInfo {
+            file: file.to_string(),
+            records: bytes.len() / RECORD_BYTES,
+            per_class: per_class.to_vec(),
+        };
+        let meta = SiteMeta {
+            format: "cifar-10-binary".into(),
+            record_bytes: RECORD_BYTES,
+            classes: files.classes.clone(),
+            train: split("train.bin", &train, train_counts),
+            test: split("test.bin", &test, test_counts),
+            source: source_name.to_string(),
+        };
+        Self { meta, train, test }
+    }
+
+    /// Writes `train.bin`, `test.bin` and `meta.json` into `out`, replacing what was there only
+    /// once everything is written: a failure leaves the old `out` as it was.
+    pub fn write_atomically(&self, out: &Path) -> io::Result<()> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent)?;
+        let name = out
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "output path has no name"))?
+            .to_string_lossy()
+            .into_owned();
+        let pid = std::process::id();
+        let staging = parent.join(format!(".{name}.new-{pid}"));
+        let previous = parent.join(format!(".{name}.old-{pid}"));
+        let _ = fs::remove_dir_all(&staging);
+        let written = (|| {
+            fs::create_dir_all(&staging)?;
+            fs::write(staging.join(&self.meta.train.file), &self.train)?;
+            fs::write(staging.join(&self.meta.test.file), &self.test)?;
+            let json = serde_json::to_string_pretty(&self.meta).map_err(io::Error::other)?;
+            fs::write(staging.join("meta.json"), json + "\n")
+        })();
+        if let Err(e) = written {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        let had_previous = out.exists();
+        if had_previous {
+            fs::rename(out, &previous)?;
+        }
+        if let Err(e) = fs::rename(&staging, out) {
+            if had_previous {
+                let _ = fs::rename(&previous, out);
+            }
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        if had_previous {
+            fs::remove_dir_all(&previous)?;
+        }
+        Ok(())
+    }
+}
+
+fn take_per_class(batches: &[Batch], per_class: usize) -> (Vec<u8>, [usize; CLASSES]) {
+    let mut counts = [0; CLASSES];
+    let mut out = Vec::new();
+    for record in batches.iter().flat_map(Batch::records) {
+        let label = record[0] as usize;
+        if counts[label] < per_class {
+            counts[label] += 1;
+            out.extend_from_slice(record);
+        }
+    }
+    (out, counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::cifar::tests::record;
+
+    fn files() -> CifarFiles {
+        let batch = |labels: &[u8]| {
+            Batch::parse(labels.iter().flat_map(|&l| record(l, l)).collect()).unwrap()
+        };
+        let all: Vec<u8> = (0..10).collect();
+        CifarFiles {
+            classes: (0..10).map(|i| format!("class{i}")).collect(),
+            train: vec![
+                batch(&all),
+                batch(&all),
+                batch(&[0, 0, 1]),
+                batch(&all),
+                batch(&all),
+            ],
+            test: batch(&all),
+        }
+    }
+
+    #[test]
+    fn keeps_the_first_images_of_each_class() {
+        let subset = SiteSubset::select(&files(), "toy.tar.gz", 2, 5);
+        assert_eq!(subset.meta.train.per_class, vec![2; 10]);
+        assert_eq!(subset.meta.train.records, 20);
+        // A source with fewer test images than asked gives all it has.
+        assert_eq!(subset.meta.test.per_class, vec![1; 10]);
+        let kept = Batch::parse(subset.train.clone()).unwrap();
+        assert_eq!(kept.class_counts(), [2; 10]);
+    }
+
+    #[test]
+    fn writes_files_and_replaces_the_old_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("data");
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join("stale.txt"), "old").unwrap();
+        let subset = SiteSubset::select(&files(), "toy.tar.gz", 1, 1);
+        subset.write_atomically(&out).unwrap();
+        assert!(!out.join("stale.txt").exists());
+        assert_eq!(
+            fs::read(out.join("train.bin")).unwrap().len(),
+            10 * RECORD_BYTES
+        );
+        let meta: SiteMeta =
+            serde_json::from_str(&fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+        assert_eq!(meta, subset.meta);
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "only the data folder remains");
+    }
+}

@@ -1,0 +1,7 @@
+//! CIFAR-10: the binary layout, reading it from an archive or folder, and the subset the site uses.
+
+pub mod cifar;
+#[cfg(feature = "cli")]
+pub mod export;
+#[cfg(feature = "cli")]
+pub mod source;

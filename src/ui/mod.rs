@@ -1,0 +1,8 @@
+//! The UI bundle: Yew components and plots. It never depends on Burn; compute happens in the
+//! worker, reached only through [`worker_link`].
+
+pub mod app;
+pub mod components;
+pub mod state;
+pub mod url;
+pub mod worker_link;

@@ -1,0 +1,65 @@
+//! What the browser's WebGPU offers, asked directly through `navigator.gpu` before Burn starts
+//! its own runtime, so the worker can prefer the CPU over a software (fallback) adapter.
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// The adapter the browser would hand out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdapterInfo {
+    /// Description, vendor and architecture, as far as the browser reveals them.
+    pub description: String,
+    /// A software adapter (e.g. SwiftShader): `GPUAdapterInfo.isFallbackAdapter`.
+    pub fallback: bool,
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn describe(error: JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// Asks `navigator.gpu.requestAdapter()`. `Ok(None)`: this browser has no WebGPU, or no adapter.
+pub async fn query_adapter() -> Result<Option<AdapterInfo>, String> {
+    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
+    if gpu.is_undefined() || gpu.is_null() {
+        return Ok(None);
+    }
+    let request: Function = get(&gpu, "requestAdapter")
+        .dyn_into()
+        .map_err(|_| "navigator.gpu.requestAdapter is not a function".to_string())?;
+    let promise: Promise = request
+        .call0(&gpu)
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(|_| "navigator.gpu.requestAdapter() did not return a promise".to_string())?;
+    let adapter = JsFuture::from(promise).await.map_err(describe)?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Ok(None);
+    }
+    let info = get(&adapter, "info");
+    let text = |key| get(&info, key).as_string().unwrap_or_default();
+    let mut parts: Vec<String> = Vec::new();
+    for key in ["description", "vendor", "architecture", "device"] {
+        let value = text(key);
+        if !value.is_empty() && !parts.contains(&value) {
+            parts.push(value);
+        }
+    }
+    // Chromium reports it on `info`; older versions on the adapter itself.
+    let fallback = get(&info, "isFallbackAdapter")
+        .as_bool()
+        .or_else(|| get(&adapter, "isFallbackAdapter").as_bool())
+        .unwrap_or(false);
+    Ok(Some(AdapterInfo {
+        description: parts.join(" "),
+        fallback,
+    }))
+}

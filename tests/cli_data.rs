@@ -1,0 +1,265 @@
+//! `lectern data`: the data step, run as a user runs it, on good and bad sources.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const RECORD: usize = 3073;
+const META: &str = "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n";
+
+/// `n` records cycling through the ten labels, each image filled with its index.
+fn batch(n: usize) -> Vec<u8> {
+    (0..n)
+        .flat_map(|i| {
+            let mut r = vec![(i % 256) as u8; RECORD];
+            r[0] = (i % 10) as u8;
+            r
+        })
+        .collect()
+}
+
+/// The official file set, as (name, bytes).
+fn layout(train_records: usize, test_records: usize) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![("batches.meta.txt".to_string(), META.as_bytes().to_vec())];
+    for i in 1..=5 {
+        files.push((format!("data_batch_{i}.bin"), batch(train_records)));
+    }
+    files.push(("test_batch.bin".to_string(), batch(test_records)));
+    files
+}
+
+fn write_archive(path: &Path, files: &[(String, Vec<u8>)]) {
+    let gz =
+        flate2::write::GzEncoder::new(fs::File::create(path).unwrap(), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            format!("cifar-10-batches-bin/{name}"),
+            bytes.as_slice(),
+        )
+        .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap().flush().unwrap();
+}
+
+fn lectern(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn data(source: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "data",
+        "--source",
+        source.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    lectern(&args)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs a bad source and checks it is refused with `needles` in the message, leaving `out`'s
+/// previous content untouched.
+fn assert_refused(source: &Path, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data");
+    fs::create_dir_all(&out).unwrap();
+    fs::write(out.join("keep.txt"), "previous data").unwrap();
+    let output = data(source, &out, &[]);
+    let message = stderr(&output);
+    assert!(!output.status.success(), "should fail: {message}");
+    for needle in needles {
+        assert!(
+            message.contains(needle),
+            "message lacks {needle:?}: {message}"
+        );
+    }
+    let left: Vec<PathBuf> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        left,
+        vec![out.join("keep.txt")],
+        "the old data must stay as it was"
+    );
+    let siblings = fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(siblings, 1, "nothing half-written may be left beside it");
+}
+
+#[test]
+fn writes_the_subset_from_an_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("cifar-10-binary.tar.gz");
+    write_archive(&archive, &layout(40, 30));
+    let out = dir.path().join("static/data");
+    let output = data(
+        &archive,
+        &out,
+        &["--per-class", "15", "--test-per-class", "2"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("200 training and 30 test images"),
+        "{stdout}"
+    );
+    assert_eq!(fs::read(out.join("train.bin")).unwrap().len(), 150 * RECORD);
+    assert_eq!(fs::read(out.join("test.bin")).unwrap().len(), 20 * RECORD);
+    let meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["classes"][9], "truck");
+    assert_eq!(meta["train"]["per_class"], serde_json::json!(vec![15; 10]));
+    assert_eq!(meta["test"]["records"], 20);
+    assert_eq!(meta["source"], "cifar-10-binary.tar.gz");
+}
+
+#[test]
+fn reads_an_extracted_folder_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("cifar-10-batches-bin");
+    fs::create_dir_all(&folder).unwrap();
+    for (name, bytes) in layout(20, 10) {
+        fs::write(folder.join(name), bytes).unwrap();
+    }
+    let out = dir.path().join("out");
+    // Both the folder itself and its parent are accepted.
+    for source in [&folder, &dir.path().to_path_buf()] {
+        let output = data(source, &out, &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(fs::read(out.join("train.bin")).unwrap().len(), 100 * RECORD);
+    }
+}
+
+#[test]
+fn refuses_a_truncated_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("cifar-10-binary.tar.gz");
+    write_archive(&archive, &layout(200, 100));
+    let bytes = fs::read(&archive).unwrap();
+    let cut = dir.path().join("truncated.tar.gz");
+    fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    assert_refused(
+        &cut,
+        &[
+            "truncated.tar.gz",
+            "truncated or corrupt",
+            "compressed byte offset",
+        ],
+    );
+}
+
+#[test]
+fn refuses_a_file_that_is_not_a_tar_gz() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("cifar.tar.gz");
+    fs::write(&text, "<html>not found</html>").unwrap();
+    assert_refused(
+        &text,
+        &["cifar.tar.gz", "not a gzip-compressed tar archive", "3c 68"],
+    );
+    let empty = dir.path().join("empty.tar.gz");
+    fs::write(&empty, "").unwrap();
+    assert_refused(&empty, &["empty.tar.gz", "an empty file"]);
+}
+
+#[test]
+fn refuses_a_label_above_nine_naming_file_and_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = layout(20, 10);
+    files[2].1[5 * RECORD] = 11; // data_batch_2.bin, record 5
+    let archive = dir.path().join("bad-label.tar.gz");
+    write_archive(&archive, &files);
+    assert_refused(
+        &archive,
+        &[
+            "data_batch_2.bin",
+            "byte offset 15,365 (record 5): label 11",
+        ],
+    );
+}
+
+#[test]
+fn refuses_a_batch_that_is_not_whole_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = layout(20, 10);
+    files[6].1.truncate(9 * RECORD + 100); // test_batch.bin
+    let archive = dir.path().join("short.tar.gz");
+    write_archive(&archive, &files);
+    assert_refused(
+        &archive,
+        &["test_batch.bin", "truncated", "byte offset 27,657"],
+    );
+}
+
+#[test]
+fn refuses_an_archive_without_the_test_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = layout(20, 10);
+    files.pop();
+    let archive = dir.path().join("no-test.tar.gz");
+    write_archive(&archive, &files);
+    assert_refused(
+        &archive,
+        &["no-test.tar.gz", "no cifar-10-batches-bin/test_batch.bin"],
+    );
+}
+
+#[test]
+fn refuses_a_wrong_checksum_and_a_missing_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("cifar-10-binary.tar.gz");
+    write_archive(&archive, &layout(20, 10));
+    let out = dir.path().join("out");
+    let output = data(&archive, &out, &["--sha256", &"0".repeat(64)]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("sha256 is"), "{}", stderr(&output));
+    assert!(!out.exists());
+    let output = data(&dir.path().join("nowhere.tar.gz"), &out, &[]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("nowhere.tar.gz"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The reduced CIFAR-10 the project is developed with, where it is present (it is in CI).
+#[test]
+fn the_shared_archive_is_read_and_a_truncated_copy_refused() {
+    let shared =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cifar-10-binary.tar.gz");
+    if !shared.exists() {
+        eprintln!("skipped: {} is not here", shared.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data");
+    let output = data(&shared, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["train"]["records"], 5000);
+    assert_eq!(meta["test"]["records"], 1000);
+
+    let bytes = fs::read(&shared).unwrap();
+    let cut = dir.path().join("cifar-10-binary-truncated.tar.gz");
+    fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    assert_refused(
+        &cut,
+        &["cifar-10-binary-truncated.tar.gz", "truncated or corrupt"],
+    );
+}

@@ -1,0 +1,73 @@
+//! The backend probe in a real browser (headless Chromium), inside a dedicated worker as in the
+//! app: on the CPU, and on WebGPU forced onto Chromium's software (SwiftShader) adapter.
+//!
+//! Run by `make test-wasm` (wasm-bindgen-test-runner with `webdriver.json`'s WebGPU flags).
+#![cfg(all(target_arch = "wasm32", feature = "worker"))]
+
+use lectern::protocol::{Backend, BackendRequest};
+use lectern::worker::backend::choose;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+#[wasm_bindgen_test]
+async fn cpu_probe_computes_the_right_answer() {
+    let mut gpu = None;
+    let chosen = choose(BackendRequest::Cpu, &mut gpu)
+        .await
+        .expect("the CPU backend works");
+    assert_eq!(chosen.backend, Backend::Cpu);
+    assert_eq!(chosen.note, None);
+    assert!(chosen.report.matmul_max_error < 1e-4, "{:?}", chosen.report);
+    assert!(
+        chosen.report.gradient_max_error < 1e-4,
+        "{:?}",
+        chosen.report
+    );
+    assert!(gpu.is_none(), "asking for the CPU must not start WebGPU");
+}
+
+#[wasm_bindgen_test]
+async fn forced_webgpu_runs_on_the_fallback_adapter_and_automatic_prefers_the_cpu() {
+    let mut gpu = None;
+    let chosen = choose(BackendRequest::WebGpu, &mut gpu)
+        .await
+        .expect("some backend works");
+    match &chosen.backend {
+        Backend::WebGpu { fallback, adapter } => {
+            assert!(
+                *fallback,
+                "headless Chromium offers only SwiftShader: {adapter}"
+            );
+        }
+        Backend::Cpu => panic!(
+            "WebGPU was forced but the worker fell back: {:?}",
+            chosen.note
+        ),
+    }
+    assert!(chosen.report.matmul_max_error < 1e-3, "{:?}", chosen.report);
+    assert!(
+        chosen.report.gradient_max_error < 1e-3,
+        "{:?}",
+        chosen.report
+    );
+    assert!(gpu.is_some());
+
+    // With only a software adapter, the automatic choice is the CPU, and it says why.
+    let auto = choose(BackendRequest::Auto, &mut gpu)
+        .await
+        .expect("the CPU backend works");
+    assert_eq!(auto.backend, Backend::Cpu);
+    let note = auto.note.expect("a note explains the choice");
+    assert!(note.contains("software"), "{note}");
+
+    // The already-started WebGPU runtime is reused, not initialised twice.
+    let again = choose(BackendRequest::WebGpu, &mut gpu)
+        .await
+        .expect("some backend works");
+    assert!(
+        matches!(again.backend, Backend::WebGpu { .. }),
+        "{:?}",
+        again.note
+    );
+}
