@@ -11,7 +11,7 @@ use yew::prelude::*;
 use super::state::Action;
 use crate::protocol::{BackendRequest, FromWorker, ToWorker, from_json};
 
-/// The script Trunk writes for the worker bundle (`data-loader-shim`).
+/// The worker bundle's loader (`www/worker_loader.js`).
 const WORKER_SCRIPT: &str = "./worker_loader.js";
 
 /// A running worker and the closures that must live as long as it does.

@@ -119,7 +119,7 @@ test('the notebook shows four cells in order and picks the CPU over a software G
   // Headless Chromium's only adapter is SwiftShader, a fallback adapter: automatic means CPU.
   assert.equal(badge, 'CPU · burn-ndarray');
   assert.match(await page.getByTestId('status-note').first().textContent(), /software/);
-  assert.match(await page.getByTestId('probe-detail').textContent(), /^64×64 matmul and an autodiff gradient checked in [\d.]+ ms/);
+  assert.match(await page.getByTestId('probe-detail').textContent(), /^64×64 matmul and an autodiff gradient checked in [\d.]+ ms, (exact to the last bit|max error \d)/);
   await page.screenshot({ path: path.join(shots, 'notebook-default.png'), fullPage: true });
   await close();
 });
@@ -128,7 +128,7 @@ test('?backend=webgpu runs the probe on WebGPU, even on the fallback adapter', a
   const { page, close } = await open('?backend=webgpu');
   const badge = await backendBadge(page);
   assert.match(badge, /^WebGPU · .+ \(fallback\)$/);
-  assert.match(await page.getByTestId('probe-detail').textContent(), /max error \d/);
+  assert.match(await page.getByTestId('probe-detail').textContent(), /(exact to the last bit|max error \d)/);
   assert.equal(await page.getByTestId('status-note').count(), 0);
   await page.screenshot({ path: path.join(shots, 'backend-webgpu.png') });
   await close();
