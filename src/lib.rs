@@ -8,6 +8,7 @@
 pub mod compute;
 pub mod data;
 pub mod protocol;
+pub mod theory;
 #[cfg(feature = "ui")]
 pub mod ui;
 #[cfg(feature = "worker")]

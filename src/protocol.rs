@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::theory::Network;
+
 /// Which compute backend the page asks for (`?backend=` in the URL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum BackendRequest {
@@ -85,11 +87,103 @@ pub struct ProbeReport {
     pub millis: f64,
 }
 
+/// What Burn's autodiff found for the theory cell's network at x0.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AutodiffResult {
+    /// The network and point it was computed for (the page may have moved on since).
+    pub network: Network,
+    pub x0: f64,
+    pub h: f64,
+    /// dh/dx at x0 from the backward pass (f32). At a kink, one of the one-sided slopes,
+    /// decided by the backend's ReLU′(0).
+    pub slope: f64,
+}
+
+/// The dead-ReLU demo's knobs (theory cell, Q3).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DeadReluSettings {
+    /// Units in each of the two hidden layers.
+    pub hidden: usize,
+    /// Multiplies the Kaiming (He) standard deviation √(2 / fan-in).
+    pub init_scale: f64,
+    /// Starting value of every hidden bias.
+    pub bias_init: f64,
+    pub learning_rate: f64,
+    pub batch_norm: bool,
+    /// Full-batch SGD steps.
+    pub steps: usize,
+    /// Training points (half disc, half ring).
+    pub points: usize,
+    pub seed: u64,
+}
+
+impl Default for DeadReluSettings {
+    fn default() -> Self {
+        Self {
+            hidden: 16,
+            init_scale: 1.0,
+            bias_init: 0.0,
+            learning_rate: 0.1,
+            batch_norm: false,
+            steps: 300,
+            points: 256,
+            seed: 7,
+        }
+    }
+}
+
+impl DeadReluSettings {
+    /// The allowed range of each knob, as (name, value, min, max).
+    fn ranges(&self) -> [(&'static str, f64, f64, f64); 6] {
+        [
+            ("hidden units", self.hidden as f64, 2.0, 128.0),
+            ("init scale", self.init_scale, 0.01, 10.0),
+            ("bias init", self.bias_init, -5.0, 5.0),
+            ("learning rate", self.learning_rate, 1e-4, 10.0),
+            ("steps", self.steps as f64, 1.0, 5000.0),
+            ("points", self.points as f64, 8.0, 4096.0),
+        ]
+    }
+
+    /// Refuses out-of-range or non-finite knobs with a message naming the knob and its range.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, value, lo, hi) in self.ranges() {
+            if !value.is_finite() || value < lo || value > hi {
+                return Err(format!("{name} must be between {lo} and {hi}, got {value}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// How often the loss is read back (about 30 points on the curve).
+    pub fn record_every(&self) -> usize {
+        (self.steps / 30).max(1)
+    }
+}
+
+/// What the dead-ReLU demo found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadReluReport {
+    pub settings: DeadReluSettings,
+    /// Dead units (never active on the data) per hidden layer, before training.
+    pub dead_at_init: [usize; 2],
+    /// The same after training.
+    pub dead_after: [usize; 2],
+    /// (step, loss) samples.
+    pub losses: Vec<(usize, f32)>,
+    /// Training accuracy after training (0–1).
+    pub accuracy: f64,
+}
+
 /// UI → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ToWorker {
     /// Choose a backend, prove it with a real computation, and answer with [`FromWorker::BackendReady`].
     Probe(BackendRequest),
+    /// h(x0) and dh/dx by autodiff on the chosen backend; answered with [`FromWorker::Autodiff`].
+    Autodiff { network: Network, x0: f64 },
+    /// Train the dead-ReLU demo; answered with [`FromWorker::DeadRelu`].
+    DeadRelu(DeadReluSettings),
 }
 
 /// Worker → UI.
@@ -104,6 +198,10 @@ pub enum FromWorker {
         /// Why the worker did not use what was asked or preferred (e.g. WebGPU failed), if so.
         note: Option<String>,
     },
+    /// The answer to [`ToWorker::Autodiff`], or why it failed.
+    Autodiff(Result<AutodiffResult, String>),
+    /// The answer to [`ToWorker::DeadRelu`], or why it failed (bad knob, NaN loss).
+    DeadRelu(Result<DeadReluReport, String>),
     /// Something failed that the worker could not recover from.
     Error(String),
 }
@@ -156,6 +254,25 @@ mod tests {
         };
         assert_eq!(gpu.label(), "WebGPU \u{b7} SwiftShader (fallback)");
         assert!(Backend::Cpu.label().starts_with("CPU"));
+    }
+
+    #[test]
+    fn dead_relu_knobs_are_range_checked() {
+        assert_eq!(DeadReluSettings::default().validate(), Ok(()));
+        let bad = DeadReluSettings {
+            learning_rate: 0.0,
+            ..Default::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .starts_with("learning rate must be between")
+        );
+        let nan = DeadReluSettings {
+            init_scale: f64::NAN,
+            ..Default::default()
+        };
+        assert!(nan.validate().unwrap_err().contains("init scale"));
     }
 
     #[test]

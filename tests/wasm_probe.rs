@@ -4,7 +4,9 @@
 //! Run by `make test-wasm` (wasm-bindgen-test-runner with `webdriver.json`'s WebGPU flags).
 #![cfg(all(target_arch = "wasm32", feature = "worker"))]
 
-use lectern::protocol::{Backend, BackendRequest};
+use lectern::compute::{dead_relu, theory_autodiff::autodiff_at};
+use lectern::protocol::{Backend, BackendRequest, DeadReluSettings};
+use lectern::theory::Network;
 use lectern::worker::backend::choose;
 use wasm_bindgen_test::*;
 
@@ -52,6 +54,21 @@ async fn forced_webgpu_runs_on_the_fallback_adapter_and_automatic_prefers_the_cp
         chosen.report
     );
     assert!(gpu.is_some());
+
+    // The theory cell's autodiff cross-check and the dead-ReLU demo run on WebGPU too.
+    let r = autodiff_at(&Network::default(), 2.0, &chosen.device)
+        .await
+        .expect("autodiff on WebGPU");
+    assert_eq!((r.h, r.slope), (15.0, 6.0));
+    let settings = DeadReluSettings {
+        steps: 30,
+        bias_init: -2.0,
+        ..Default::default()
+    };
+    let report = dead_relu::run(&settings, &chosen.device)
+        .await
+        .expect("training on WebGPU");
+    assert_eq!(report.dead_at_init[1], settings.hidden, "{report:?}");
 
     // With only a software adapter, the automatic choice is the CPU, and it says why.
     let auto = choose(BackendRequest::Auto, &mut gpu)

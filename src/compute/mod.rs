@@ -1,7 +1,9 @@
 //! Burn-backed computation shared by the worker and the CLI. Backend-agnostic: every function
 //! takes a burn `Device`, so the same code runs on burn-ndarray (CPU) and on wgpu (WebGPU).
 
+pub mod dead_relu;
 pub mod probe;
+pub mod theory_autodiff;
 
 use burn::tensor::Device;
 

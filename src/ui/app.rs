@@ -8,9 +8,12 @@ use web_sys::{
 use yew::prelude::*;
 
 use super::components::{cell::Cell, key_help::KeyHelp, status_bar::StatusBar, toc::Toc};
-use super::state::{Action, CELLS, Notebook};
+use super::state::{Action, CELLS, ComputeStatus, Notebook};
+use super::theory::TheoryCell;
+use super::theory::state::{TheoryAction, TheoryState};
 use super::url;
 use super::worker_link::use_compute_worker;
+use crate::protocol::ToWorker;
 
 /// The action a key press stands for, if any.
 pub fn action_for_key(key: &str) -> Option<Action> {
@@ -18,6 +21,8 @@ pub fn action_for_key(key: &str) -> Option<Action> {
         "j" => Some(Action::NextCell),
         "k" => Some(Action::PreviousCell),
         "t" => Some(Action::ToggleLargeType),
+        "ArrowRight" => Some(Action::NextStep),
+        "ArrowLeft" => Some(Action::PreviousStep),
         "1" | "2" | "3" | "4" => key.parse::<usize>().ok().map(|n| Action::Focus(n - 1)),
         _ => None,
     }
@@ -51,7 +56,14 @@ fn scroll_to_cell(index: usize) {
 pub fn App() -> Html {
     let state = use_reducer(|| {
         let settings = url::from_location();
-        Notebook::new(settings.backend, settings.notes)
+        let mut theory = TheoryState::default();
+        if let Some(x0) = settings.x0 {
+            theory.apply(TheoryAction::SetX0(x0));
+        }
+        if let Some(step) = settings.step {
+            theory.apply(TheoryAction::Step(step));
+        }
+        Notebook::new(settings.backend, settings.notes, theory)
     });
 
     let dispatch = {
@@ -59,7 +71,7 @@ pub fn App() -> Html {
         Callback::from(move |action: Action| state.dispatch(action))
     };
     let (request, generation) = state.worker_request();
-    use_compute_worker(request, generation, dispatch.clone());
+    let send = use_compute_worker(request, generation, dispatch.clone());
 
     // Keys, on the whole document, for as long as the app lives.
     {
@@ -100,6 +112,30 @@ pub fn App() -> Html {
     }
 
     let on_focus = dispatch.reform(Action::Focus);
+    let backend = match &state.compute {
+        ComputeStatus::Ready { backend, .. } => Some(backend.label()),
+        _ => None,
+    };
+    let request_autodiff = send.reform(|(network, x0)| ToWorker::Autodiff { network, x0 });
+    let run_dead_relu = {
+        let (send, dispatch) = (send.clone(), dispatch.clone());
+        Callback::from(move |settings| {
+            dispatch.emit(Action::DeadReluStarted);
+            send.emit(ToWorker::DeadRelu(settings));
+        })
+    };
+    let cell_body = |id: &str| match id {
+        "theory" => html! {
+            <TheoryCell state={state.theory.clone()} dispatch={dispatch.reform(Action::Theory)}
+                        autodiff={state.autodiff.clone()} backend={backend.clone()}
+                        request_autodiff={request_autodiff.clone()}
+                        dead_relu={state.dead_relu.clone()} dead_relu_running={state.dead_relu_running}
+                        run_dead_relu={run_dead_relu.clone()} />
+        },
+        _ => {
+            html! { <p class="coming">{ "This cell's live experiment comes in a later version of lectern." }</p> }
+        }
+    };
     let on_toggle_large_type = dispatch.reform(|_| Action::ToggleLargeType);
     html! {
         <div class={classes!("notebook", state.large_type.then_some("large-type"))} data-testid="notebook">
@@ -114,7 +150,9 @@ pub fn App() -> Html {
                 </div>
                 <main class="cells">
                     { for CELLS.iter().enumerate().map(|(i, info)| html! {
-                        <Cell info={*info} index={i} active={i == state.active} on_focus={on_focus.clone()} />
+                        <Cell info={*info} index={i} active={i == state.active} on_focus={on_focus.clone()}>
+                            { cell_body(info.id) }
+                        </Cell>
                     }) }
                 </main>
             </div>
@@ -133,6 +171,8 @@ mod tests {
         assert_eq!(action_for_key("k"), Some(Action::PreviousCell));
         assert_eq!(action_for_key("3"), Some(Action::Focus(2)));
         assert_eq!(action_for_key("t"), Some(Action::ToggleLargeType));
+        assert_eq!(action_for_key("ArrowRight"), Some(Action::NextStep));
+        assert_eq!(action_for_key("ArrowLeft"), Some(Action::PreviousStep));
         assert_eq!(action_for_key("x"), None);
         assert_eq!(action_for_key("0"), None);
     }

@@ -3,6 +3,9 @@
 
 pub mod app;
 pub mod components;
+pub mod math;
+pub mod plot;
 pub mod state;
+pub mod theory;
 pub mod url;
 pub mod worker_link;

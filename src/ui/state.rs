@@ -4,7 +4,10 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::protocol::{Backend, BackendRequest, FromWorker, ProbeReport};
+use super::theory::state::{TheoryAction, TheoryState};
+use crate::protocol::{
+    AutodiffResult, Backend, BackendRequest, DeadReluReport, FromWorker, ProbeReport,
+};
 
 /// One notebook cell as the shell knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,10 +86,20 @@ pub struct Notebook {
     pub worker_stops: u32,
     /// Why the worker last stopped, kept after it restarts on the CPU.
     pub stop_reason: Option<String>,
+    pub theory: TheoryState,
+    /// The worker's latest autodiff answer for the theory cell.
+    pub autodiff: Option<Result<AutodiffResult, String>>,
+    /// The dead-ReLU demo's latest result, and whether a run is under way.
+    pub dead_relu: Option<Result<DeadReluReport, String>>,
+    pub dead_relu_running: bool,
 }
 
 impl Notebook {
-    pub fn new(backend_request: BackendRequest, url_notes: Vec<String>) -> Self {
+    pub fn new(
+        backend_request: BackendRequest,
+        url_notes: Vec<String>,
+        theory: TheoryState,
+    ) -> Self {
         Self {
             active: 0,
             large_type: false,
@@ -95,6 +108,10 @@ impl Notebook {
             url_notes,
             worker_stops: 0,
             stop_reason: None,
+            theory,
+            autodiff: None,
+            dead_relu: None,
+            dead_relu_running: false,
         }
     }
 }
@@ -123,6 +140,12 @@ pub enum Action {
     FromWorker(FromWorker),
     /// The worker script failed to load or crashed (e.g. the GPU device was lost).
     WorkerStopped(String),
+    Theory(TheoryAction),
+    /// A dead-ReLU training run was sent to the worker.
+    DeadReluStarted,
+    /// ← / →: the previous / next step of the active cell, where it has steps.
+    NextStep,
+    PreviousStep,
 }
 
 impl Reducible for Notebook {
@@ -149,8 +172,25 @@ impl Reducible for Notebook {
                     note,
                 };
             }
+            Action::FromWorker(FromWorker::Autodiff(result)) => next.autodiff = Some(result),
+            Action::FromWorker(FromWorker::DeadRelu(result)) => {
+                next.dead_relu = Some(result);
+                next.dead_relu_running = false;
+            }
+            Action::DeadReluStarted => next.dead_relu_running = true,
             Action::FromWorker(FromWorker::Error(e)) => next.compute = ComputeStatus::Failed(e),
+            Action::Theory(action) => next.theory.apply(action),
+            step @ (Action::NextStep | Action::PreviousStep) => {
+                if CELLS[next.active].id != "theory" {
+                    return self;
+                }
+                next.theory.apply(match step {
+                    Action::NextStep => TheoryAction::NextStep,
+                    _ => TheoryAction::PreviousStep,
+                });
+            }
             Action::WorkerStopped(why) => {
+                next.dead_relu_running = false;
                 next.worker_stops += 1;
                 next.stop_reason = Some(why.clone());
                 next.compute = ComputeStatus::Failed(why);
@@ -170,7 +210,7 @@ mod tests {
 
     #[test]
     fn cell_navigation_stays_in_range() {
-        let mut s = Notebook::new(BackendRequest::Auto, vec![]);
+        let mut s = Notebook::new(BackendRequest::Auto, vec![], TheoryState::default());
         s = reduce(s, Action::PreviousCell);
         assert_eq!(s.active, 0);
         for _ in 0..10 {
@@ -184,8 +224,21 @@ mod tests {
     }
 
     #[test]
+    fn arrow_keys_step_only_in_the_theory_cell() {
+        let mut s = Notebook::new(BackendRequest::Auto, vec![], TheoryState::default());
+        s = reduce(s, Action::NextStep);
+        assert_eq!(s.theory.step, 1);
+        s = reduce(s, Action::NextCell);
+        s = reduce(s, Action::NextStep);
+        assert_eq!(s.theory.step, 1, "the ConvNet cell has no steps");
+        s = reduce(s, Action::Focus(0));
+        s = reduce(s, Action::PreviousStep);
+        assert_eq!(s.theory.step, 0);
+    }
+
+    #[test]
     fn worker_messages_set_the_status() {
-        let s = Notebook::new(BackendRequest::Cpu, vec![]);
+        let s = Notebook::new(BackendRequest::Cpu, vec![], TheoryState::default());
         let s = reduce(s, Action::Probing);
         assert_eq!(s.compute, ComputeStatus::Probing);
         let s = reduce(s, Action::WorkerStopped("lost".into()));

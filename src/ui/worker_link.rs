@@ -77,9 +77,29 @@ fn start(request: BackendRequest, dispatch: Callback<Action>) -> Result<Link, St
 
 /// Starts the compute worker for `request`, and again (on the CPU) each time `generation`
 /// changes — the app bumps it when a worker stopped. Stops the worker when the component goes.
+/// Returns the way to send it messages (dropped if no worker is running).
 #[hook]
-pub fn use_compute_worker(request: BackendRequest, generation: u32, dispatch: Callback<Action>) {
+pub fn use_compute_worker(
+    request: BackendRequest,
+    generation: u32,
+    dispatch: Callback<Action>,
+) -> Callback<ToWorker> {
     let link: Rc<RefCell<Option<Link>>> = use_mut_ref(|| None);
+    let send = {
+        let (link, dispatch) = (link.clone(), dispatch.clone());
+        use_callback((), move |message: ToWorker, _| {
+            if let Some(link) = link.borrow().as_ref() {
+                if let Err(e) = link
+                    .worker
+                    .post_message(&JsValue::from_str(&message.to_json()))
+                {
+                    dispatch.emit(Action::WorkerStopped(format!(
+                        "could not reach the worker: {e:?}"
+                    )));
+                }
+            }
+        })
+    };
     use_effect_with((request, generation), move |&(request, _)| {
         match start(request, dispatch.clone()) {
             Ok(new_link) => *link.borrow_mut() = Some(new_link),
@@ -89,4 +109,5 @@ pub fn use_compute_worker(request: BackendRequest, generation: u32, dispatch: Ca
             link.borrow_mut().take();
         }
     });
+    send
 }

@@ -68,5 +68,23 @@ async fn handle(message: ToWorker, state: Rc<RefCell<WorkerState>>) {
                 Err(e) => post(&FromWorker::Error(e)),
             }
         }
+        ToWorker::Autodiff { network, x0 } => {
+            let device = chosen_device(&state);
+            let result = crate::compute::theory_autodiff::autodiff_at(&network, x0, &device).await;
+            post(&FromWorker::Autodiff(result));
+        }
+        ToWorker::DeadRelu(settings) => {
+            let device = chosen_device(&state);
+            let result = crate::compute::dead_relu::run(&settings, &device).await;
+            post(&FromWorker::DeadRelu(result));
+        }
+    }
+}
+
+/// The device the probe settled on (the CPU until it has).
+fn chosen_device(state: &Rc<RefCell<WorkerState>>) -> Device {
+    match &state.borrow().chosen {
+        Some(chosen) => chosen.device.clone(),
+        None => crate::compute::cpu_device(),
     }
 }

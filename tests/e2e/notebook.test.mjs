@@ -109,7 +109,7 @@ async function activeCell(page) {
 
 test('the notebook shows four cells in order and picks the CPU over a software GPU', async () => {
   const { page, close } = await open();
-  const sections = await page.locator('main section').evaluateAll((els) => els.map((e) => e.dataset.testid));
+  const sections = await page.locator('main > section').evaluateAll((els) => els.map((e) => e.dataset.testid));
   assert.deepEqual(sections, ['section-theory', 'section-convnet', 'section-imbalance', 'section-paper']);
   for (const id of sections) {
     assert.ok((await page.getByTestId(id).locator('h2').textContent()).length > 5);
@@ -187,5 +187,137 @@ test('the layout reads on a small laptop screen', async () => {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 800, `no horizontal scrolling (${width}px wide)`);
   await page.screenshot({ path: path.join(shots, 'narrow-800px.png') });
+  await close();
+});
+
+// ---------------------------------------------------------------- the theory cell
+
+/** Text of a test id, trimmed. */
+async function text(page, id) {
+  return (await page.getByTestId(id).textContent()).trim();
+}
+
+/** How many distinct colours a canvas shows (a blank one shows one). */
+async function canvasColours(page, id) {
+  return page.getByTestId(id).evaluate((canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4 * 7) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+    return seen.size;
+  });
+}
+
+test('theory: step through x0 = −1 by keyboard to the tangent line 1.5x + 3, checked by autodiff', async () => {
+  const { page, close } = await open('?backend=cpu');
+  await backendBadge(page);
+  await page.getByTestId('preset--1').click();
+  await page.keyboard.press('1');
+  assert.equal(await text(page, 'step-index'), 'Step 1 of 9');
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+  assert.equal(await text(page, 'h-value'), '1.5');
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+  assert.equal(await text(page, 'step-index'), 'Step 9 of 9');
+  assert.equal(await text(page, 'tangent-slope'), '1.5');
+  assert.equal(await text(page, 'tangent-intercept'), '3');
+  assert.equal(await text(page, 'tangent-line'), '1.5x + 3');
+  // The first layer's unit 1 is off at x0 = −1: greyed in the ReLU step.
+  assert.equal(await page.locator('li[data-step="2"] mtr.inactive').count(), 2);
+  await page.waitForFunction(() => /matches the chain rule/.test(document.querySelector('[data-testid="autodiff-slope"]').textContent));
+  assert.match(await text(page, 'autodiff-slope'), /^Burn autodiff on CPU · burn-ndarray: h = 1\.500, dh\/dx = 1\.500/);
+  assert.ok((await canvasColours(page, 'theory-plot')) > 20, 'the plot is drawn');
+  await page.getByTestId('section-theory').screenshot({ path: path.join(shots, 'theory-x0-minus-1.png') });
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await text(page, 'step-index'), 'Step 8 of 9');
+  await close();
+});
+
+test('theory: the three assignment points and a kink, typed into x0', async () => {
+  const { page, close } = await open('?backend=cpu&step=8');
+  await backendBadge(page);
+  for (const [x0, w, b] of [['2', '6', '3'], ['1', '6', '3'], ['-1', '1.5', '3']]) {
+    await page.getByTestId('x0-input').fill(x0);
+    assert.equal(await text(page, 'tangent-slope'), w, `x0 = ${x0}`);
+    assert.equal(await text(page, 'tangent-intercept'), b, `x0 = ${x0}`);
+  }
+  await page.getByTestId('x0-input').fill('0');
+  assert.match(await text(page, 'kink-note'), /kink.*left: 1\.5, from the right: 6/);
+  await page.waitForFunction(() => /one-sided slope/.test(document.querySelector('[data-testid="autodiff-slope"]').textContent));
+  await page.getByTestId('x0-input').fill('abc');
+  assert.match(await page.locator('.number-field .field-error').first().textContent(), /“abc” is not a number/);
+  assert.ok(await page.getByTestId('kink-note').isVisible(), 'the last good x0 stays');
+  await close();
+});
+
+test('theory: ?x0=-1&step=7 opens that step; bad values are explained', async () => {
+  let { page, close } = await open('?backend=cpu&x0=-1&step=7');
+  assert.equal(await text(page, 'step-index'), 'Step 7 of 9');
+  assert.equal(await page.getByTestId('x0-input').inputValue(), '-1');
+  await close();
+  ({ page, close } = await open('?backend=cpu&x0=banana&step=42'));
+  await backendBadge(page);
+  const notes = (await page.getByTestId('status-note').allTextContents()).join(' | ');
+  assert.match(notes, /banana/);
+  assert.match(notes, /from 1 to 9/);
+  assert.equal(await text(page, 'step-index'), 'Step 1 of 9');
+  await close();
+});
+
+test('theory: check my work names the student\'s first slip', async () => {
+  const { page, close } = await open('?backend=cpu');
+  await page.getByTestId('check-example-1').click();
+  await page.getByTestId('check-work-submit').click();
+  assert.equal(await text(page, 'check-work-result'), 'First slip — z² second row: 2·0 + 1·0.5 + 1 = 1.5, you wrote 2.5.');
+  await page.getByTestId('check-example-2').click();
+  await page.getByTestId('check-z2a').fill('7');
+  await page.getByTestId('check-z2b').fill('9');
+  await page.getByTestId('check-work-submit').click();
+  assert.equal(await text(page, 'check-work-result'), 'All 11 values you gave are right.');
+  await page.getByTestId('check-h').fill('fifteen');
+  await page.getByTestId('check-work-submit').click();
+  assert.match(await text(page, 'check-work-result'), /“fifteen” is not a number/);
+  assert.match(await text(page, 'positivity-claim'), /fails for −2 < x < 0: at x₀ = −1, y¹₁ = 0/);
+  await page.getByTestId('check-work').screenshot({ path: path.join(shots, 'theory-check-work.png') });
+  await close();
+});
+
+test('theory: editing a weight redraws and re-derives; a bad weight is refused', async () => {
+  const { page, close } = await open('?backend=cpu&step=8');
+  await backendBadge(page);
+  const w1 = page.getByTestId('weight-0');
+  await w1.fill('1, 1');
+  await w1.press('Enter');
+  // x0 = 2: z¹ = (2, 3), z² = (8, 8), h = 15, h′ = (1,1)·W²·(1,1)ᵀ = 6.
+  assert.equal(await text(page, 'tangent-slope'), '6');
+  await page.getByTestId('x0-input').fill('-0.5');
+  // z¹ = (−0.5, 0.5): unit 1 off; slope = (1,1)·W²·(0,1)ᵀ = 3, h = 1.5 + 1 + 0.5 − 1 = 2.
+  assert.equal(await text(page, 'tangent-slope'), '3');
+  await w1.fill('1, x');
+  await w1.press('Enter');
+  assert.match(await page.locator('.weights .field-error').textContent(), /W¹: “x” is not a number; the weights were not changed/);
+  assert.equal(await text(page, 'tangent-slope'), '3');
+  await close();
+});
+
+test('theory: dead ReLUs — negative biases kill the network, BatchNorm brings it back', async () => {
+  const { page, close } = await open('?backend=cpu');
+  await backendBadge(page);
+  const section = page.getByTestId('dead-relu');
+  await section.getByRole('button', { name: 'Biases at −2', exact: true }).click();
+  assert.equal(await page.getByTestId('dead-bias-init').inputValue(), '-2');
+  await page.getByTestId('dead-relu-run').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="dead-relu-result"]'));
+  let result = await text(page, 'dead-relu-result');
+  assert.match(result, /hidden layer 2.*16 \/ 16 \(100 %\)/s);
+  assert.match(result, /Training loss 0\.693 → 0\.693/);
+  await page.getByTestId('dead-batch-norm').check();
+  await page.getByTestId('dead-relu-run').click();
+  await page.waitForFunction(() => /BatchNorm on/.test(document.querySelector('[data-testid="dead-relu-result"]').textContent));
+  result = await text(page, 'dead-relu-result');
+  assert.match(result, /hidden layer 1\s*0 \/ 16 \(0 %\)/);
+  // An out-of-range knob is explained and the run refused.
+  await page.getByTestId('dead-learning-rate').fill('0');
+  assert.match(await section.locator('.field-error').textContent(), /learning rate must be between/);
+  assert.ok(await page.getByTestId('dead-relu-run').isDisabled());
+  await section.screenshot({ path: path.join(shots, 'theory-dead-relu.png') });
   await close();
 });

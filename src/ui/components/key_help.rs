@@ -3,8 +3,9 @@
 use yew::prelude::*;
 
 /// (keys, what they do), in the order shown.
-pub const SHORTCUTS: [(&str, &str); 4] = [
+pub const SHORTCUTS: [(&str, &str); 5] = [
     ("j / k", "next / previous cell"),
+    ("\u{2190} / \u{2192}", "previous / next step of the cell"),
     ("1 – 4", "jump to a cell"),
     ("t", "large type (projector) on / off"),
     ("Tab", "move between controls"),

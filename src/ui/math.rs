@@ -1,0 +1,71 @@
+//! Small builders for browser MathML (rendered natively by Chromium, Firefox and Safari).
+
+use yew::prelude::*;
+
+use crate::theory::check::num;
+
+/// A number, with a real minus sign.
+pub fn mn(v: f64) -> Html {
+    html! { <mn>{ num(v).replace('-', "\u{2212}") }</mn> }
+}
+
+/// An identifier with a superscript layer index, e.g. z¹.
+pub fn var(name: &str, layer: u8) -> Html {
+    html! { <msup><mi>{ name.to_string() }</mi><mn>{ layer }</mn></msup> }
+}
+
+/// An operator.
+pub fn mo(op: &str) -> Html {
+    html! { <mo>{ op.to_string() }</mo> }
+}
+
+/// x₀.
+pub fn x0() -> Html {
+    html! { <msub><mi>{ "x" }</mi><mn>{ "0" }</mn></msub> }
+}
+
+/// A row of pieces.
+pub fn row(items: Vec<Html>) -> Html {
+    html! { <mrow>{ for items }</mrow> }
+}
+
+/// A bracketed table of cells; `inactive[r]` greys out row r (a switched-off unit).
+pub fn matrix(rows: Vec<Vec<Html>>, inactive: &[bool]) -> Html {
+    html! {
+        <mrow>
+            <mo>{ "(" }</mo>
+            <mtable>
+            { for rows.into_iter().enumerate().map(|(r, cells)| {
+                let off = inactive.get(r).copied().unwrap_or(false);
+                html! {
+                    <mtr class={classes!(off.then_some("inactive"))}>
+                        { for cells.into_iter().map(|c| html! { <mtd>{ c }</mtd> }) }
+                    </mtr>
+                }
+            }) }
+            </mtable>
+            <mo>{ ")" }</mo>
+        </mrow>
+    }
+}
+
+/// A column vector of numbers.
+pub fn column(values: [f64; 2], inactive: [bool; 2]) -> Html {
+    matrix(values.iter().map(|&v| vec![mn(v)]).collect(), &inactive)
+}
+
+/// A 2×2 matrix of numbers.
+pub fn matrix2(m: [[f64; 2]; 2]) -> Html {
+    matrix(m.iter().map(|r| vec![mn(r[0]), mn(r[1])]).collect(), &[])
+}
+
+/// diag(a, b) of a mask.
+pub fn diag(mask: [bool; 2]) -> Html {
+    let d = |m: bool| if m { 1.0 } else { 0.0 };
+    matrix2([[d(mask[0]), 0.0], [0.0, d(mask[1])]])
+}
+
+/// A block formula.
+pub fn block(items: Vec<Html>) -> Html {
+    html! { <math display="block">{ for items }</math> }
+}

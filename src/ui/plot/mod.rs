@@ -1,0 +1,3 @@
+//! plotters-canvas figures, one component each.
+
+pub mod theory_plot;

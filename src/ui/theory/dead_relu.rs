@@ -1,0 +1,167 @@
+//! Q3, live: train a small ReLU MLP in the worker and count its dead units, as initialisation,
+//! learning rate and BatchNorm change.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::protocol::{DeadReluReport, DeadReluSettings};
+
+#[derive(Properties, PartialEq)]
+pub struct DeadReluProps {
+    pub result: Option<Result<DeadReluReport, String>>,
+    pub running: bool,
+    /// Training runs only once the worker has a backend.
+    pub ready: bool,
+    pub on_run: Callback<DeadReluSettings>,
+}
+
+/// Starting points worth showing a class.
+fn presets() -> [(&'static str, DeadReluSettings); 4] {
+    let base = DeadReluSettings::default();
+    [
+        ("He init, zero biases", base),
+        (
+            "Biases at \u{2212}2",
+            DeadReluSettings {
+                bias_init: -2.0,
+                ..base
+            },
+        ),
+        (
+            "Biases at \u{2212}2 + BatchNorm",
+            DeadReluSettings {
+                bias_init: -2.0,
+                batch_norm: true,
+                ..base
+            },
+        ),
+        (
+            "Learning rate 3",
+            DeadReluSettings {
+                learning_rate: 3.0,
+                ..base
+            },
+        ),
+    ]
+}
+
+fn number_input(
+    label: &str,
+    value: f64,
+    min: f64,
+    max: f64,
+    step: f64,
+    on: Callback<f64>,
+    testid: &str,
+) -> Html {
+    let oninput = Callback::from(move |e: InputEvent| {
+        if let Ok(v) = e
+            .target_unchecked_into::<HtmlInputElement>()
+            .value()
+            .parse::<f64>()
+        {
+            on.emit(v);
+        }
+    });
+    html! {
+        <label class="knob">
+            <span>{ label.to_string() }</span>
+            <input type="number" value={value.to_string()} min={min.to_string()} max={max.to_string()}
+                   step={step.to_string()} {oninput} data-testid={testid.to_string()} />
+        </label>
+    }
+}
+
+#[function_component]
+pub fn DeadRelu(props: &DeadReluProps) -> Html {
+    let settings = use_state(DeadReluSettings::default);
+    let update = |f: fn(&mut DeadReluSettings, f64)| {
+        let settings = settings.clone();
+        Callback::from(move |v: f64| {
+            let mut next = *settings;
+            f(&mut next, v);
+            settings.set(next);
+        })
+    };
+    let s = *settings;
+    let invalid = s.validate().err();
+    let run = {
+        let (on_run, settings) = (props.on_run.clone(), settings.clone());
+        Callback::from(move |_: MouseEvent| on_run.emit(*settings))
+    };
+    let toggle_bn = {
+        let settings = settings.clone();
+        Callback::from(move |e: Event| {
+            let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
+            settings.set(DeadReluSettings {
+                batch_norm: checked,
+                ..*settings
+            });
+        })
+    };
+    let result = match &props.result {
+        None => html! {},
+        Some(Err(e)) => {
+            html! { <p class="verdict bad" data-testid="dead-relu-result">{ e.clone() }</p> }
+        }
+        Some(Ok(r)) => {
+            let h = r.settings.hidden;
+            let (first, last) = (r.losses.first().map(|l| l.1), r.losses.last().map(|l| l.1));
+            html! {
+                <div data-testid="dead-relu-result">
+                    <table class="dead-table">
+                        <thead><tr><th></th><th>{ "at initialisation" }</th><th>{ format!("after {} steps", r.settings.steps) }</th></tr></thead>
+                        <tbody>
+                        { for (0..2).map(|l| html! {
+                            <tr>
+                                <th>{ format!("dead units, hidden layer {}", l + 1) }</th>
+                                <td>{ format!("{} / {h} ({:.0} %)", r.dead_at_init[l], 100.0 * r.dead_at_init[l] as f64 / h as f64) }</td>
+                                <td>{ format!("{} / {h} ({:.0} %)", r.dead_after[l], 100.0 * r.dead_after[l] as f64 / h as f64) }</td>
+                            </tr>
+                        }) }
+                        </tbody>
+                    </table>
+                    <p>{ format!(
+                        "Training loss {:.3} \u{2192} {:.3}; training accuracy {:.1} % on {} points ({}).",
+                        first.unwrap_or(f32::NAN), last.unwrap_or(f32::NAN), 100.0 * r.accuracy, r.settings.points,
+                        if r.settings.batch_norm { "BatchNorm on" } else { "no BatchNorm" }
+                    ) }</p>
+                </div>
+            }
+        }
+    };
+    html! {
+        <section class="dead-relu" data-testid="dead-relu">
+            <h3>{ "Why dead ReLUs are rarer in practice" }</h3>
+            <p>{ "A ReLU unit is dead when its input is \u{2264} 0 for every example: it outputs 0 and its gradient is 0, \
+                  so gradient descent never changes its weights again. On paper, as with h above, a bias can switch a unit \
+                  off for a whole range of inputs. In practice this is rarer: He (Kaiming) initialisation with zero biases \
+                  puts each unit's boundary through the data, so about half the examples switch it on; BatchNorm re-centres \
+                  every unit's input on each batch, so at initialisation no unit can be off for the whole batch; and moderate \
+                  learning rates avoid the big updates that push biases far negative. Below, a 2 \u{2192} 16 \u{2192} 16 \u{2192} 2 \
+                  ReLU network learns to tell a disc from the ring around it, trained in the worker \u{2014} try biases at \
+                  \u{2212}2, then switch BatchNorm on." }</p>
+            <p class="examples">
+            { for presets().into_iter().map(|(label, preset)| {
+                let settings = settings.clone();
+                html! { <button type="button" onclick={Callback::from(move |_: MouseEvent| settings.set(preset))}>{ label }</button> }
+            }) }
+            </p>
+            <div class="knobs">
+                { number_input("init scale (\u{d7} He std)", s.init_scale, 0.01, 10.0, 0.1, update(|s, v| s.init_scale = v), "dead-init-scale") }
+                { number_input("bias init", s.bias_init, -5.0, 5.0, 0.5, update(|s, v| s.bias_init = v), "dead-bias-init") }
+                { number_input("learning rate", s.learning_rate, 0.0001, 10.0, 0.05, update(|s, v| s.learning_rate = v), "dead-learning-rate") }
+                <label class="knob">
+                    <input type="checkbox" checked={s.batch_norm} onchange={toggle_bn} data-testid="dead-batch-norm" />
+                    <span>{ "BatchNorm" }</span>
+                </label>
+                <button type="button" onclick={run} disabled={props.running || !props.ready || invalid.is_some()}
+                        data-testid="dead-relu-run">
+                    { if props.running { "Training\u{2026}" } else if props.ready { "Train" } else { "Waiting for the worker\u{2026}" } }
+                </button>
+            </div>
+            if let Some(e) = invalid { <p class="field-error" role="alert">{ e }</p> }
+            { result }
+        </section>
+    }
+}

@@ -1,0 +1,317 @@
+//! The theory cell: the step-by-step derivation, the plot, the autodiff cross-check, "check my
+//! work", and the positivity claim tested.
+
+pub mod check_work;
+pub mod dead_relu;
+pub mod state;
+pub mod steps;
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use self::check_work::CheckWork;
+use self::dead_relu::DeadRelu;
+use self::state::{PRESETS, STEP_TITLES, TheoryAction, TheoryState, parse_x};
+use self::steps::Steps;
+use crate::protocol::{AutodiffResult, DeadReluReport, DeadReluSettings};
+use crate::theory::check::{num, positivity_counterexample};
+use crate::theory::network::parse_list;
+use crate::theory::{Network, Slope};
+use crate::ui::plot::theory_plot::TheoryPlot;
+
+#[derive(Properties, PartialEq)]
+pub struct TheoryCellProps {
+    pub state: TheoryState,
+    pub dispatch: Callback<TheoryAction>,
+    /// The latest autodiff answer from the worker.
+    pub autodiff: Option<Result<AutodiffResult, String>>,
+    /// The backend's label once the worker is ready (autodiff runs only then).
+    pub backend: Option<String>,
+    pub request_autodiff: Callback<(Network, f64)>,
+    pub dead_relu: Option<Result<DeadReluReport, String>>,
+    pub dead_relu_running: bool,
+    pub run_dead_relu: Callback<DeadReluSettings>,
+}
+
+/// A text field bound to a number: keeps what the person types, reports a bad value under it,
+/// and follows the value when it changes elsewhere.
+#[derive(Properties, PartialEq)]
+struct NumberFieldProps {
+    label: AttrValue,
+    value: f64,
+    on_value: Callback<f64>,
+    testid: AttrValue,
+}
+
+#[function_component]
+fn NumberField(props: &NumberFieldProps) -> Html {
+    let text = use_state(|| num(props.value));
+    let error = use_state(|| None::<String>);
+    {
+        let (text, error) = (text.clone(), error.clone());
+        use_effect_with(props.value, move |&value| {
+            if parse_x("", &text).ok() != Some(value) {
+                text.set(num(value));
+                error.set(None);
+            }
+        });
+    }
+    let oninput = {
+        let (text, error, on_value, label) = (
+            text.clone(),
+            error.clone(),
+            props.on_value.clone(),
+            props.label.clone(),
+        );
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            match parse_x(&label, &value) {
+                Ok(v) => {
+                    error.set(None);
+                    on_value.emit(v);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            text.set(value);
+        })
+    };
+    html! {
+        <label class="number-field">
+            <span>{ props.label.clone() }</span>
+            <input type="text" inputmode="decimal" value={(*text).clone()} {oninput}
+                   data-testid={props.testid.clone()} aria-invalid={error.is_some().to_string()} />
+            if let Some(e) = &*error { <span class="field-error" role="alert">{ e.clone() }</span> }
+        </label>
+    }
+}
+
+/// The four weight fields: a list of numbers each, applied when valid.
+#[derive(Properties, PartialEq)]
+struct WeightsProps {
+    network: Network,
+    on_network: Callback<Network>,
+}
+
+#[function_component]
+fn Weights(props: &WeightsProps) -> Html {
+    let n = props.network;
+    let fields: [(&str, String); 4] = [
+        ("W\u{b9}", format!("{}, {}", num(n.w1[0]), num(n.w1[1]))),
+        ("b\u{b9}", format!("{}, {}", num(n.b1[0]), num(n.b1[1]))),
+        (
+            "W\u{b2}",
+            format!(
+                "{}, {}, {}, {}",
+                num(n.w2[0][0]),
+                num(n.w2[0][1]),
+                num(n.w2[1][0]),
+                num(n.w2[1][1])
+            ),
+        ),
+        ("b\u{b2}", format!("{}, {}", num(n.b2[0]), num(n.b2[1]))),
+    ];
+    let error = use_state(|| None::<String>);
+    let apply = |index: usize| {
+        let (error, on_network) = (error.clone(), props.on_network.clone());
+        Callback::from(move |e: Event| {
+            let text = e.target_unchecked_into::<HtmlInputElement>().value();
+            let mut next = n;
+            let parsed = match index {
+                0 => parse_list::<2>("W\u{b9}", &text).map(|v| next.w1 = v),
+                1 => parse_list::<2>("b\u{b9}", &text).map(|v| next.b1 = v),
+                2 => {
+                    parse_list::<4>("W\u{b2}", &text).map(|[a, b, c, d]| next.w2 = [[a, b], [c, d]])
+                }
+                _ => parse_list::<2>("b\u{b2}", &text).map(|v| next.b2 = v),
+            };
+            match parsed {
+                Ok(()) => {
+                    error.set(None);
+                    on_network.emit(next);
+                }
+                Err(e) => error.set(Some(format!("{e}; the weights were not changed."))),
+            }
+        })
+    };
+    let reset = {
+        let (error, on_network) = (error.clone(), props.on_network.clone());
+        Callback::from(move |_: MouseEvent| {
+            error.set(None);
+            on_network.emit(Network::default());
+        })
+    };
+    html! {
+        <fieldset class="weights">
+            <legend>{ "Weights (W\u{b2} row by row; press Enter to apply)" }</legend>
+            { for fields.iter().enumerate().map(|(i, (label, value))| html! {
+                <label class="number-field">
+                    <span>{ *label }</span>
+                    <input type="text" value={value.clone()} onchange={apply(i)} data-testid={format!("weight-{i}")} />
+                </label>
+            }) }
+            <button type="button" onclick={reset} disabled={n == Network::default()}>{ "The assignment's weights" }</button>
+            if let Some(e) = &*error { <p class="field-error" role="alert">{ e.clone() }</p> }
+        </fieldset>
+    }
+}
+
+#[function_component]
+pub fn TheoryCell(props: &TheoryCellProps) -> Html {
+    let s = &props.state;
+    let dispatch = &props.dispatch;
+
+    // Ask the worker for the autodiff cross-check whenever the point or the weights change.
+    {
+        let request = props.request_autodiff.clone();
+        let ready = props.backend.is_some();
+        use_effect_with((s.network, s.x0, ready), move |&(network, x0, ready)| {
+            if ready {
+                request.emit((network, x0));
+            }
+        });
+    }
+
+    let presets = PRESETS.iter().map(|&p| {
+        let onclick = dispatch.reform(move |_: MouseEvent| TheoryAction::SetX0(p));
+        html! {
+            <button type="button" class={classes!((s.x0 == p).then_some("selected"))} {onclick}
+                    data-testid={format!("preset-{}", num(p))}>
+                { format!("x\u{2080} = {}", num(p).replace('-', "\u{2212}")) }
+            </button>
+        }
+    });
+    let slider = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            if let Ok(v) = value.parse::<f64>() {
+                dispatch.emit(TheoryAction::SetX0(v));
+            }
+        })
+    };
+    let set_from = {
+        let (dispatch, to) = (dispatch.clone(), s.range.1);
+        Callback::from(move |v: f64| dispatch.emit(TheoryAction::SetRange(v, to)))
+    };
+    let set_to = {
+        let (dispatch, from) = (dispatch.clone(), s.range.0);
+        Callback::from(move |v: f64| dispatch.emit(TheoryAction::SetRange(from, v)))
+    };
+    let range_note = (s.range.0 >= s.range.1).then(|| "The plot's range needs from < to.");
+
+    let autodiff = autodiff_line(s, props.autodiff.as_ref(), props.backend.as_deref());
+    let claim = positivity_claim(&s.network, dispatch);
+
+    html! {
+        <div class="theory">
+            <div class="controls">
+                <div class="presets">{ for presets }</div>
+                <NumberField label="x\u{2080}" value={s.x0} testid="x0-input"
+                             on_value={dispatch.reform(TheoryAction::SetX0)} />
+                <input type="range" class="slider" min={s.range.0.to_string()} max={s.range.1.to_string()}
+                       step="0.01" value={s.x0.to_string()} oninput={slider} aria-label="x0 slider" />
+            </div>
+            <div class="step-controls">
+                <button type="button" onclick={dispatch.reform(|_: MouseEvent| TheoryAction::PreviousStep)}
+                        disabled={s.step == 0} data-testid="step-prev">{ "\u{2190} Previous" }</button>
+                <span data-testid="step-index" aria-live="polite">{ format!("Step {} of {}", s.step + 1, STEP_TITLES.len()) }</span>
+                <button type="button" onclick={dispatch.reform(|_: MouseEvent| TheoryAction::NextStep)}
+                        disabled={s.step + 1 == STEP_TITLES.len()} data-testid="step-next">{ "Next \u{2192}" }</button>
+                <span class="hint">{ "or \u{2190} / \u{2192} on the keyboard" }</span>
+            </div>
+            <div class="derivation">
+                <Steps network={s.network} x0={s.x0} step={s.step} />
+                <div class="figure-column">
+                    <TheoryPlot network={s.network} x0={s.x0} range={s.range} />
+                    <div class="range">
+                        <NumberField label="x from" value={s.range.0} testid="range-from" on_value={set_from} />
+                        <NumberField label="to" value={s.range.1} testid="range-to" on_value={set_to} />
+                    </div>
+                    if let Some(note) = range_note { <p class="field-error">{ note }</p> }
+                    { autodiff }
+                    <p class="pieces">{ pieces_text(&s.network) }</p>
+                </div>
+            </div>
+            <Weights network={s.network} on_network={dispatch.reform(TheoryAction::SetNetwork)} />
+            { claim }
+            <CheckWork network={s.network} />
+            <DeadRelu result={props.dead_relu.clone()} running={props.dead_relu_running}
+                      ready={props.backend.is_some()} on_run={props.run_dead_relu.clone()} />
+        </div>
+    }
+}
+
+/// "h(x) = 0 for x ≤ −2, 1.5x + 3 on [−2, 0], 6x + 3 for x ≥ 0", from the computed pieces.
+fn pieces_text(network: &Network) -> String {
+    let pieces = network.pieces();
+    let parts: Vec<String> = pieces
+        .iter()
+        .map(|p| {
+            let f = steps::line(p.slope, p.intercept);
+            let m = |v: f64| num(v).replace('-', "\u{2212}");
+            match (p.from.is_finite(), p.to.is_finite()) {
+                (false, false) => format!("{f} everywhere"),
+                (false, true) => format!("{f} for x \u{2264} {}", m(p.to)),
+                (true, false) => format!("{f} for x \u{2265} {}", m(p.from)),
+                (true, true) => format!("{f} on [{}, {}]", m(p.from), m(p.to)),
+            }
+        })
+        .collect();
+    format!("Piece by piece: h(x) = {}.", parts.join("; "))
+}
+
+fn autodiff_line(
+    s: &TheoryState,
+    result: Option<&Result<AutodiffResult, String>>,
+    backend: Option<&str>,
+) -> Html {
+    let text = match (backend, result) {
+        (None, _) => "Autodiff cross-check: waiting for the compute worker\u{2026}".to_string(),
+        (Some(_), Some(Err(e))) => format!("Autodiff cross-check failed: {e}"),
+        (Some(backend), Some(Ok(r))) if r.x0 == s.x0 && r.network == s.network => {
+            let verdict = match s.network.derivative(s.x0) {
+                Slope::Defined(w) if (r.slope - w).abs() <= 1e-4 * w.abs().max(1.0) => {
+                    "matches the chain rule".to_string()
+                }
+                Slope::Defined(w) => format!("does NOT match the chain rule ({})", num(w)),
+                Slope::Kink { left, right } => format!(
+                    "at a kink, autodiff returns one one-sided slope (left {}, right {}) without a warning",
+                    num(left),
+                    num(right)
+                ),
+            };
+            format!(
+                "Burn autodiff on {backend}: h = {:.3}, dh/dx = {:.3} \u{2014} {verdict}",
+                r.h, r.slope
+            )
+        }
+        (Some(_), _) => "Autodiff cross-check: computing\u{2026}".to_string(),
+    };
+    html! { <p class="autodiff" data-testid="autodiff-slope">{ text }</p> }
+}
+
+fn positivity_claim(network: &Network, dispatch: &Callback<TheoryAction>) -> Html {
+    let claim = "\u{201c}All weights are positive, so every y > 0.\u{201d}";
+    match positivity_counterexample(network) {
+        None => {
+            html! { <p class="claim">{ format!("A student's claim: {claim} For these weights no unit is ever switched off.") }</p> }
+        }
+        Some((unit, lo, hi, x, y)) => {
+            let m = |v: f64| num(v).replace('-', "\u{2212}");
+            let interval = match (lo.is_finite(), hi.is_finite()) {
+                (false, true) => format!("x \u{2264} {}", m(hi)),
+                (true, false) => format!("x \u{2265} {}", m(lo)),
+                (true, true) => format!("{} < x < {}", m(lo), m(hi)),
+                (false, false) => "every x".to_string(),
+            };
+            let onclick = dispatch.reform(move |_: MouseEvent| TheoryAction::SetX0(x));
+            html! {
+                <p class="claim" data-testid="positivity-claim">
+                    { format!("A student's claim: {claim} It fails for {interval}: at x\u{2080} = {}, {unit} = {} \
+                               (the biases and negative inputs push its pre-activation to \u{2264} 0). ", m(x), m(y)) }
+                    <button type="button" {onclick}>{ format!("Show x\u{2080} = {}", m(x)) }</button>
+                </p>
+            }
+        }
+    }
+}

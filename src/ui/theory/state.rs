@@ -1,0 +1,132 @@
+//! The theory cell's state, part of the notebook's one reducer: x0, the revealed step, the
+//! network being studied and the plot's range.
+
+use crate::theory::Network;
+
+/// The derivation's steps, in order; the URL's `step` is 1-based into this list.
+pub const STEP_TITLES: [&str; 9] = [
+    "First layer: z\u{b9} = W\u{b9}x\u{2080} + b\u{b9}",
+    "ReLU: y\u{b9} = ReLU(z\u{b9})",
+    "Second layer: z\u{b2} = W\u{b2}y\u{b9} + b\u{b2}",
+    "ReLU: y\u{b2} = ReLU(z\u{b2})",
+    "Output: h(x\u{2080}) = (1, 1)\u{b7}y\u{b2} \u{2212} 1",
+    "ReLU\u{2032} and the active masks D\u{b9}, D\u{b2}",
+    "Chain rule: h\u{2032}(x\u{2080}) = (1, 1)\u{b7}D\u{b2}W\u{b2}D\u{b9}W\u{b9}",
+    "Tangent: W = h\u{2032}(x\u{2080}), b = h(x\u{2080}) \u{2212} W\u{b7}x\u{2080}",
+    "The tangent line Wx + b",
+];
+
+/// The assignment's three points, offered as buttons.
+pub const PRESETS: [f64; 3] = [2.0, -1.0, 1.0];
+
+/// Largest |x| the page accepts for x0 and the plot range.
+pub const MAX_ABS_X: f64 = 1e6;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TheoryState {
+    pub x0: f64,
+    /// Index into [`STEP_TITLES`] of the last revealed step.
+    pub step: usize,
+    pub network: Network,
+    /// The plot's x range.
+    pub range: (f64, f64),
+}
+
+impl Default for TheoryState {
+    fn default() -> Self {
+        Self {
+            x0: 2.0,
+            step: 0,
+            network: Network::default(),
+            range: (-4.0, 3.0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TheoryAction {
+    NextStep,
+    PreviousStep,
+    /// Jump to a step (clamped to the last one).
+    Step(usize),
+    /// A new x0 (already validated as finite).
+    SetX0(f64),
+    SetNetwork(Network),
+    SetRange(f64, f64),
+}
+
+impl TheoryState {
+    /// Applies an action; pure, so it is tested natively.
+    pub fn apply(&mut self, action: TheoryAction) {
+        let last = STEP_TITLES.len() - 1;
+        match action {
+            TheoryAction::NextStep => self.step = (self.step + 1).min(last),
+            TheoryAction::PreviousStep => self.step = self.step.saturating_sub(1),
+            TheoryAction::Step(i) => self.step = i.min(last),
+            TheoryAction::SetX0(x0) if x0.is_finite() => self.x0 = x0,
+            TheoryAction::SetX0(_) => {}
+            TheoryAction::SetNetwork(network) if network.validate().is_ok() => {
+                self.network = network
+            }
+            TheoryAction::SetNetwork(_) => {}
+            TheoryAction::SetRange(from, to) if from.is_finite() && to.is_finite() && from < to => {
+                self.range = (from, to)
+            }
+            TheoryAction::SetRange(..) => {}
+        }
+    }
+}
+
+/// Parses a number typed into a field: finite and within ±[`MAX_ABS_X`].
+pub fn parse_x(label: &str, text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .replace('\u{2212}', "-")
+        .parse()
+        .map_err(|_| format!("{label}: \u{201c}{}\u{201d} is not a number", text.trim()))?;
+    if !value.is_finite() || value.abs() > MAX_ABS_X {
+        return Err(format!(
+            "{label} must be a finite number between \u{2212}10\u{2076} and 10\u{2076}"
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_stay_in_range() {
+        let mut s = TheoryState::default();
+        s.apply(TheoryAction::PreviousStep);
+        assert_eq!(s.step, 0);
+        for _ in 0..20 {
+            s.apply(TheoryAction::NextStep);
+        }
+        assert_eq!(s.step, STEP_TITLES.len() - 1);
+        s.apply(TheoryAction::Step(99));
+        assert_eq!(s.step, STEP_TITLES.len() - 1);
+    }
+
+    #[test]
+    fn invalid_values_are_ignored() {
+        let mut s = TheoryState::default();
+        s.apply(TheoryAction::SetX0(f64::NAN));
+        assert_eq!(s.x0, 2.0);
+        s.apply(TheoryAction::SetRange(3.0, 1.0));
+        assert_eq!(s.range, (-4.0, 3.0));
+        let mut bad = Network::default();
+        bad.b1[0] = f64::INFINITY;
+        s.apply(TheoryAction::SetNetwork(bad));
+        assert_eq!(s.network, Network::default());
+    }
+
+    #[test]
+    fn typed_numbers_are_checked() {
+        assert_eq!(parse_x("x\u{2080}", " \u{2212}1.5 "), Ok(-1.5));
+        assert!(parse_x("x\u{2080}", "two").unwrap_err().contains("two"));
+        assert!(parse_x("x\u{2080}", "1e9").unwrap_err().contains("between"));
+        assert!(parse_x("x\u{2080}", "NaN").is_err());
+    }
+}
