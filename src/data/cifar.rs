@@ -65,7 +65,7 @@ impl Batch {
         if len == 0 {
             return Err(FormatError::Empty);
         }
-        if len % RECORD_BYTES != 0 {
+        if !len.is_multiple_of(RECORD_BYTES) {
             return Err(FormatError::Truncated {
                 len,
                 offset: len - len % RECORD_BYTES,
@@ -127,7 +127,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -152,9 +152,7 @@ pub(crate) mod tests {
         let batch = Batch::parse(bytes).unwrap();
         assert_eq!(batch.len(), 7);
         let mut want = [0; CLASSES];
-        for i in 0..7 {
-            want[i] = 1;
-        }
+        want[..7].fill(1);
         assert_eq!(batch.class_counts(), want);
     }
 

@@ -216,8 +216,8 @@ impl Network {
                 // z²ⱼ(x) = a·x + c on this interval.
                 let mut a = 0.0;
                 let mut c = self.b2[j];
-                for i in 0..2 {
-                    if mask1[i] {
+                for (i, &active) in mask1.iter().enumerate() {
+                    if active {
                         a += self.w2[j][i] * self.w1[i];
                         c += self.w2[j][i] * self.b1[i];
                     }

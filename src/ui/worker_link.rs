@@ -88,15 +88,14 @@ pub fn use_compute_worker(
     let send = {
         let (link, dispatch) = (link.clone(), dispatch.clone());
         use_callback((), move |message: ToWorker, _| {
-            if let Some(link) = link.borrow().as_ref() {
-                if let Err(e) = link
+            if let Some(link) = link.borrow().as_ref()
+                && let Err(e) = link
                     .worker
                     .post_message(&JsValue::from_str(&message.to_json()))
-                {
-                    dispatch.emit(Action::WorkerStopped(format!(
-                        "could not reach the worker: {e:?}"
-                    )));
-                }
+            {
+                dispatch.emit(Action::WorkerStopped(format!(
+                    "could not reach the worker: {e:?}"
+                )));
             }
         })
     };

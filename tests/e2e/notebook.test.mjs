@@ -295,6 +295,12 @@ test('theory: editing a weight redraws and re-derives; a bad weight is refused',
   await w1.press('Enter');
   assert.match(await page.locator('.weights .field-error').textContent(), /W¹: “x” is not a number; the weights were not changed/);
   assert.equal(await text(page, 'tangent-slope'), '3');
+  // The plot's range: a reversed range is explained, a good one redraws.
+  await page.getByTestId('range-to').fill('-5');
+  assert.match(await page.locator('.range .field-error').textContent(), /needs from < to \(now -4 to -5\)/);
+  await page.getByTestId('range-to').fill('5');
+  assert.equal(await page.locator('.range .field-error').count(), 0);
+  assert.ok((await canvasColours(page, 'theory-plot')) > 20);
   await close();
 });
 

@@ -59,10 +59,10 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
     {
         notes.push(note.clone());
     }
-    if let ComputeStatus::Failed(e) = &state.compute {
-        if state.stop_reason.as_deref() != Some(e.as_str()) {
-            notes.push(e.clone());
-        }
+    if let ComputeStatus::Failed(e) = &state.compute
+        && state.stop_reason.as_deref() != Some(e.as_str())
+    {
+        notes.push(e.clone());
     }
     let on_toggle = props.on_toggle_large_type.reform(|_: MouseEvent| ());
     html! {

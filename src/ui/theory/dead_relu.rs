@@ -122,8 +122,10 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
                         </tbody>
                     </table>
                     <p>{ format!(
-                        "Training loss {:.3} \u{2192} {:.3}; training accuracy {:.1} % on {} points ({}).",
+                        "Training loss {:.3} \u{2192} {:.3}; training accuracy {:.1} % on {} points. \
+                         (Run with init scale {}, bias init {}, learning rate {}, {}.)",
                         first.unwrap_or(f32::NAN), last.unwrap_or(f32::NAN), 100.0 * r.accuracy, r.settings.points,
+                        r.settings.init_scale, r.settings.bias_init, r.settings.learning_rate,
                         if r.settings.batch_norm { "BatchNorm on" } else { "no BatchNorm" }
                     ) }</p>
                 </div>

@@ -39,7 +39,8 @@ pub struct TheoryCellProps {
 struct NumberFieldProps {
     label: AttrValue,
     value: f64,
-    on_value: Callback<f64>,
+    /// Takes a parsed number; an `Err` is shown under the field and the value is not used.
+    on_value: Callback<f64, Result<(), String>>,
     testid: AttrValue,
 }
 
@@ -65,13 +66,7 @@ fn NumberField(props: &NumberFieldProps) -> Html {
         );
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlInputElement>().value();
-            match parse_x(&label, &value) {
-                Ok(v) => {
-                    error.set(None);
-                    on_value.emit(v);
-                }
-                Err(e) => error.set(Some(e)),
-            }
+            error.set(parse_x(&label, &value).and_then(|v| on_value.emit(v)).err());
             text.set(value);
         })
     };
@@ -189,15 +184,29 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
             }
         })
     };
-    let set_from = {
-        let (dispatch, to) = (dispatch.clone(), s.range.1);
-        Callback::from(move |v: f64| dispatch.emit(TheoryAction::SetRange(v, to)))
+    let set_x0 = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |v: f64| {
+            dispatch.emit(TheoryAction::SetX0(v));
+            Ok(())
+        })
     };
-    let set_to = {
-        let (dispatch, from) = (dispatch.clone(), s.range.0);
-        Callback::from(move |v: f64| dispatch.emit(TheoryAction::SetRange(from, v)))
+    let set_range = |is_from: bool| {
+        let (dispatch, (from, to)) = (dispatch.clone(), s.range);
+        Callback::from(move |v: f64| {
+            let (from, to) = if is_from { (v, to) } else { (from, v) };
+            if from < to {
+                dispatch.emit(TheoryAction::SetRange(from, to));
+                Ok(())
+            } else {
+                Err(format!(
+                    "the range needs from < to (now {} to {}); the plot keeps its range",
+                    num(from),
+                    num(to)
+                ))
+            }
+        })
     };
-    let range_note = (s.range.0 >= s.range.1).then(|| "The plot's range needs from < to.");
 
     let autodiff = autodiff_line(s, props.autodiff.as_ref(), props.backend.as_deref());
     let claim = positivity_claim(&s.network, dispatch);
@@ -207,7 +216,7 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
             <div class="controls">
                 <div class="presets">{ for presets }</div>
                 <NumberField label="x\u{2080}" value={s.x0} testid="x0-input"
-                             on_value={dispatch.reform(TheoryAction::SetX0)} />
+                             on_value={set_x0} />
                 <input type="range" class="slider" min={s.range.0.to_string()} max={s.range.1.to_string()}
                        step="0.01" value={s.x0.to_string()} oninput={slider} aria-label="x0 slider" />
             </div>
@@ -224,10 +233,9 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
                 <div class="figure-column">
                     <TheoryPlot network={s.network} x0={s.x0} range={s.range} />
                     <div class="range">
-                        <NumberField label="x from" value={s.range.0} testid="range-from" on_value={set_from} />
-                        <NumberField label="to" value={s.range.1} testid="range-to" on_value={set_to} />
+                        <NumberField label="x from" value={s.range.0} testid="range-from" on_value={set_range(true)} />
+                        <NumberField label="to" value={s.range.1} testid="range-to" on_value={set_range(false)} />
                     </div>
-                    if let Some(note) = range_note { <p class="field-error">{ note }</p> }
                     { autodiff }
                     <p class="pieces">{ pieces_text(&s.network) }</p>
                 </div>
