@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::network::{Network, Slope};
+use super::network::{Network, Slope, interior_point, intervals};
 
 /// What a student wrote. Every field is optional: they can check as far as they got.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -210,20 +210,9 @@ pub fn student_examples() -> Vec<(&'static str, StudentWork)> {
 /// Where "all weights are positive, so every y > 0" fails: the first interval (left to right)
 /// on which some unit is inactive, as (unit name, interval, an x0 inside it, that unit's y there).
 pub fn positivity_counterexample(network: &Network) -> Option<(String, f64, f64, f64, f64)> {
-    let kinks = network.kinks();
-    let bounds: Vec<f64> = std::iter::once(f64::NEG_INFINITY)
-        .chain(kinks.iter().copied())
-        .chain(std::iter::once(f64::INFINITY))
-        .collect();
-    // Prefer the interval nearest 0 from the right-hand side, where students usually look.
-    for pair in bounds.windows(2).rev() {
-        let (lo, hi) = (pair[0], pair[1]);
-        let x = match (lo.is_finite(), hi.is_finite()) {
-            (true, true) => (lo + hi) / 2.0,
-            (true, false) => lo + 1.0,
-            (false, true) => hi - 1.0,
-            (false, false) => 0.0,
-        };
+    // Scan from the right (x > 0 first, where students usually look).
+    for (lo, hi) in intervals(&network.kinks()).into_iter().rev() {
+        let x = interior_point(lo, hi);
         let f = network.forward(x);
         let units = [
             ("y\u{b9}\u{2081}", f.y1[0]),

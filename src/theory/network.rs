@@ -204,12 +204,7 @@ impl Network {
         sort_dedup(&mut first);
         let mut kinks = first.clone();
         // Intervals (−∞, k₀), (k₀, k₁), …, (kₙ, ∞); on each, the layer-1 masks are constant.
-        let bounds: Vec<f64> = std::iter::once(f64::NEG_INFINITY)
-            .chain(first.iter().copied())
-            .chain(std::iter::once(f64::INFINITY))
-            .collect();
-        for pair in bounds.windows(2) {
-            let (lo, hi) = (pair[0], pair[1]);
+        for (lo, hi) in intervals(&first) {
             let inside = interior_point(lo, hi);
             let mask1 = self.forward(inside).mask1;
             for j in 0..2 {
@@ -301,8 +296,17 @@ impl Network {
     }
 }
 
+/// The open intervals between sorted `points`, from −∞ to +∞.
+pub fn intervals(points: &[f64]) -> Vec<(f64, f64)> {
+    let bounds: Vec<f64> = std::iter::once(f64::NEG_INFINITY)
+        .chain(points.iter().copied())
+        .chain(std::iter::once(f64::INFINITY))
+        .collect();
+    bounds.windows(2).map(|pair| (pair[0], pair[1])).collect()
+}
+
 /// A point strictly inside (lo, hi), where either end may be infinite.
-fn interior_point(lo: f64, hi: f64) -> f64 {
+pub fn interior_point(lo: f64, hi: f64) -> f64 {
     match (lo.is_finite(), hi.is_finite()) {
         (true, true) => lo + (hi - lo) / 2.0,
         (true, false) => lo + 1.0,

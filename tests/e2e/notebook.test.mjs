@@ -241,6 +241,10 @@ test('theory: the three assignment points and a kink, typed into x0', async () =
   }
   await page.getByTestId('x0-input').fill('0');
   assert.match(await text(page, 'kink-note'), /kink.*left: 1\.5, from the right: 6/);
+  // Enter leaves the field; the arrow keys step again.
+  await page.getByTestId('x0-input').press('Enter');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await text(page, 'step-index'), 'Step 9 of 9');
   await page.waitForFunction(() => /one-sided slope/.test(document.querySelector('[data-testid="autodiff-slope"]').textContent));
   await page.getByTestId('x0-input').fill('abc');
   assert.match(await page.locator('.number-field .field-error').first().textContent(), /“abc” is not a number/);

@@ -70,10 +70,16 @@ fn NumberField(props: &NumberFieldProps) -> Html {
             text.set(value);
         })
     };
+    // Enter leaves the field, so the arrow keys step through the derivation again.
+    let onkeydown = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == "Escape" {
+            let _ = e.target_unchecked_into::<HtmlInputElement>().blur();
+        }
+    });
     html! {
         <label class="number-field">
             <span>{ props.label.clone() }</span>
-            <input type="text" inputmode="decimal" value={(*text).clone()} {oninput}
+            <input type="text" inputmode="decimal" value={(*text).clone()} {oninput} {onkeydown}
                    data-testid={props.testid.clone()} aria-invalid={error.is_some().to_string()} />
             if let Some(e) = &*error { <span class="field-error" role="alert">{ e.clone() }</span> }
         </label>
