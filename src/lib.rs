@@ -7,6 +7,7 @@
 #[cfg(feature = "compute")]
 pub mod compute;
 pub mod data;
+pub mod nn;
 pub mod protocol;
 pub mod theory;
 #[cfg(feature = "ui")]

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use lectern::data::cifar::thousands;
 use lectern::data::export::{DEFAULT_TEST_PER_CLASS, DEFAULT_TRAIN_PER_CLASS, SiteSubset};
 use lectern::data::source::{CifarFiles, verify_sha256};
+use lectern::nn::class_balance::class_balanced_weights;
 use lectern::theory::{Network, Slope, network::parse_list};
 
 #[derive(Parser)]
@@ -39,6 +40,18 @@ enum Command {
         /// Refuse the source unless its sha256 is this (hex).
         #[arg(long)]
         sha256: Option<String>,
+    },
+    /// Class-balanced weights (1 − β)/(1 − βⁿ), normalised to sum to the number of classes.
+    CbWeights {
+        /// Images per class, e.g. `5000,2997,1796`.
+        #[arg(long)]
+        counts: String,
+        /// β in [0, 1).
+        #[arg(long, allow_hyphen_values = true)]
+        beta: f64,
+        /// Print JSON (`{"weights": [...]}`) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// The theory cell's network at one x0: forward pass, masks, derivative, tangent line.
     Theory {
@@ -76,6 +89,31 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
+        Command::CbWeights { counts, beta, json } => {
+            let counts = counts
+                .split(',')
+                .map(|c| {
+                    c.trim().parse::<usize>().map_err(|_| {
+                        format!(
+                            "--counts: \u{201c}{}\u{201d} is not a whole number of images",
+                            c.trim()
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let weights = class_balanced_weights(&counts, beta).map_err(|e| e.to_string())?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "counts": counts, "beta": beta, "weights": weights })
+                );
+            } else {
+                for (class, (n, w)) in counts.iter().zip(&weights).enumerate() {
+                    println!("class {class}: {n} images, weight {w:.6}");
+                }
+            }
+            Ok(())
+        }
         Command::Theory {
             x0,
             json,

@@ -3,5 +3,6 @@
 pub mod cifar;
 #[cfg(feature = "cli")]
 pub mod export;
+pub mod long_tail;
 #[cfg(feature = "cli")]
 pub mod source;

@@ -140,9 +140,10 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
                   off for a whole range of inputs. In practice this is rarer: He (Kaiming) initialisation with zero biases \
                   puts each unit's boundary through the data, so about half the examples switch it on; BatchNorm re-centres \
                   every unit's input on each batch, so at initialisation no unit can be off for the whole batch; and moderate \
-                  learning rates avoid the big updates that push biases far negative. Below, a 2 \u{2192} 16 \u{2192} 16 \u{2192} 2 \
-                  ReLU network learns to tell a disc from the ring around it, trained in the worker \u{2014} try biases at \
-                  \u{2212}2, then switch BatchNorm on." }</p>
+                  learning rates avoid the big updates that push biases far negative." }</p>
+            <p>{ format!("Below, a 2 \u{2192} {h} \u{2192} {h} \u{2192} 2 ReLU network learns to tell a disc from the ring \
+                  around it ({} points), trained in the worker \u{2014} try biases at \u{2212}2, then switch BatchNorm on.",
+                  s.points, h = s.hidden) }</p>
             <p class="examples">
             { for presets().into_iter().map(|(label, preset)| {
                 let settings = settings.clone();
