@@ -2,3 +2,5 @@
 //! Rust; the Burn models and losses join it with the training core.
 
 pub mod class_balance;
+#[cfg(feature = "compute")]
+pub mod losses;
