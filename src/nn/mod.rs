@@ -3,4 +3,6 @@
 
 pub mod class_balance;
 #[cfg(feature = "compute")]
+pub mod convnet;
+#[cfg(feature = "compute")]
 pub mod losses;

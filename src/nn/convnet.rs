@@ -1,0 +1,295 @@
+//! The ConvNet cell's scaled-down CNN: two blocks of 2 × [conv → BatchNorm → ReLU] followed by a
+//! 2×2 max-pool, then dropout and a linear head.
+
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig,
+    PaddingConfig2d,
+};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+/// How the convolution and linear weights start.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum WeightInit {
+    /// He et al. 2015, for ReLU networks: N(0, 2 / fan-in).
+    KaimingNormal,
+    /// Glorot & Bengio 2010: N(0, 2 / (fan-in + fan-out)).
+    XavierNormal,
+}
+
+impl WeightInit {
+    fn initializer(self) -> Initializer {
+        match self {
+            Self::KaimingNormal => Initializer::KaimingNormal {
+                gain: std::f64::consts::SQRT_2,
+                fan_out_only: false,
+            },
+            Self::XavierNormal => Initializer::XavierNormal { gain: 1.0 },
+        }
+    }
+}
+
+/// The ConvNet's shape.
+#[derive(Config, Debug)]
+pub struct ConvNetConfig {
+    /// Channels of the first and second block.
+    #[config(default = "[16, 32]")]
+    pub widths: [usize; 2],
+    /// Square kernel side: 3 or 5 ("same" padding keeps 32×32 until each pool).
+    #[config(default = 3)]
+    pub kernel: usize,
+    /// BatchNorm after every convolution.
+    #[config(default = true)]
+    pub batch_norm: bool,
+    /// Dropout probability before the head, in [0, 1).
+    #[config(default = 0.3)]
+    pub dropout: f64,
+    #[config(default = 10)]
+    pub classes: usize,
+    #[config(default = "WeightInit::KaimingNormal")]
+    pub init: WeightInit,
+}
+
+/// conv → (BatchNorm) → ReLU.
+#[derive(Module, Debug)]
+pub struct ConvUnit {
+    conv: Conv2d,
+    norm: Option<BatchNorm>,
+}
+
+/// The network. Input images are 3×32×32.
+#[derive(Module, Debug)]
+pub struct ConvNet {
+    units: Vec<ConvUnit>,
+    pool: MaxPool2d,
+    dropout: Dropout,
+    head: Linear,
+}
+
+impl ConvNetConfig {
+    /// Checks the configuration, with a message naming the bad field.
+    pub fn validate(&self) -> Result<(), String> {
+        if !matches!(self.kernel, 3 | 5) {
+            return Err(format!("kernel must be 3 or 5, got {}", self.kernel));
+        }
+        if self.widths.iter().any(|&w| w == 0 || w > 512) {
+            return Err(format!(
+                "widths must be between 1 and 512, got {:?}",
+                self.widths
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(format!("dropout must be in [0, 1), got {}", self.dropout));
+        }
+        if self.classes < 2 {
+            return Err(format!(
+                "at least 2 classes are needed, got {}",
+                self.classes
+            ));
+        }
+        Ok(())
+    }
+
+    /// Builds the network on `device`.
+    ///
+    /// # Panics
+    /// If the configuration is invalid (see [`ConvNetConfig::validate`]).
+    pub fn init(&self, device: &Device) -> ConvNet {
+        if let Err(e) = self.validate() {
+            panic!("invalid ConvNetConfig: {e}");
+        }
+        let [a, b] = self.widths;
+        let channels = [[3, a], [a, a], [a, b], [b, b]];
+        let units = channels
+            .iter()
+            .map(|&[input, output]| ConvUnit {
+                conv: Conv2dConfig::new([input, output], [self.kernel, self.kernel])
+                    .with_padding(PaddingConfig2d::Same)
+                    .with_bias(!self.batch_norm)
+                    .with_initializer(self.init.initializer())
+                    .init(device),
+                norm: self
+                    .batch_norm
+                    .then(|| BatchNormConfig::new(output).init(device)),
+            })
+            .collect();
+        ConvNet {
+            units,
+            pool: MaxPool2dConfig::new([2, 2]).init(),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            head: LinearConfig::new(b * 8 * 8, self.classes)
+                .with_initializer(self.init.initializer())
+                .init(device),
+        }
+    }
+}
+
+impl ConvNet {
+    /// Logits, and each ReLU layer's input (for dead-unit counts).
+    ///
+    /// # Shapes
+    /// - `images`: `[batch, 3, 32, 32]`
+    /// - logits: `[batch, classes]`; pre-activations: `[batch, channels, h, w]`, four of them.
+    pub fn forward_with_activity(&self, images: Tensor<4>) -> (Tensor<2>, Vec<Tensor<4>>) {
+        let mut x = images;
+        let mut pre = Vec::with_capacity(self.units.len());
+        for (i, unit) in self.units.iter().enumerate() {
+            let z = unit.conv.forward(x);
+            let z = match &unit.norm {
+                Some(norm) => norm.forward(z),
+                None => z,
+            };
+            pre.push(z.clone());
+            x = relu(z);
+            if i % 2 == 1 {
+                x = self.pool.forward(x);
+            }
+        }
+        let x = self.dropout.forward(x.flatten::<2>(1, 3));
+        (self.head.forward(x), pre)
+    }
+
+    /// Logits.
+    ///
+    /// # Shapes
+    /// `[batch, 3, 32, 32]` → `[batch, classes]`
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.forward_with_activity(images).0
+    }
+}
+
+/// For each ReLU layer, the fraction of channels that are never active (input ≤ 0 at every
+/// position of every image) on this batch.
+pub async fn dead_channel_fractions(pre_activations: &[Tensor<4>]) -> Result<Vec<f64>, String> {
+    let mut fractions = Vec::with_capacity(pre_activations.len());
+    for z in pre_activations {
+        let [_, channels, _, _] = z.dims();
+        let max = z.clone().swap_dims(0, 1).flatten::<2>(1, 3).max_dim(1);
+        let data = max.into_data_async().await.map_err(|e| format!("{e:?}"))?;
+        let values = data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+        fractions.push(values.iter().filter(|&&m| m <= 0.0).count() as f64 / channels as f64);
+    }
+    Ok(fractions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::cpu_device;
+
+    fn images(batch: usize, device: &Device) -> Tensor<4> {
+        let values: Vec<f32> = (0..batch * 3 * 32 * 32)
+            .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
+            .collect();
+        Tensor::<4>::from_data(TensorData::new(values, [batch, 3, 32, 32]), device)
+    }
+
+    #[test]
+    fn shapes_through_the_network() {
+        let device = cpu_device();
+        for kernel in [3, 5] {
+            let net = ConvNetConfig::new().with_kernel(kernel).init(&device);
+            let (logits, pre) = net.forward_with_activity(images(2, &device));
+            assert_eq!(logits.dims(), [2, 10]);
+            let dims: Vec<[usize; 4]> = pre.iter().map(|z| z.dims()).collect();
+            assert_eq!(
+                dims,
+                vec![
+                    [2, 16, 32, 32],
+                    [2, 16, 32, 32],
+                    [2, 32, 16, 16],
+                    [2, 32, 16, 16]
+                ]
+            );
+        }
+        let plain = ConvNetConfig::new()
+            .with_batch_norm(false)
+            .with_init(WeightInit::XavierNormal)
+            .init(&device);
+        assert_eq!(plain.forward(images(1, &device)).dims(), [1, 10]);
+    }
+
+    #[test]
+    fn invalid_configs_are_named() {
+        assert!(
+            ConvNetConfig::new()
+                .with_kernel(4)
+                .validate()
+                .unwrap_err()
+                .contains("kernel")
+        );
+        assert!(
+            ConvNetConfig::new()
+                .with_dropout(1.0)
+                .validate()
+                .unwrap_err()
+                .contains("dropout")
+        );
+        assert!(
+            ConvNetConfig::new()
+                .with_widths([0, 8])
+                .validate()
+                .unwrap_err()
+                .contains("widths")
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid ConvNetConfig: kernel must be 3 or 5")]
+    fn init_refuses_an_invalid_config() {
+        let _ = ConvNetConfig::new().with_kernel(2).init(&cpu_device());
+    }
+
+    #[test]
+    fn dead_channels_are_counted_per_layer() {
+        let device = cpu_device();
+        // Channel 0 is always negative (dead), channel 1 is positive somewhere.
+        let z = Tensor::<4>::from_data(
+            TensorData::new(
+                vec![-1.0f32, -2.0, -0.5, 0.0, -1.0, 3.0, -1.0, -1.0],
+                [2, 2, 2, 1],
+            ),
+            &device,
+        );
+        let fractions = pollster::block_on(dead_channel_fractions(&[z])).unwrap();
+        assert_eq!(fractions, vec![0.5]);
+    }
+
+    #[test]
+    fn a_few_steps_lower_the_loss_on_a_fixed_batch() {
+        use crate::nn::losses::{LossKind, loss};
+        use burn::optim::{GradientsParams, SgdConfig};
+        let device = cpu_device().autodiff();
+        let mut net = ConvNetConfig::new()
+            .with_widths([4, 8])
+            .with_dropout(0.0)
+            .init(&device);
+        let x = images(8, &device);
+        let labels: Vec<f32> = (0..8)
+            .flat_map(|i| (0..10).map(move |c| (c == i % 10) as u8 as f32))
+            .collect();
+        let y = Tensor::<2>::from_data(TensorData::new(labels, [8, 10]), &device);
+        let mut optim = SgdConfig::new().init();
+        let value = |t: Tensor<1>| t.into_data().try_into_vec::<f32>().unwrap()[0];
+        let first = value(loss(
+            LossKind::CrossEntropy,
+            net.forward(x.clone()),
+            y.clone(),
+            None,
+        ));
+        for _ in 0..5 {
+            let l = loss(
+                LossKind::CrossEntropy,
+                net.forward(x.clone()),
+                y.clone(),
+                None,
+            );
+            let grads = GradientsParams::from_grads(l.backward(), &net);
+            net = optim.step(0.05, net, grads);
+        }
+        let last = value(loss(LossKind::CrossEntropy, net.forward(x), y, None));
+        assert!(last < first, "{first} → {last}");
+    }
+}
