@@ -10,6 +10,7 @@ pub mod data;
 pub mod nn;
 pub mod protocol;
 pub mod theory;
+pub mod train;
 #[cfg(feature = "ui")]
 pub mod ui;
 #[cfg(feature = "worker")]
