@@ -1,5 +1,6 @@
 //! CIFAR-10: the binary layout, reading it from an archive or folder, and the subset the site uses.
 
+pub mod augment;
 pub mod cifar;
 #[cfg(feature = "cli")]
 pub mod export;
