@@ -7,3 +7,4 @@ pub mod export;
 pub mod long_tail;
 #[cfg(feature = "cli")]
 pub mod source;
+pub mod toy;
