@@ -68,7 +68,8 @@ impl AugmentRng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    /// A number in 0..n.
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }

@@ -98,6 +98,14 @@ impl Batch {
         self.bytes.chunks_exact(RECORD_BYTES)
     }
 
+    /// Record `i` (label byte first).
+    ///
+    /// # Panics
+    /// If `i >= self.len()`.
+    pub fn record(&self, i: usize) -> &[u8] {
+        &self.bytes[i * RECORD_BYTES..(i + 1) * RECORD_BYTES]
+    }
+
     /// Images per class.
     pub fn class_counts(&self) -> [usize; CLASSES] {
         let mut counts = [0; CLASSES];
