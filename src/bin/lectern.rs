@@ -5,10 +5,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use lectern::data::cifar::thousands;
+use lectern::data::cifar::{Batch, CLASSES, RECORD_BYTES};
 use lectern::data::export::{DEFAULT_TEST_PER_CLASS, DEFAULT_TRAIN_PER_CLASS, SiteSubset};
+use lectern::data::long_tail::long_tail_counts;
 use lectern::data::source::{CifarFiles, verify_sha256};
+use lectern::data::toy::toy_records;
 use lectern::nn::class_balance::class_balanced_weights;
+use lectern::nn::convnet::ConvNetConfig;
+use lectern::nn::losses::LossKind;
 use lectern::theory::{Network, Slope, network::parse_list};
+use lectern::train::engine::{TrainConfig, Trainer};
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +46,43 @@ enum Command {
         /// Refuse the source unless its sha256 is this (hex).
         #[arg(long)]
         sha256: Option<String>,
+    },
+    /// Train the ConvNet natively on CIFAR-10 (archive or folder) or the built-in toy data.
+    Train {
+        /// `cifar-10-binary.tar.gz`, a `cifar-10-batches-bin` folder, or `toy`.
+        #[arg(long)]
+        data: String,
+        /// Training images per class (balanced), or the head class's count with --imbalance.
+        #[arg(long, default_value_t = 500)]
+        per_class: usize,
+        /// Imbalance factor IF ≥ 1 of a long-tailed subset.
+        #[arg(long)]
+        imbalance: Option<f64>,
+        /// ce | focal | cb-softmax | cb-sigmoid | cb-focal
+        #[arg(long, default_value = "ce")]
+        loss: String,
+        #[arg(long, default_value_t = 0.9999)]
+        beta: f64,
+        #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+        gamma: f64,
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
+        lr: f64,
+        #[arg(long, default_value_t = 0.9)]
+        momentum: f64,
+        #[arg(long, default_value_t = 5e-4)]
+        weight_decay: f64,
+        /// Channels of the two blocks, `a,b`.
+        #[arg(long, default_value = "16,32")]
+        width: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the run (config, curves, accuracy, per_class_accuracy, confusion) as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Class-balanced weights (1 − β)/(1 − βⁿ), normalised to sum to the number of classes.
     CbWeights {
@@ -89,6 +132,52 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
+        Command::Train {
+            data,
+            per_class,
+            imbalance,
+            loss,
+            beta,
+            gamma,
+            epochs,
+            batch,
+            lr,
+            momentum,
+            weight_decay,
+            width,
+            seed,
+            json,
+        } => {
+            let loss = match loss.as_str() {
+                "ce" => LossKind::CrossEntropy,
+                "focal" => LossKind::Focal { gamma },
+                "cb-softmax" => LossKind::CbSoftmax,
+                "cb-sigmoid" => LossKind::CbSigmoid,
+                "cb-focal" => LossKind::CbFocal { gamma },
+                other => {
+                    return Err(format!(
+                        "unknown loss \u{201c}{other}\u{201d}: use ce, focal, cb-softmax, cb-sigmoid or cb-focal"
+                    ));
+                }
+            };
+            let [w1, w2] = parse_list::<2>("--width", &width).map_err(|e| e.to_string())?;
+            if w1.fract() != 0.0 || w2.fract() != 0.0 || w1 < 1.0 || w2 < 1.0 {
+                return Err(format!("--width needs two whole numbers ≥ 1, got {width}"));
+            }
+            let config =
+                TrainConfig::new(ConvNetConfig::new().with_widths([w1 as usize, w2 as usize]))
+                    .with_loss(loss)
+                    .with_beta(beta)
+                    .with_epochs(epochs)
+                    .with_batch(batch)
+                    .with_learning_rate(lr)
+                    .with_momentum(momentum)
+                    .with_weight_decay(weight_decay)
+                    .with_seed(seed);
+            config.validate()?;
+            let (train, test, counts) = training_data(&data, per_class, imbalance, seed)?;
+            train_natively(config, train, test, &counts, json)
+        }
         Command::CbWeights { counts, beta, json } => {
             let counts = counts
                 .split(',')
@@ -234,4 +323,140 @@ fn theory_report(network: &Network, x0: f64, json: bool) -> String {
         }
     }
     out
+}
+
+/// The training and test sets for `lectern train`, and the training counts per class.
+fn training_data(
+    data: &str,
+    per_class: usize,
+    imbalance: Option<f64>,
+    seed: u64,
+) -> Result<(Batch, Batch, Vec<usize>), String> {
+    if per_class == 0 {
+        return Err("--per-class must be at least 1".into());
+    }
+    let wanted = match imbalance {
+        Some(factor) => long_tail_counts(per_class, factor, CLASSES).map_err(|e| e.to_string())?,
+        None => vec![per_class; CLASSES],
+    };
+    let (pool, test) = if data == "toy" {
+        let head = *wanted.iter().max().unwrap_or(&1);
+        (
+            Batch::parse(toy_records(head, seed)).map_err(|e| e.to_string())?,
+            Batch::parse(toy_records(100, seed ^ 0xC1FA)).map_err(|e| e.to_string())?,
+        )
+    } else {
+        let files = CifarFiles::open(std::path::Path::new(data)).map_err(|e| e.to_string())?;
+        let mut all = Vec::new();
+        for batch in &files.train {
+            for r in batch.records() {
+                all.extend_from_slice(r);
+            }
+        }
+        (Batch::parse(all).map_err(|e| e.to_string())?, files.test)
+    };
+    let available = pool.class_counts();
+    if let Some(class) = (0..CLASSES).find(|&c| wanted[c] > available[c]) {
+        return Err(format!(
+            "class {class} has {} training images, {} were asked for (--per-class {per_class})",
+            available[class], wanted[class]
+        ));
+    }
+    // The first n of each class in file order (the files are shuffled, the toy set seeded).
+    let mut taken = [0usize; CLASSES];
+    let mut bytes = Vec::with_capacity(wanted.iter().sum::<usize>() * RECORD_BYTES);
+    for r in pool.records() {
+        let c = r[0] as usize;
+        if taken[c] < wanted[c] {
+            taken[c] += 1;
+            bytes.extend_from_slice(r);
+        }
+    }
+    Ok((
+        Batch::parse(bytes).map_err(|e| e.to_string())?,
+        test,
+        wanted,
+    ))
+}
+
+fn train_natively(
+    config: TrainConfig,
+    train: Batch,
+    test: Batch,
+    counts: &[usize],
+    json: Option<PathBuf>,
+) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let clock = || started.elapsed().as_secs_f64() * 1000.0;
+    let epochs = config.epochs;
+    let mut trainer = Trainer::new(config.clone(), train, &lectern::compute::cpu_device())?;
+    let per_epoch = trainer.iterations_per_epoch();
+    let mut curves = Vec::new();
+    let (mut loss_sum, mut acc_sum, mut images_per_second, mut steps) =
+        (0.0f64, 0.0f64, 0.0f64, 0usize);
+    while !trainer.finished() {
+        let event = pollster::block_on(trainer.step(clock))?;
+        loss_sum += event.loss as f64;
+        acc_sum += event.accuracy;
+        images_per_second += event.images_per_second;
+        steps += 1;
+        eprint!(
+            "\repoch {}/{epochs} [{:>4}/{per_epoch}] loss {:.4}",
+            event.epoch + 1,
+            (event.iteration % per_epoch) + 1,
+            event.loss
+        );
+        if event.epoch_done {
+            let confusion = pollster::block_on(trainer.evaluate(&test, 200))?;
+            let line = serde_json::json!({
+                "epoch": event.epoch + 1,
+                "loss": loss_sum / steps as f64,
+                "train_accuracy": acc_sum / steps as f64,
+                "test_accuracy": confusion.accuracy(),
+                "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
+                "images_per_second": images_per_second / steps as f64,
+            });
+            eprintln!(
+                "\repoch {}/{epochs}: loss {:.4}, train acc {:.1} %, test acc {:.1} %, {:.0} img/s",
+                event.epoch + 1,
+                loss_sum / steps as f64,
+                100.0 * acc_sum / steps as f64,
+                100.0 * confusion.accuracy(),
+                images_per_second / steps as f64
+            );
+            curves.push(line);
+            (loss_sum, acc_sum, images_per_second, steps) = (0.0, 0.0, 0.0, 0);
+        }
+    }
+    let confusion = pollster::block_on(trainer.evaluate(&test, 200))?;
+    let groups = confusion.shot_groups(counts);
+    println!(
+        "test accuracy {:.2} %, mean per-class {:.2} %",
+        100.0 * confusion.accuracy(),
+        100.0 * confusion.mean_per_class_accuracy()
+    );
+    println!(
+        "per class: {}",
+        confusion
+            .per_class_accuracy()
+            .iter()
+            .map(|a| format!("{:.1}", 100.0 * a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if let Some(path) = json {
+        let value = serde_json::json!({
+            "config": serde_json::to_value(&config).map_err(|e| e.to_string())?,
+            "train_counts": counts,
+            "curves": curves,
+            "accuracy": confusion.accuracy(),
+            "per_class_accuracy": confusion.per_class_accuracy(),
+            "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
+            "shot_groups": groups,
+            "confusion": confusion.counts,
+        });
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
 }
