@@ -1,13 +1,8 @@
 //! `lectern cb-weights`: class-balanced weights from the command line.
 
-use std::process::Command;
+mod common;
 
-fn lectern(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_lectern"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{assert_refused, lectern};
 
 #[test]
 fn weights_for_the_long_tail_sum_to_ten() {
@@ -41,7 +36,7 @@ fn weights_for_the_long_tail_sum_to_ten() {
 
 #[test]
 fn bad_beta_and_counts_are_refused() {
-    for (args, needle) in [
+    assert_refused(&[
         (
             vec!["cb-weights", "--counts", "10,20", "--beta", "1"],
             "β must be in [0, 1), got 1",
@@ -58,10 +53,5 @@ fn bad_beta_and_counts_are_refused() {
             vec!["cb-weights", "--counts", "10,0", "--beta", "0.9"],
             "class 1 has no images",
         ),
-    ] {
-        let output = lectern(&args);
-        assert!(!output.status.success(), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
-    }
+    ]);
 }

@@ -1,13 +1,8 @@
 //! `lectern theory`: the assignment's answers from the command line, and its refusals.
 
-use std::process::{Command, Output};
+mod common;
 
-fn lectern(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lectern"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{assert_refused, lectern};
 
 fn json(args: &[&str]) -> serde_json::Value {
     let output = lectern(args);
@@ -75,7 +70,7 @@ fn custom_weights() {
 
 #[test]
 fn bad_numbers_are_refused_with_a_clear_message() {
-    for (args, needle) in [
+    assert_refused(&[
         (
             vec!["theory", "--x0", "abc"],
             "--x0: \u{201c}abc\u{201d} is not a number",
@@ -92,10 +87,5 @@ fn bad_numbers_are_refused_with_a_clear_message() {
             vec!["theory", "--x0", "1", "--b1", "1,x"],
             "--b1: \u{201c}x\u{201d} is not a number",
         ),
-    ] {
-        let output = lectern(&args);
-        assert!(!output.status.success(), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
-    }
+    ]);
 }

@@ -1,13 +1,8 @@
 //! `lectern train`: a tiny run on the built-in toy data, and the refusals.
 
-use std::process::Command;
+mod common;
 
-fn lectern(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_lectern"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{assert_refused, lectern};
 
 #[test]
 fn a_tiny_toy_run_writes_the_json_report() {
@@ -62,7 +57,7 @@ fn a_tiny_toy_run_writes_the_json_report() {
 
 #[test]
 fn bad_options_are_refused() {
-    for (args, needle) in [
+    assert_refused(&[
         (
             vec!["train", "--data", "toy", "--loss", "hinge"],
             "unknown loss “hinge”",
@@ -88,10 +83,5 @@ fn bad_options_are_refused() {
             vec!["train", "--data", "/nowhere.tar.gz"],
             "/nowhere.tar.gz",
         ),
-    ] {
-        let output = lectern(&args);
-        assert!(!output.status.success(), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
-    }
+    ]);
 }

@@ -10,6 +10,7 @@ use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu};
 
+use crate::compute::read_f32 as read;
 use crate::protocol::{DeadReluReport, DeadReluSettings};
 
 /// A tiny deterministic generator (xorshift64*), so runs are identical on every backend.
@@ -143,14 +144,6 @@ impl DeadReluMlp {
     }
 }
 
-async fn read(tensor: Tensor<2>) -> Result<Vec<f32>, String> {
-    let data = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))
-}
-
 /// Units of each layer whose pre-activation is ≤ 0 on every point.
 async fn dead_units(pre: &[Tensor<2>; 2]) -> Result<[usize; 2], String> {
     let mut dead = [0; 2];
@@ -192,7 +185,7 @@ pub async fn run(settings: &DeadReluSettings, device: &Device) -> Result<DeadRel
         let loss = (log_softmax(logits, 1) * targets.clone()).sum_dim(1).mean() * -1.0;
         let record = step % settings.record_every() == 0 || step + 1 == settings.steps;
         if record {
-            let value = read(loss.clone().unsqueeze()).await?[0];
+            let value = read(loss.clone()).await?[0];
             if !value.is_finite() {
                 return Err(format!(
                     "the loss became {value} at step {step}: the learning rate {} is too large for this initialisation",

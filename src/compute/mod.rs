@@ -5,7 +5,7 @@ pub mod dead_relu;
 pub mod probe;
 pub mod theory_autodiff;
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 
 /// The CPU device: burn-ndarray, the CPU backend lectern was asked to use.
 ///
@@ -13,4 +13,13 @@ use burn::tensor::Device;
 #[allow(deprecated)]
 pub fn cpu_device() -> Device {
     Device::ndarray()
+}
+
+/// Reads a tensor's values back as f32, asynchronously (the only way WebGPU allows in a browser).
+pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| format!("reading a result back from the device failed: {e:?}"))?;
+    data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))
 }

@@ -91,12 +91,7 @@ fn max_abs_error(got: &[f32], want: &[f64]) -> f64 {
 }
 
 async fn read(tensor: Tensor<2>) -> Result<Vec<f32>, ProbeError> {
-    let data = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| ProbeError::ReadBack(format!("{e:?}")))?;
-    data.try_into_vec::<f32>()
-        .map_err(|e| ProbeError::ReadBack(format!("{e:?}")))
+    super::read_f32(tensor).await.map_err(ProbeError::ReadBack)
 }
 
 /// Runs the probe on `device` and checks it against the exact references.

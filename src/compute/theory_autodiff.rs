@@ -12,11 +12,7 @@ fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor
 }
 
 async fn scalar(tensor: Tensor<2>) -> Result<f64, String> {
-    let data = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    let values = data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+    let values = super::read_f32(tensor).await?;
     values
         .first()
         .map(|&v| v as f64)

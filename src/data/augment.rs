@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::cifar::{IMAGE_BYTES, SIDE};
+use super::rng::SplitMix64;
 
 const PLANE: usize = SIDE * SIDE;
 /// Zero padding of the random crop, in pixels.
@@ -48,29 +49,23 @@ impl ChannelStats {
     }
 }
 
-/// A deterministic generator for augmentation choices (SplitMix64).
+/// The generator for augmentation and shuffling choices.
 #[derive(Debug, Clone)]
-pub struct AugmentRng(u64);
+pub struct AugmentRng(SplitMix64);
 
 impl AugmentRng {
     /// The stream for one image of one epoch: the same (seed, epoch, index) always gives the same
     /// crop and flip, whichever backend trains.
     pub fn for_image(seed: u64, epoch: u64, index: u64) -> Self {
-        Self(
+        Self(SplitMix64(
             seed ^ epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15)
                 ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03),
-        )
+        ))
     }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+
     /// A number in 0..n.
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.below(n)
     }
 }
 

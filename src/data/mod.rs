@@ -5,6 +5,7 @@ pub mod cifar;
 #[cfg(feature = "cli")]
 pub mod export;
 pub mod long_tail;
+pub mod rng;
 #[cfg(feature = "cli")]
 pub mod source;
 pub mod toy;

@@ -6,6 +6,7 @@
 //! and pixel noise vary, so a small CNN needs a few epochs but learns it within a minute.
 
 use super::cifar::{CLASSES, IMAGE_BYTES, RECORD_BYTES, SIDE};
+use super::rng::SplitMix64;
 
 /// Class names, in label order.
 pub const TOY_CLASSES: [&str; CLASSES] = [
@@ -21,21 +22,11 @@ pub const TOY_CLASSES: [&str; CLASSES] = [
     "striped ring",
 ];
 
-struct Rng(u64);
+struct Rng(SplitMix64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
     fn range(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * self.uniform()
+        lo + (hi - lo) * self.0.unit_f32()
     }
 }
 
@@ -55,7 +46,7 @@ fn inside(shape: usize, x: f32, y: f32) -> bool {
 
 /// One record (label byte + image) of class `label`.
 pub fn toy_record(label: usize, rng_seed: u64) -> Vec<u8> {
-    let mut rng = Rng(rng_seed);
+    let mut rng = Rng(SplitMix64(rng_seed));
     let shape = label % 5;
     let striped = label >= 5;
     let radius = rng.range(7.0, 12.0);

@@ -167,8 +167,7 @@ pub async fn dead_channel_fractions(pre_activations: &[Tensor<4>]) -> Result<Vec
     for z in pre_activations {
         let [_, channels, _, _] = z.dims();
         let max = z.clone().swap_dims(0, 1).flatten::<2>(1, 3).max_dim(1);
-        let data = max.into_data_async().await.map_err(|e| format!("{e:?}"))?;
-        let values = data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+        let values = crate::compute::read_f32(max).await?;
         fractions.push(values.iter().filter(|&&m| m <= 0.0).count() as f64 / channels as f64);
     }
     Ok(fractions)

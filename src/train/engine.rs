@@ -11,6 +11,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::Confusion;
+use crate::compute::read_f32 as read;
 use crate::data::augment::{AugmentRng, Augmentation, ChannelStats, normalize_into};
 use crate::data::cifar::{Batch, CLASSES, IMAGE_BYTES};
 use crate::nn::class_balance::class_balanced_weights;
@@ -184,14 +185,6 @@ fn one_hot(labels: &[usize], device: &Device) -> Tensor<2> {
     Tensor::<2>::from_data(TensorData::new(values, [labels.len(), CLASSES]), device)
 }
 
-async fn read(tensor: Tensor<2>) -> Result<Vec<f32>, String> {
-    let data = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| format!("reading back failed: {e:?}"))?;
-    data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))
-}
-
 impl Trainer {
     /// Prepares training on `train` (validated CIFAR-layout records) on `device`.
     pub fn new(config: TrainConfig, train: Batch, device: &Device) -> Result<Self, String> {
@@ -278,7 +271,7 @@ impl Trainer {
             targets,
             self.class_weights.clone(),
         );
-        let value = read(loss_value.clone().unsqueeze()).await?[0];
+        let value = read(loss_value.clone()).await?[0];
         if !value.is_finite() {
             if let Some(good) = self.last_good.clone() {
                 self.model = good;
