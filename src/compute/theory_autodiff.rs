@@ -64,15 +64,7 @@ mod tests {
 
     #[test]
     fn autodiff_agrees_with_the_hand_derivation_on_ndarray() {
-        let networks = [
-            Network::default(),
-            Network {
-                w1: [-1.0, 2.0],
-                b1: [0.5, -3.0],
-                w2: [[1.0, -2.0], [0.5, 1.5]],
-                b2: [0.25, -1.0],
-            },
-        ];
+        let networks = [Network::default(), Network::mixed_signs()];
         for network in networks {
             let mut compared = 0;
             for i in 0..41 {

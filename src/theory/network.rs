@@ -305,6 +305,19 @@ pub fn intervals(points: &[f64]) -> Vec<(f64, f64)> {
     bounds.windows(2).map(|pair| (pair[0], pair[1])).collect()
 }
 
+#[cfg(test)]
+impl Network {
+    /// A test network with negative weights and biases: units switch on and off in both layers.
+    pub(crate) fn mixed_signs() -> Self {
+        Self {
+            w1: [-1.0, 2.0],
+            b1: [0.5, -3.0],
+            w2: [[1.0, -2.0], [0.5, 1.5]],
+            b2: [0.25, -1.0],
+        }
+    }
+}
+
 /// A point strictly inside (lo, hi), where either end may be infinite.
 pub fn interior_point(lo: f64, hi: f64) -> f64 {
     match (lo.is_finite(), hi.is_finite()) {
@@ -398,15 +411,7 @@ mod tests {
             state ^= state << 17;
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
-        let nets = [
-            net(),
-            Network {
-                w1: [-1.0, 2.0],
-                b1: [0.5, -3.0],
-                w2: [[1.0, -2.0], [0.5, 1.5]],
-                b2: [0.25, -1.0],
-            },
-        ];
+        let nets = [net(), Network::mixed_signs()];
         for network in nets {
             let kinks = network.kinks();
             for _ in 0..500 {

@@ -8,6 +8,7 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
+use burn::tensor::Transaction;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::Confusion;
@@ -185,6 +186,24 @@ fn one_hot(labels: &[usize], device: &Device) -> Tensor<2> {
     Tensor::<2>::from_data(TensorData::new(values, [labels.len(), CLASSES]), device)
 }
 
+/// Reads several tensors back in one device round trip.
+async fn read_together<const N: usize>(tensors: [Tensor<2>; N]) -> Result<[Vec<f32>; N], String> {
+    let transaction = tensors
+        .into_iter()
+        .fold(Transaction::default(), |t, tensor| t.register(tensor));
+    let data = transaction
+        .execute_async()
+        .await
+        .map_err(|e| format!("reading results back from the device failed: {e:?}"))?;
+    let values = data
+        .into_iter()
+        .map(|d| d.try_into_vec::<f32>().map_err(|e| format!("{e:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    values
+        .try_into()
+        .map_err(|_| "the device returned the wrong number of results".to_string())
+}
+
 impl Trainer {
     /// Prepares training on `train` (validated CIFAR-layout records) on `device`.
     pub fn new(config: TrainConfig, train: Batch, device: &Device) -> Result<Self, String> {
@@ -264,14 +283,17 @@ impl Trainer {
             .seed(self.config.seed ^ (self.iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let targets = one_hot(&labels, &self.device);
         let logits = self.model.forward(images);
-        let predicted = read(logits.clone().argmax(1).float()).await?;
+        let predictions = logits.clone().argmax(1).float();
         let loss_value = loss(
             self.config.loss,
             logits,
             targets,
             self.class_weights.clone(),
         );
-        let value = read(loss_value.clone()).await?[0];
+        // One read-back for both (each is a device round trip, costly on WebGPU).
+        let [predicted, value] =
+            read_together([predictions, loss_value.clone().unsqueeze()]).await?;
+        let value = value[0];
         if !value.is_finite() {
             if let Some(good) = self.last_good.clone() {
                 self.model = good;
