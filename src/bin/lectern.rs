@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use burn::tensor::Device;
 use clap::{Parser, Subcommand};
+use lectern::compute::{cpu_device, flex_device};
 use lectern::data::cifar::thousands;
 use lectern::data::cifar::{Batch, CLASSES, RECORD_BYTES};
 use lectern::data::export::{DEFAULT_TEST_PER_CLASS, DEFAULT_TRAIN_PER_CLASS, SiteSubset};
@@ -12,9 +14,65 @@ use lectern::data::source::{CifarFiles, verify_sha256};
 use lectern::data::toy::toy_records;
 use lectern::nn::class_balance::class_balanced_weights;
 use lectern::nn::convnet::ConvNetConfig;
+use lectern::nn::convnet::ConvPath;
 use lectern::nn::losses::LossKind;
 use lectern::theory::{Network, Slope, network::parse_list};
-use lectern::train::engine::{TrainConfig, Trainer};
+use lectern::train::bench::{BenchSettings, Throughput, bench};
+use lectern::train::checkpoint::Checkpoint;
+use lectern::train::engine::{Schedule, TrainConfig, Trainer, evaluate};
+
+/// A native backend for `train`, `eval` and `bench`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NativeBackend {
+    /// burn-ndarray: the notebook's CPU backend.
+    Cpu,
+    /// burn-flex: Burn 0.22's newer CPU backend.
+    Flex,
+}
+
+impl NativeBackend {
+    fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "cpu" | "ndarray" => Ok(Self::Cpu),
+            "flex" => Ok(Self::Flex),
+            "wgpu" | "webgpu" => Err(
+                "this native build has no WebGPU backend: it trains on the CPU (--backend cpu or flex); WebGPU runs in the notebook".into(),
+            ),
+            other => Err(format!(
+                "unknown backend \u{201c}{other}\u{201d}: use cpu (burn-ndarray) or flex (burn-flex)"
+            )),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Cpu => "cpu (burn-ndarray)",
+            Self::Flex => "flex (burn-flex)",
+        }
+    }
+
+    fn device(self) -> Result<Device, String> {
+        Ok(match self {
+            Self::Cpu => cpu_device(),
+            Self::Flex => flex_device(),
+        })
+    }
+
+    /// The faster way to compute the convolutions here (measured by `lectern bench`).
+    fn conv_path(self) -> ConvPath {
+        match self {
+            Self::Cpu => ConvPath::Patches,
+            Self::Flex => ConvPath::Direct,
+        }
+    }
+}
+
+fn conv_path_name(path: ConvPath) -> &'static str {
+    match path {
+        ConvPath::Patches => "conv=patches",
+        ConvPath::Direct => "conv=direct",
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -53,7 +111,7 @@ enum Command {
         #[arg(long)]
         data: String,
         /// Training images per class (balanced), or the head class's count with --imbalance.
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 1000)]
         per_class: usize,
         /// Imbalance factor IF ≥ 1 of a long-tailed subset.
         #[arg(long)]
@@ -65,12 +123,18 @@ enum Command {
         beta: f64,
         #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
         gamma: f64,
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 15)]
         epochs: usize,
         #[arg(long, default_value_t = 64)]
         batch: usize,
-        #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
+        #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
         lr: f64,
+        /// `constant`, or `step:E1,E2,…:F` (multiply the learning rate by F after epochs E1, E2, …).
+        #[arg(long, default_value = "step:8,12:0.2")]
+        schedule: String,
+        /// Raise the learning rate linearly from ~0 over this many epochs.
+        #[arg(long, default_value_t = 1)]
+        warmup_epochs: usize,
         #[arg(long, default_value_t = 0.9)]
         momentum: f64,
         #[arg(long, default_value_t = 5e-4)]
@@ -80,7 +144,50 @@ enum Command {
         width: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// cpu (burn-ndarray, the notebook's CPU backend) or flex (burn-flex, faster natively).
+        #[arg(long, default_value = "cpu")]
+        backend: String,
         /// Write the run (config, curves, accuracy, per_class_accuracy, confusion) as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Save the trained model (a checkpoint `lectern eval` reads) here.
+        #[arg(long)]
+        save: Option<PathBuf>,
+    },
+    /// Evaluate a saved model on CIFAR-10's test set (archive or folder) or on one .bin batch file.
+    Eval {
+        /// A checkpoint written by `lectern train --save`.
+        #[arg(long)]
+        model: PathBuf,
+        /// `cifar-10-binary.tar.gz`, a `cifar-10-batches-bin` folder (its test batch), or one
+        /// batch file in the binary layout (e.g. `test_batch.bin`).
+        #[arg(long)]
+        data: PathBuf,
+        /// cpu (burn-ndarray) or flex (burn-flex).
+        #[arg(long, default_value = "cpu")]
+        backend: String,
+        /// Print JSON (`accuracy`, `per_class_accuracy`, `confusion`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Training and forward-only images per second of the ConvNet, per CPU backend.
+    Bench {
+        /// cpu (burn-ndarray, what the notebook's CPU path runs), flex (burn-flex), or all. Each is
+        /// timed with both ways of computing the convolutions.
+        #[arg(long, default_value = "all")]
+        backend: String,
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        /// Timed chunks (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        chunks: usize,
+        /// Steps in each timed chunk.
+        #[arg(long, default_value_t = 3)]
+        steps_per_chunk: usize,
+        /// Untimed steps first.
+        #[arg(long, default_value_t = 2)]
+        warmup: usize,
+        /// Write the figures as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -146,8 +253,14 @@ fn run(command: Command) -> Result<(), String> {
             weight_decay,
             width,
             seed,
+            backend,
             json,
+            save,
+            schedule,
+            warmup_epochs,
         } => {
+            let backend = NativeBackend::parse(&backend)?;
+            let schedule = parse_schedule(&schedule)?;
             let loss = match loss.as_str() {
                 "ce" => LossKind::CrossEntropy,
                 "focal" => LossKind::Focal { gamma },
@@ -164,19 +277,143 @@ fn run(command: Command) -> Result<(), String> {
             if w1.fract() != 0.0 || w2.fract() != 0.0 || w1 < 1.0 || w2 < 1.0 {
                 return Err(format!("--width needs two whole numbers ≥ 1, got {width}"));
             }
-            let config =
-                TrainConfig::new(ConvNetConfig::new().with_widths([w1 as usize, w2 as usize]))
-                    .with_loss(loss)
-                    .with_beta(beta)
-                    .with_epochs(epochs)
-                    .with_batch(batch)
-                    .with_learning_rate(lr)
-                    .with_momentum(momentum)
-                    .with_weight_decay(weight_decay)
-                    .with_seed(seed);
+            let model = ConvNetConfig::new()
+                .with_widths([w1 as usize, w2 as usize])
+                .with_conv_path(backend.conv_path());
+            let config = TrainConfig::new(model)
+                .with_loss(loss)
+                .with_beta(beta)
+                .with_epochs(epochs)
+                .with_batch(batch)
+                .with_learning_rate(lr)
+                .with_momentum(momentum)
+                .with_weight_decay(weight_decay)
+                .with_schedule(schedule)
+                .with_warmup_epochs(warmup_epochs)
+                .with_seed(seed);
             config.validate()?;
+            if let Some(path) = &save {
+                check_writable(path)?;
+            }
+            if let Some(path) = &json {
+                check_writable(path)?;
+            }
             let (train, test, counts) = training_data(&data, per_class, imbalance, seed)?;
-            train_natively(config, train, test, &counts, json)
+            let outputs = Outputs { json, save };
+            train_natively(config, backend, train, test, &counts, outputs)
+        }
+        Command::Eval {
+            model,
+            data,
+            backend,
+            json,
+        } => {
+            let backend = NativeBackend::parse(&backend)?;
+            let checkpoint = Checkpoint::load(&model)?;
+            let test = test_data(&data)?;
+            let device = backend.device()?;
+            let net = checkpoint
+                .model(&device)
+                .map_err(|e| format!("{}: {e}", model.display()))?
+                .with_conv_path(backend.conv_path());
+            let confusion = pollster::block_on(evaluate(
+                &net,
+                &checkpoint.header.stats,
+                &test,
+                200,
+                &device,
+            ))?;
+            if json {
+                let value = serde_json::json!({
+                    "model": model.display().to_string(),
+                    "data": data.display().to_string(),
+                    "images": test.len(),
+                    "accuracy": confusion.accuracy(),
+                    "per_class_accuracy": confusion.per_class_accuracy(),
+                    "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
+                    "confusion": confusion.counts,
+                });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?
+                );
+            } else {
+                println!(
+                    "{} on {} ({} images): accuracy {:.2} %, mean per-class {:.2} %",
+                    model.display(),
+                    data.display(),
+                    thousands(test.len() as u64),
+                    100.0 * confusion.accuracy(),
+                    100.0 * confusion.mean_per_class_accuracy()
+                );
+                println!(
+                    "per class: {}",
+                    percent_list(&confusion.per_class_accuracy())
+                );
+            }
+            Ok(())
+        }
+        Command::Bench {
+            backend,
+            batch,
+            chunks,
+            steps_per_chunk,
+            warmup,
+            json,
+        } => {
+            let backends = match backend.as_str() {
+                "all" => vec![NativeBackend::Cpu, NativeBackend::Flex],
+                name => vec![NativeBackend::parse(name)?],
+            };
+            let settings = BenchSettings {
+                batch,
+                chunks,
+                steps_per_chunk,
+                warmup_steps: warmup,
+                ..BenchSettings::default()
+            };
+            settings.validate()?;
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            println!(
+                "ConvNet widths {:?}, batch {batch}: median of {chunks} chunks of {steps_per_chunk} steps after {warmup} warm-up steps ({threads} CPU threads)",
+                settings.widths
+            );
+            let started = std::time::Instant::now();
+            let clock = || started.elapsed().as_secs_f64() * 1000.0;
+            let mut reports = Vec::new();
+            let runs = backends.iter().flat_map(|&backend| {
+                [ConvPath::Patches, ConvPath::Direct].map(move |path| (backend, path))
+            });
+            for (backend, conv_path) in runs {
+                let device = backend.device()?;
+                let name = format!("{} {}", backend.name(), conv_path_name(conv_path));
+                let settings = BenchSettings {
+                    conv_path,
+                    ..settings.clone()
+                };
+                let report = pollster::block_on(bench(&settings, &device, clock))
+                    .map_err(|e| format!("{name}: {e}"))?;
+                let spread = |t: &Throughput| {
+                    let (lo, hi) = t
+                        .chunks_images_per_second
+                        .iter()
+                        .fold((f64::INFINITY, 0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+                    format!(
+                        "{:>8.1} img/s (chunks {lo:.1}–{hi:.1})",
+                        t.median_images_per_second
+                    )
+                };
+                println!("{name:<28} train   {}", spread(&report.train));
+                println!("{name:<28} forward {}", spread(&report.forward));
+                reports.push(serde_json::json!({ "backend": name, "report": report }));
+            }
+            if let Some(path) = json {
+                let value = serde_json::json!({ "threads": threads, "results": reports });
+                let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+                std::fs::write(&path, text + "\n")
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            Ok(())
         }
         Command::CbWeights { counts, beta, json } => {
             let counts = counts
@@ -379,32 +616,131 @@ fn training_data(
     ))
 }
 
+/// Where `lectern train` writes its results.
+struct Outputs {
+    json: Option<PathBuf>,
+    save: Option<PathBuf>,
+}
+
+/// `constant` or `step:E1,E2,…:F`.
+fn parse_schedule(text: &str) -> Result<Schedule, String> {
+    let bad = || {
+        format!(
+            "--schedule: \u{201c}{text}\u{201d} is not a schedule: use constant, or step:E1,E2,…:F (e.g. step:8,12:0.2 multiplies the learning rate by 0.2 after epochs 8 and 12)"
+        )
+    };
+    if text == "constant" {
+        return Ok(Schedule::Constant);
+    }
+    let rest = text.strip_prefix("step:").ok_or_else(bad)?;
+    let (epochs, factor) = rest.rsplit_once(':').ok_or_else(bad)?;
+    let at_epochs = epochs
+        .split(',')
+        .map(|e| e.trim().parse::<usize>().ok().filter(|&e| e >= 1))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(bad)?;
+    let factor: f64 = factor.trim().parse().map_err(|_| bad())?;
+    if !(factor.is_finite() && factor > 0.0) {
+        return Err(format!("--schedule: the factor must be > 0, got {factor}"));
+    }
+    Ok(Schedule::Step { at_epochs, factor })
+}
+
+/// Refuses an output path whose folder does not exist, before hours of training.
+fn check_writable(path: &std::path::Path) -> Result<(), String> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(format!(
+            "{}: the folder {} does not exist",
+            path.display(),
+            folder.display()
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!("{}: is a folder, not a file", path.display()));
+    }
+    Ok(())
+}
+
+/// The images `lectern eval` scores: an archive's or folder's test batch, or one batch file.
+fn test_data(path: &std::path::Path) -> Result<Batch, String> {
+    let is_batch_file = path.is_file()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("bin"));
+    if is_batch_file {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Batch::parse(bytes).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    Ok(CifarFiles::open(path).map_err(|e| e.to_string())?.test)
+}
+
+fn percent_list(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|a| format!("{:.1}", 100.0 * a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `[#####-----]` for `done` of `total`.
+fn progress_bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 24;
+    let filled = (done * WIDTH)
+        .checked_div(total)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    format!("[{}{}]", "#".repeat(filled), "-".repeat(WIDTH - filled))
+}
+
 fn train_natively(
     config: TrainConfig,
+    backend: NativeBackend,
     train: Batch,
     test: Batch,
     counts: &[usize],
-    json: Option<PathBuf>,
+    outputs: Outputs,
 ) -> Result<(), String> {
     let started = std::time::Instant::now();
     let clock = || started.elapsed().as_secs_f64() * 1000.0;
     let epochs = config.epochs;
-    let mut trainer = Trainer::new(config.clone(), train, &lectern::compute::cpu_device())?;
+    eprintln!(
+        "training on {} images ({} a class at most) on {}, testing on {}",
+        thousands(train.len() as u64),
+        counts.iter().max().unwrap_or(&0),
+        backend.name(),
+        thousands(test.len() as u64)
+    );
+    let mut trainer = Trainer::new(config.clone(), train, &backend.device()?)?;
     let per_epoch = trainer.iterations_per_epoch();
     let mut curves = Vec::new();
+    let mut iteration_loss = Vec::new();
     let (mut loss_sum, mut acc_sum, mut images_per_second, mut steps) =
         (0.0f64, 0.0f64, 0.0f64, 0usize);
+    let mut failure = None;
     while !trainer.finished() {
-        let event = pollster::block_on(trainer.step(clock))?;
+        let event = match pollster::block_on(trainer.step(clock)) {
+            Ok(event) => event,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        };
+        iteration_loss.push(event.loss);
         loss_sum += event.loss as f64;
         acc_sum += event.accuracy;
         images_per_second += event.images_per_second;
         steps += 1;
+        let within = (event.iteration % per_epoch) + 1;
         eprint!(
-            "\repoch {}/{epochs} [{:>4}/{per_epoch}] loss {:.4}",
+            "\repoch {:>2}/{epochs} {} {within:>4}/{per_epoch} loss {:.4} {:>5.0} img/s",
             event.epoch + 1,
-            (event.iteration % per_epoch) + 1,
-            event.loss
+            progress_bar(within, per_epoch),
+            loss_sum / steps as f64,
+            images_per_second / steps as f64
         );
         if event.epoch_done {
             let confusion = pollster::block_on(trainer.evaluate(&test, 200))?;
@@ -414,49 +750,76 @@ fn train_natively(
                 "train_accuracy": acc_sum / steps as f64,
                 "test_accuracy": confusion.accuracy(),
                 "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
+                "learning_rate": event.learning_rate,
                 "images_per_second": images_per_second / steps as f64,
+                "seconds": started.elapsed().as_secs_f64(),
             });
             eprintln!(
-                "\repoch {}/{epochs}: loss {:.4}, train acc {:.1} %, test acc {:.1} %, {:.0} img/s",
+                "\repoch {:>2}/{epochs}: loss {:.4}, train acc {:.1} %, test acc {:.1} %, mean per-class {:.1} %, {:.0} img/s, {:.0} s{}",
                 event.epoch + 1,
                 loss_sum / steps as f64,
                 100.0 * acc_sum / steps as f64,
                 100.0 * confusion.accuracy(),
-                images_per_second / steps as f64
+                100.0 * confusion.mean_per_class_accuracy(),
+                images_per_second / steps as f64,
+                started.elapsed().as_secs_f64(),
+                " ".repeat(12)
             );
             curves.push(line);
             (loss_sum, acc_sum, images_per_second, steps) = (0.0, 0.0, 0.0, 0);
         }
     }
+    if failure.is_some() {
+        eprintln!();
+    }
+    // After a NaN the trainer holds the last finished epoch's weights: report and save those.
     let confusion = pollster::block_on(trainer.evaluate(&test, 200))?;
-    let groups = confusion.shot_groups(counts);
     println!(
-        "test accuracy {:.2} %, mean per-class {:.2} %",
+        "test accuracy {:.2} %, mean per-class {:.2} % ({} epochs)",
         100.0 * confusion.accuracy(),
-        100.0 * confusion.mean_per_class_accuracy()
+        100.0 * confusion.mean_per_class_accuracy(),
+        trainer.epoch
     );
     println!(
         "per class: {}",
-        confusion
-            .per_class_accuracy()
-            .iter()
-            .map(|a| format!("{:.1}", 100.0 * a))
-            .collect::<Vec<_>>()
-            .join(" ")
+        percent_list(&confusion.per_class_accuracy())
     );
-    if let Some(path) = json {
+    if let Some(path) = &outputs.json {
         let value = serde_json::json!({
             "config": serde_json::to_value(&config).map_err(|e| e.to_string())?,
+            "backend": backend.name(),
             "train_counts": counts,
+            "epochs_completed": trainer.epoch,
+            "error": failure,
             "curves": curves,
+            "iteration_loss": iteration_loss,
             "accuracy": confusion.accuracy(),
             "per_class_accuracy": confusion.per_class_accuracy(),
             "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
-            "shot_groups": groups,
+            "shot_groups": confusion.shot_groups(counts),
             "confusion": confusion.counts,
+            "seconds": started.elapsed().as_secs_f64(),
         });
         let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
-        std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    Ok(())
+    if let Some(path) = &outputs.save {
+        if trainer.epoch == 0 {
+            eprintln!(
+                "{}: not written, no epoch finished before training stopped",
+                path.display()
+            );
+        } else {
+            pollster::block_on(trainer.checkpoint())?.save(path)?;
+            eprintln!(
+                "saved the model after epoch {} to {}",
+                trainer.epoch,
+                path.display()
+            );
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }

@@ -15,6 +15,12 @@ pub fn cpu_device() -> Device {
     Device::ndarray()
 }
 
+/// burn-flex, Burn 0.22's newer pure-Rust CPU backend (native builds, for comparison in the bench).
+#[cfg(feature = "cli")]
+pub fn flex_device() -> Device {
+    Device::flex()
+}
+
 /// Reads a tensor's values back as f32, asynchronously (the only way WebGPU allows in a browser).
 pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
     let data = tensor

@@ -1,5 +1,11 @@
 //! The ConvNet cell's scaled-down CNN: two blocks of 2 × [conv → BatchNorm → ReLU] followed by a
 //! 2×2 max-pool, then dropout and a linear head.
+//!
+//! The convolutions hold their parameters in Burn's `Conv2d` (weights `[out, in, k, k]`) and are
+//! computed one of two ways, the same arithmetic ([`ConvPath`]): Burn's convolution kernels, or one
+//! matrix product over the k² shifted copies of the input ([`conv_same`]). The second exists for
+//! burn-ndarray, the notebook's CPU backend, whose convolution backward pass (a scalar
+//! conv-transpose loop) makes training with its own kernels ~4× slower (see `lectern bench`).
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
@@ -9,6 +15,7 @@ use burn::nn::{
 };
 use burn::prelude::*;
 use burn::tensor::activation::relu;
+use burn::tensor::ops::PadMode;
 
 /// How the convolution and linear weights start.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -31,6 +38,15 @@ impl WeightInit {
     }
 }
 
+/// How the convolutions are computed (the results agree to float rounding; only speed differs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ConvPath {
+    /// Burn's convolution kernels: best on WebGPU and burn-flex.
+    Direct,
+    /// One matrix product over shifted copies ([`conv_same`]): best on burn-ndarray.
+    Patches,
+}
+
 /// The ConvNet's shape.
 #[derive(Config, Debug)]
 pub struct ConvNetConfig {
@@ -50,6 +66,9 @@ pub struct ConvNetConfig {
     pub classes: usize,
     #[config(default = "WeightInit::KaimingNormal")]
     pub init: WeightInit,
+    /// How to compute the convolutions (speed only; see [`ConvPath`]).
+    #[config(default = "ConvPath::Patches")]
+    pub conv_path: ConvPath,
 }
 
 /// conv → (BatchNorm) → ReLU.
@@ -66,6 +85,8 @@ pub struct ConvNet {
     pool: MaxPool2d,
     dropout: Dropout,
     head: Linear,
+    #[module(skip)]
+    conv_path: ConvPath,
 }
 
 impl ConvNetConfig {
@@ -122,11 +143,18 @@ impl ConvNetConfig {
             head: LinearConfig::new(b * 8 * 8, self.classes)
                 .with_initializer(self.init.initializer())
                 .init(device),
+            conv_path: self.conv_path,
         }
     }
 }
 
 impl ConvNet {
+    /// Switches how the convolutions are computed (e.g. after loading on another backend).
+    pub fn with_conv_path(mut self, conv_path: ConvPath) -> Self {
+        self.conv_path = conv_path;
+        self
+    }
+
     /// Logits, and each ReLU layer's input (for dead-unit counts).
     ///
     /// # Shapes
@@ -136,7 +164,10 @@ impl ConvNet {
         let mut x = images;
         let mut pre = Vec::with_capacity(self.units.len());
         for (i, unit) in self.units.iter().enumerate() {
-            let z = unit.conv.forward(x);
+            let z = match self.conv_path {
+                ConvPath::Direct => unit.conv.forward(x),
+                ConvPath::Patches => conv_same(&unit.conv, x),
+            };
             let z = match &unit.norm {
                 Some(norm) => norm.forward(z),
                 None => z,
@@ -157,6 +188,35 @@ impl ConvNet {
     /// `[batch, 3, 32, 32]` → `[batch, classes]`
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         self.forward_with_activity(images).0
+    }
+}
+
+/// A stride-1 convolution with "same" zero padding (odd square kernel), as one batched matrix
+/// product: out[n, o, p] = Σ_{c,i,j} W[o, c, i, j] · x_pad[n, c, p_y + i, p_x + j] (+ bias[o]).
+/// The k² shifted views of the padded input are stacked into patches `[n, c·k², h·w]` in the
+/// weight's (c, i, j) order, so `W` reshaped to `[o, c·k²]` multiplies them directly.
+///
+/// # Shapes
+/// `x`: `[n, c, h, w]`, `conv.weight`: `[o, c, k, k]` → `[n, o, h, w]`
+pub fn conv_same(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    let weight = conv.weight.val();
+    let [o, _, k, _] = weight.dims();
+    let p = k / 2;
+    let padded = x.pad([(p, p), (p, p)], PadMode::Constant(0.0));
+    let shifts: Vec<Tensor<4>> = (0..k)
+        .flat_map(|i| (0..k).map(move |j| (i, j)))
+        .map(|(i, j)| padded.clone().slice([0..n, 0..c, i..i + h, j..j + w]))
+        .collect();
+    let patches = Tensor::stack::<5>(shifts, 2).reshape([n, c * k * k, h * w]);
+    let out = weight
+        .reshape([1, o, c * k * k])
+        .expand([n, o, c * k * k])
+        .matmul(patches)
+        .reshape([n, o, h, w]);
+    match &conv.bias {
+        Some(bias) => out + bias.val().reshape([1, o, 1, 1]),
+        None => out,
     }
 }
 
@@ -208,6 +268,52 @@ mod tests {
             .with_init(WeightInit::XavierNormal)
             .init(&device);
         assert_eq!(plain.forward(images(1, &device)).dims(), [1, 10]);
+    }
+
+    /// The matrix-product convolution equals Burn's own, in value and in both gradients.
+    #[test]
+    fn conv_same_matches_burns_convolution() {
+        let device = cpu_device().autodiff();
+        for (kernel, bias) in [(3, false), (5, true)] {
+            device.seed(3);
+            let conv = Conv2dConfig::new([3, 4], [kernel, kernel])
+                .with_padding(PaddingConfig2d::Same)
+                .with_bias(bias)
+                .init(&device);
+            let x = images(2, &device)
+                .slice([0..2, 0..3, 0..7, 0..6])
+                .require_grad();
+            let ours = conv_same(&conv, x.clone());
+            let burns = conv.forward(x.clone());
+            assert_eq!(ours.dims(), [2, 4, 7, 6]);
+            let close = |a: Tensor<4>, b: Tensor<4>, what: &str| {
+                let gap = (a - b).abs().max().into_scalar::<f32>();
+                assert!(gap < 1e-5, "k = {kernel}, {what}: differs by {gap}");
+            };
+            close(ours.clone().detach(), burns.clone().detach(), "output");
+            // A weighted sum so every output position's gradient differs.
+            let mix = Tensor::<4>::from_data(
+                TensorData::new(
+                    (0..2 * 4 * 7 * 6)
+                        .map(|i| (i % 13) as f32 - 6.0)
+                        .collect::<Vec<_>>(),
+                    [2, 4, 7, 6],
+                ),
+                &device,
+            );
+            let g_ours = (ours * mix.clone()).sum().backward();
+            let g_burn = (burns * mix).sum().backward();
+            close(
+                x.grad(&g_ours).unwrap(),
+                x.grad(&g_burn).unwrap(),
+                "input gradient",
+            );
+            close(
+                conv.weight.grad(&g_ours).unwrap(),
+                conv.weight.grad(&g_burn).unwrap(),
+                "weight gradient",
+            );
+        }
     }
 
     #[test]

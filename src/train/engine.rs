@@ -11,6 +11,7 @@ use burn::prelude::*;
 use burn::tensor::Transaction;
 use serde::{Deserialize, Serialize};
 
+use super::checkpoint::{Checkpoint, CheckpointHeader};
 use super::metrics::Confusion;
 use crate::compute::read_f32 as read;
 use crate::data::augment::{AugmentRng, Augmentation, ChannelStats, normalize_into};
@@ -141,7 +142,10 @@ pub struct Trainer {
     cursor: usize,
     pub iteration: usize,
     pub epoch: usize,
-    /// The model as it was after the last finished epoch (what a NaN falls back to).
+    /// The model as it was after the last finished epoch (what a NaN falls back to), as a
+    /// detached eval-mode copy: `valid()` folds in BatchNorm's pending running statistics and gives
+    /// them their own storage (a plain `clone()` would share them with the live model, so a NaN
+    /// batch would poison the "good" copy too).
     last_good: Option<ConvNet>,
 }
 
@@ -296,7 +300,7 @@ impl Trainer {
         let value = value[0];
         if !value.is_finite() {
             if let Some(good) = self.last_good.clone() {
-                self.model = good;
+                self.model = good.train();
             }
             return Err(format!(
                 "the loss became {value} at iteration {} (epoch {}): training stopped; the weights of the last finished epoch are kept. Try a smaller learning rate.",
@@ -323,7 +327,7 @@ impl Trainer {
             self.epoch += 1;
             self.cursor = 0;
             shuffle(&mut self.order, self.config.seed, self.epoch as u64);
-            self.last_good = Some(self.model.clone());
+            self.last_good = Some(self.model.valid());
         }
         let seconds = ((now_ms() - started) / 1000.0).max(1e-9);
         Ok(StepEvent {
@@ -339,26 +343,52 @@ impl Trainer {
 
     /// The confusion matrix of the current model on `test` (no augmentation, eval mode).
     pub async fn evaluate(&self, test: &Batch, batch: usize) -> Result<Confusion, String> {
-        let model = self.model.valid();
-        let device = self.device.clone();
-        let mut confusion = Confusion::new(CLASSES);
-        let records: Vec<&[u8]> = test.records().collect();
-        for chunk in records.chunks(batch.max(1)) {
-            let images = images_tensor(chunk, &self.stats, None, &device).detach();
-            let logits = model.forward(images);
-            let predicted = read(logits.argmax(1).float()).await?;
-            let labels: Vec<usize> = chunk.iter().map(|r| r[0] as usize).collect();
-            confusion.add(
-                &labels,
-                &predicted.iter().map(|&p| p as usize).collect::<Vec<_>>(),
-            );
-        }
-        Ok(confusion)
+        evaluate(&self.model, &self.stats, test, batch, &self.device).await
+    }
+
+    /// The current weights with what evaluating them needs.
+    pub async fn checkpoint(&self) -> Result<Checkpoint, String> {
+        let header = CheckpointHeader {
+            model: self.config.model.clone(),
+            stats: self.stats,
+            epochs: self.epoch,
+        };
+        Checkpoint::of(&self.model, header).await
     }
 
     pub fn model(&self) -> &ConvNet {
         &self.model
     }
+
+    /// The (autodiff) device the model trains on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+}
+
+/// The confusion matrix of `model` on `test`, inputs normalised with `stats` (no augmentation,
+/// eval mode: BatchNorm uses its running statistics, dropout is off).
+pub async fn evaluate(
+    model: &ConvNet,
+    stats: &ChannelStats,
+    test: &Batch,
+    batch: usize,
+    device: &Device,
+) -> Result<Confusion, String> {
+    let model = model.valid();
+    let mut confusion = Confusion::new(CLASSES);
+    let records: Vec<&[u8]> = test.records().collect();
+    for chunk in records.chunks(batch.max(1)) {
+        let images = images_tensor(chunk, stats, None, device).detach();
+        let logits = model.forward(images);
+        let predicted = read(logits.argmax(1).float()).await?;
+        let labels: Vec<usize> = chunk.iter().map(|r| r[0] as usize).collect();
+        confusion.add(
+            &labels,
+            &predicted.iter().map(|&p| p as usize).collect::<Vec<_>>(),
+        );
+    }
+    Ok(confusion)
 }
 
 #[cfg(test)]
@@ -425,6 +455,113 @@ mod tests {
             let err = run(config, 1).unwrap_err();
             assert!(err.contains(needle), "{err}");
         }
+    }
+
+    /// The predicted classes of `model` on `images`, in eval mode.
+    fn predictions(model: &ConvNet, images: &Batch, stats: &ChannelStats) -> Vec<usize> {
+        let confusion_free = pollster::block_on(async {
+            let records: Vec<&[u8]> = images.records().collect();
+            let x = images_tensor(&records, stats, None, &cpu_device());
+            read(model.valid().forward(x).argmax(1).float()).await
+        });
+        confusion_free
+            .unwrap()
+            .iter()
+            .map(|&p| p as usize)
+            .collect()
+    }
+
+    #[test]
+    fn a_checkpoint_saved_and_loaded_predicts_the_same() {
+        let train = Batch::parse(toy_records(6, 3)).unwrap();
+        let test = Batch::parse(toy_records(5, 11)).unwrap();
+        let mut trainer = Trainer::new(small(), train, &cpu_device()).unwrap();
+        for _ in 0..4 {
+            pollster::block_on(trainer.step(|| 0.0)).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.bin");
+        pollster::block_on(trainer.checkpoint())
+            .unwrap()
+            .save(&path)
+            .unwrap();
+        let loaded = Checkpoint::load(&path).unwrap();
+        assert_eq!(loaded.header.epochs, 1);
+        assert_eq!(loaded.header.stats, trainer.stats);
+        let model = loaded.model(&cpu_device()).unwrap();
+        let before = predictions(trainer.model(), &test, &trainer.stats);
+        let after = predictions(&model, &test, &loaded.header.stats);
+        assert_eq!(before, after);
+        // The same confusion matrix through `evaluate`, too.
+        let a = pollster::block_on(trainer.evaluate(&test, 7)).unwrap();
+        let b = pollster::block_on(evaluate(
+            &model,
+            &loaded.header.stats,
+            &test,
+            7,
+            &cpu_device(),
+        ))
+        .unwrap();
+        assert_eq!(a.counts, b.counts);
+    }
+
+    #[test]
+    fn damaged_checkpoints_are_refused_with_the_reason() {
+        let train = Batch::parse(toy_records(2, 3)).unwrap();
+        let trainer = Trainer::new(small(), train, &cpu_device()).unwrap();
+        let bytes = pollster::block_on(trainer.checkpoint()).unwrap().to_bytes();
+        let reason = |b: &[u8]| Checkpoint::from_bytes(b).unwrap_err();
+        assert!(reason(b"PK\x03\x04 a zip").contains("not a lectern checkpoint"));
+        assert!(reason(&bytes[..30]).contains("truncated"));
+        let header_end = bytes.len() - 10;
+        let cut = Checkpoint::from_bytes(&bytes[..header_end]);
+        let err = match cut {
+            Ok(c) => c.model(&cpu_device()).unwrap_err(),
+            Err(e) => e,
+        };
+        assert!(
+            err.contains("weights") || err.contains("truncated"),
+            "{err}"
+        );
+        // Weights for another architecture.
+        let mut other = Checkpoint::from_bytes(&bytes).unwrap();
+        other.header.model.widths = [4, 4];
+        let err = other.model(&cpu_device()).unwrap_err();
+        assert!(err.contains("do not fit"), "{err}");
+    }
+
+    #[test]
+    fn a_nan_loss_restores_the_last_finished_epoch() {
+        // Epoch 1 trains normally; then the learning rate jumps ×1e30 and the loss overflows
+        // (when exactly depends on the initial weights: BatchNorm absorbs some of the blow-up).
+        let config = small().with_momentum(0.0).with_schedule(Schedule::Step {
+            at_epochs: vec![1],
+            factor: 1e30,
+        });
+        let train = Batch::parse(toy_records(6, 3)).unwrap();
+        let test = Batch::parse(toy_records(5, 11)).unwrap();
+        let mut trainer = Trainer::new(config, train, &cpu_device()).unwrap();
+        let (mut finished, mut last_finished) = (0, None);
+        let err = loop {
+            match pollster::block_on(trainer.step(|| 0.0)) {
+                Ok(event) => {
+                    assert!(event.iteration < 60, "the loss never overflowed");
+                    if event.epoch_done {
+                        finished += 1;
+                        last_finished = Some(predictions(trainer.model(), &test, &trainer.stats));
+                    }
+                }
+                Err(e) => break e,
+            }
+        };
+        assert!(err.contains("the loss became"), "{err}");
+        assert!(finished >= 1, "epoch 1 trains at a sane learning rate");
+        assert_eq!(trainer.epoch, finished);
+        assert_eq!(
+            Some(predictions(trainer.model(), &test, &trainer.stats)),
+            last_finished,
+            "the weights are those of the end of epoch {finished}"
+        );
     }
 
     #[test]

@@ -2,5 +2,9 @@
 //! step-wise engine joins it with the training core.
 
 #[cfg(feature = "compute")]
+pub mod bench;
+#[cfg(feature = "compute")]
+pub mod checkpoint;
+#[cfg(feature = "compute")]
 pub mod engine;
 pub mod metrics;

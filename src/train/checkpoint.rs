@@ -1,0 +1,183 @@
+//! A trained ConvNet on disk (or in memory, for the worker): everything evaluation needs.
+//!
+//! Layout: the magic line `lectern-checkpoint 1\n`, a little-endian u32 length, a JSON header of
+//! that length ([`CheckpointHeader`]: the model's configuration and the training set's channel
+//! statistics, which inputs must be normalised with), then the weights as a Burn record
+//! (burnpack bytes, `Module::into_record`). The header makes a checkpoint self-describing: loading
+//! rebuilds the same architecture and refuses a file whose weights do not fit it.
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device, Tensor, TensorData, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::data::augment::ChannelStats;
+use crate::nn::convnet::{ConvNet, ConvNetConfig};
+
+const MAGIC: &[u8] = b"lectern-checkpoint 1\n";
+
+/// What a checkpoint says about its weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckpointHeader {
+    pub model: ConvNetConfig,
+    /// Normalisation of the training subset: evaluation inputs are normalised the same way.
+    pub stats: ChannelStats,
+    /// Finished epochs when it was taken.
+    pub epochs: usize,
+}
+
+/// A header and the weights' Burn record.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub header: CheckpointHeader,
+    record: Vec<u8>,
+}
+
+impl Checkpoint {
+    /// Takes the weights of `model` (BatchNorm running statistics included), on any device.
+    ///
+    /// Burn's record reads tensors synchronously, which WebGPU in a browser cannot do; so the
+    /// weights are first read back asynchronously (one round trip) into a CPU copy.
+    pub async fn of(model: &ConvNet, header: CheckpointHeader) -> Result<Self, String> {
+        // `valid()` syncs BatchNorm's pending running statistics and drops autodiff.
+        let model = model.valid();
+        let mut collect = CollectFloats::default();
+        model.visit(&mut collect);
+        let data = collect
+            .tensors
+            .into_iter()
+            .fold(Transaction::default(), |t, tensor| t.register(tensor))
+            .execute_async()
+            .await
+            .map_err(|e| format!("reading the weights back from the device failed: {e:?}"))?;
+        let mut replace = ReplaceFloats {
+            data: data
+                .into_iter()
+                .zip(collect.dims)
+                .collect::<Vec<_>>()
+                .into_iter(),
+            device: crate::compute::cpu_device(),
+        };
+        let on_cpu = model.map(&mut replace);
+        Self::of_cpu_model(on_cpu, header)
+    }
+
+    fn of_cpu_model(model: ConvNet, header: CheckpointHeader) -> Result<Self, String> {
+        let record = model
+            .into_record()
+            .into_bytes()
+            .map_err(|e| format!("could not serialise the weights: {e}"))?;
+        Ok(Self {
+            header,
+            record: record.to_vec(),
+        })
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = serde_json::to_vec(&self.header).expect("the header is plain data");
+        let mut out = Vec::with_capacity(MAGIC.len() + 4 + header.len() + self.record.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&self.record);
+        out
+    }
+
+    /// Reads a checkpoint, refusing anything that is not one (with the reason).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let rest = bytes.strip_prefix(MAGIC).ok_or(
+            "not a lectern checkpoint (it does not start with \u{201c}lectern-checkpoint 1\u{201d}; `lectern train --save` writes them)",
+        )?;
+        let (length, rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or("the checkpoint is truncated (no header length)")?;
+        let length = u32::from_le_bytes(*length) as usize;
+        if rest.len() < length {
+            return Err(format!(
+                "the checkpoint is truncated: its header should be {length} bytes, {} are left",
+                rest.len()
+            ));
+        }
+        let (header, record) = rest.split_at(length);
+        let header: CheckpointHeader = serde_json::from_slice(header)
+            .map_err(|e| format!("the checkpoint's header is damaged: {e}"))?;
+        header.model.validate()?;
+        if record.is_empty() {
+            return Err("the checkpoint holds no weights (truncated after its header)".into());
+        }
+        Ok(Self {
+            header,
+            record: record.to_vec(),
+        })
+    }
+
+    /// Rebuilds the network on `device` and loads the weights into it.
+    pub fn model(&self, device: &Device) -> Result<ConvNet, String> {
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(self.record.clone()))
+            .map_err(|e| format!("the checkpoint's weights are damaged: {e}"))?;
+        self.header
+            .model
+            .init(device)
+            .try_load_record(record)
+            .map_err(|e| format!("the checkpoint's weights do not fit its model: {e}"))
+    }
+
+    /// Writes the file whole or not at all: a temporary file beside it, then a rename, so an
+    /// older checkpoint at `path` survives any failure.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        let mut staging = path.as_os_str().to_owned();
+        staging.push(".partial");
+        let staging = std::path::PathBuf::from(staging);
+        std::fs::write(&staging, self.to_bytes())
+            .and_then(|()| std::fs::rename(&staging, path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&staging);
+                format!("{}: could not write the checkpoint: {e}", path.display())
+            })
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// Every float tensor of a module, flattened, in visiting order, with its shape.
+#[derive(Default)]
+struct CollectFloats {
+    tensors: Vec<Tensor<1>>,
+    dims: Vec<Vec<usize>>,
+}
+
+impl ModuleVisitor for CollectFloats {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let tensor = param.val();
+        let dims = tensor.dims().to_vec();
+        self.tensors
+            .push(tensor.reshape([dims.iter().product::<usize>()]));
+        self.dims.push(dims);
+    }
+}
+
+/// Replaces every float tensor, in the same visiting order, by the values read back, on `device`.
+struct ReplaceFloats {
+    data: std::vec::IntoIter<(TensorData, Vec<usize>)>,
+    device: Device,
+}
+
+impl ModuleMapper for ReplaceFloats {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (data, dims) = self
+            .data
+            .next()
+            .expect("the mapper visits the tensors the visitor collected, in the same order");
+        let values = data.try_into_vec::<f32>().expect("ConvNet weights are f32");
+        let dims: [usize; D] = dims.try_into().expect("same rank");
+        Param::initialized(
+            param.id,
+            Tensor::from_data(TensorData::new(values, dims), &self.device),
+        )
+    }
+}

@@ -1,0 +1,181 @@
+//! `lectern train --save` → `lectern eval`: a saved model scores exactly what it scored when it
+//! was trained; bad checkpoints and data are refused; a NaN keeps the last finished epoch.
+
+mod common;
+
+use common::{assert_refused, lectern};
+use lectern::data::toy::toy_records;
+
+/// A tiny toy run on 40 images, widths 4/8.
+fn tiny_train(epochs: &str, extra: &[&str], json: &str, save: &str) -> std::process::Output {
+    let mut args = vec![
+        "train",
+        "--data",
+        "toy",
+        "--per-class",
+        "4",
+        "--epochs",
+        epochs,
+        "--batch",
+        "20",
+        "--width",
+        "4,8",
+        "--json",
+        json,
+        "--save",
+        save,
+    ];
+    args.extend_from_slice(extra);
+    lectern(&args)
+}
+
+fn read_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_saved_model_evaluates_to_the_accuracy_it_was_trained_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, model) = (dir.path().join("run.json"), dir.path().join("model.bin"));
+    let output = tiny_train("2", &[], json.to_str().unwrap(), model.to_str().unwrap());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run = read_json(&json);
+
+    // The toy test set `lectern train` used (seed 1, 100 images a class), as one batch file.
+    let batch = dir.path().join("toy_test.bin");
+    std::fs::write(&batch, toy_records(100, 1 ^ 0xC1FA)).unwrap();
+    let output = lectern(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        batch.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let eval: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(eval["images"], 1000);
+    assert_eq!(eval["accuracy"], run["accuracy"]);
+    assert_eq!(eval["per_class_accuracy"], run["per_class_accuracy"]);
+    assert_eq!(eval["confusion"], run["confusion"]);
+    assert_eq!(eval["per_class_accuracy"].as_array().unwrap().len(), 10);
+
+    // The text form names the numbers too.
+    let text = lectern(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        batch.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("accuracy"));
+}
+
+#[test]
+fn a_nan_loss_keeps_and_saves_the_last_finished_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, model) = (dir.path().join("run.json"), dir.path().join("model.bin"));
+    // Epoch 1 trains; after it the learning rate is multiplied by 1e30 and the loss overflows
+    // within the next epochs.
+    let output = tiny_train(
+        "6",
+        &["--schedule", "step:1:1e30", "--momentum", "0"],
+        json.to_str().unwrap(),
+        model.to_str().unwrap(),
+    );
+    assert!(!output.status.success(), "a NaN run must exit ≠ 0");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the loss became"), "{stderr}");
+    let run = read_json(&json);
+    let completed = run["epochs_completed"].as_u64().unwrap();
+    assert!((1..6).contains(&completed), "{completed}");
+    assert!(
+        stderr.contains(&format!("saved the model after epoch {completed}")),
+        "{stderr}"
+    );
+    assert!(run["error"].as_str().unwrap().contains("the loss became"));
+    assert_eq!(run["curves"].as_array().unwrap().len() as u64, completed);
+    // What was saved is the epoch-1 model the report scored.
+    let batch = dir.path().join("toy_test.bin");
+    std::fs::write(&batch, toy_records(100, 1 ^ 0xC1FA)).unwrap();
+    let output = lectern(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        batch.to_str().unwrap(),
+        "--json",
+    ]);
+    let eval: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(eval["accuracy"], run["accuracy"]);
+}
+
+#[test]
+fn bad_models_data_and_options_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_model = dir.path().join("notes.bin");
+    std::fs::write(&not_a_model, b"hello").unwrap();
+    let batch = dir.path().join("test_batch.bin");
+    std::fs::write(&batch, toy_records(1, 1)).unwrap();
+    let short = dir.path().join("short.bin");
+    std::fs::write(&short, vec![0u8; 3000]).unwrap();
+    let existing = dir.path().join("keep.bin");
+    std::fs::write(&existing, b"an older model").unwrap();
+    let p = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let (not_a_model, batch, short, existing) =
+        (p(&not_a_model), p(&batch), p(&short), p(&existing));
+    assert_refused(&[
+        (
+            vec!["eval", "--model", &not_a_model, "--data", &batch],
+            "not a lectern checkpoint",
+        ),
+        (
+            vec!["eval", "--model", "/nowhere/model.bin", "--data", &batch],
+            "/nowhere/model.bin",
+        ),
+        (
+            vec!["train", "--data", "toy", "--schedule", "step:5"],
+            "is not a schedule",
+        ),
+        (
+            vec!["train", "--data", "toy", "--schedule", "step:5:-1"],
+            "factor must be > 0",
+        ),
+        (
+            vec!["train", "--data", "toy", "--backend", "wgpu"],
+            "no WebGPU backend",
+        ),
+        (
+            vec!["train", "--data", "toy", "--backend", "tpu"],
+            "unknown backend",
+        ),
+        (
+            vec!["train", "--data", "toy", "--save", "/nowhere/model.bin"],
+            "does not exist",
+        ),
+    ]);
+    // A batch file with a length that is not whole records names the file.
+    let model = dir.path().join("model.bin");
+    let json = dir.path().join("run.json");
+    assert!(
+        tiny_train("2", &[], json.to_str().unwrap(), model.to_str().unwrap())
+            .status
+            .success()
+    );
+    assert_refused(&[(
+        vec!["eval", "--model", model.to_str().unwrap(), "--data", &short],
+        "short.bin",
+    )]);
+    // A run refused before training leaves an existing file alone.
+    let refused = lectern(&["train", "--data", "toy", "--lr", "0", "--save", &existing]);
+    assert!(!refused.status.success());
+    assert_eq!(std::fs::read(&existing).unwrap(), b"an older model");
+}
