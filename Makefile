@@ -27,13 +27,14 @@ LECTERN := cargo run --quiet --bin lectern --
 CHROMIUM := /usr/lib/chromium/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: help serve test setup test-setup tools data build release \
+.PHONY: help serve test setup test-setup tools data build release bench \
         test-native test-wasm test-e2e fmt-check clean
 
 help:
 	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data) and serve the notebook on port $(PORT)"
 	@echo "make test    - set up (plus Chromium) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
+	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
 	@echo "make data CIFAR10=<path> - write the site's CIFAR-10 subset into static/data"
 
 # ---------------------------------------------------------------- set-up (idempotent)
@@ -113,6 +114,16 @@ test-wasm:
 # The built site, driven in headless Chromium; screenshots in target/e2e-screenshots/.
 test-e2e: build
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1
+
+# Throughput (img/s, medians): natively on burn-ndarray and burn-flex, then in headless Chromium
+# in a dedicated worker (burn-ndarray as WebAssembly, and WebGPU). Measures; checks nothing.
+bench: test-setup
+	cargo run --profile fast --bin lectern -- bench
+	CHROMEDRIVER=$(CHROMEDRIVER) \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	WASM_BINDGEN_TEST_TIMEOUT=1200 \
+	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features worker \
+	  --test wasm_bench -- --include-ignored --nocapture 2>&1 | grep -E '^BENCH|test result'
 
 clean:
 	cargo clean
