@@ -28,6 +28,8 @@ enum NativeBackend {
     Cpu,
     /// burn-flex: Burn 0.22's newer CPU backend.
     Flex,
+    /// Burn's wgpu backend on the machine's GPU (Vulkan, Metal, DX12 or GL).
+    Wgpu,
 }
 
 impl NativeBackend {
@@ -35,11 +37,9 @@ impl NativeBackend {
         match name {
             "cpu" | "ndarray" => Ok(Self::Cpu),
             "flex" => Ok(Self::Flex),
-            "wgpu" | "webgpu" => Err(
-                "this native build has no WebGPU backend: it trains on the CPU (--backend cpu or flex); WebGPU runs in the notebook".into(),
-            ),
+            "wgpu" | "webgpu" | "gpu" => Ok(Self::Wgpu),
             other => Err(format!(
-                "unknown backend \u{201c}{other}\u{201d}: use cpu (burn-ndarray) or flex (burn-flex)"
+                "unknown backend \u{201c}{other}\u{201d}: use cpu (burn-ndarray), flex (burn-flex) or wgpu"
             )),
         }
     }
@@ -48,13 +48,20 @@ impl NativeBackend {
         match self {
             Self::Cpu => "cpu (burn-ndarray)",
             Self::Flex => "flex (burn-flex)",
+            Self::Wgpu => "wgpu",
         }
     }
 
+    /// The device, or why there is none (no GPU, no driver).
     fn device(self) -> Result<Device, String> {
         Ok(match self {
             Self::Cpu => cpu_device(),
             Self::Flex => flex_device(),
+            Self::Wgpu => Device::wgpu_options().init().map_err(|e| {
+                format!(
+                    "could not start wgpu on this machine ({e}); train on the CPU with --backend cpu or flex"
+                )
+            })?,
         })
     }
 
@@ -62,7 +69,7 @@ impl NativeBackend {
     fn conv_path(self) -> ConvPath {
         match self {
             Self::Cpu => ConvPath::Patches,
-            Self::Flex => ConvPath::Direct,
+            Self::Flex | Self::Wgpu => ConvPath::Direct,
         }
     }
 }
@@ -144,7 +151,8 @@ enum Command {
         width: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// cpu (burn-ndarray, the notebook's CPU backend) or flex (burn-flex, faster natively).
+        /// cpu (burn-ndarray, the notebook's CPU backend), flex (burn-flex, faster natively) or wgpu
+        /// (the machine's GPU).
         #[arg(long, default_value = "cpu")]
         backend: String,
         /// Write the run (config, curves, accuracy, per_class_accuracy, confusion) as JSON here.
@@ -163,7 +171,7 @@ enum Command {
         /// batch file in the binary layout (e.g. `test_batch.bin`).
         #[arg(long)]
         data: PathBuf,
-        /// cpu (burn-ndarray) or flex (burn-flex).
+        /// cpu (burn-ndarray), flex (burn-flex) or wgpu.
         #[arg(long, default_value = "cpu")]
         backend: String,
         /// Print JSON (`accuracy`, `per_class_accuracy`, `confusion`) instead of text.
@@ -172,8 +180,8 @@ enum Command {
     },
     /// Training and forward-only images per second of the ConvNet, per CPU backend.
     Bench {
-        /// cpu (burn-ndarray, what the notebook's CPU path runs), flex (burn-flex), or all. Each is
-        /// timed with both ways of computing the convolutions.
+        /// cpu (burn-ndarray, what the notebook's CPU path runs), flex (burn-flex), wgpu, or all
+        /// (those this machine has). Each is timed with both ways of computing the convolutions.
         #[arg(long, default_value = "all")]
         backend: String,
         #[arg(long, default_value_t = 64)]
@@ -298,9 +306,10 @@ fn run(command: Command) -> Result<(), String> {
             if let Some(path) = &json {
                 check_writable(path)?;
             }
+            let device = backend.device()?;
             let (train, test, counts) = training_data(&data, per_class, imbalance, seed)?;
             let outputs = Outputs { json, save };
-            train_natively(config, backend, train, test, &counts, outputs)
+            train_natively(config, backend, &device, train, test, &counts, outputs)
         }
         Command::Eval {
             model,
@@ -361,9 +370,10 @@ fn run(command: Command) -> Result<(), String> {
             warmup,
             json,
         } => {
-            let backends = match backend.as_str() {
-                "all" => vec![NativeBackend::Cpu, NativeBackend::Flex],
-                name => vec![NativeBackend::parse(name)?],
+            let all = backend == "all";
+            let backends = match all {
+                true => vec![NativeBackend::Cpu, NativeBackend::Flex, NativeBackend::Wgpu],
+                false => vec![NativeBackend::parse(&backend)?],
             };
             let settings = BenchSettings {
                 batch,
@@ -384,8 +394,24 @@ fn run(command: Command) -> Result<(), String> {
             let runs = backends.iter().flat_map(|&backend| {
                 [ConvPath::Patches, ConvPath::Direct].map(move |path| (backend, path))
             });
+            let mut devices = std::collections::HashMap::new();
             for (backend, conv_path) in runs {
-                let device = backend.device()?;
+                let device = match devices.get(&backend.name()) {
+                    Some(device) => Ok::<Device, String>(Clone::clone(device)),
+                    None => backend.device(),
+                };
+                let device = match device {
+                    Ok(device) => device,
+                    // With `all`, a backend this machine lacks is reported and skipped.
+                    Err(why) if all => {
+                        if conv_path == ConvPath::Patches {
+                            println!("{:<28} not available: {why}", backend.name());
+                        }
+                        continue;
+                    }
+                    Err(why) => return Err(why),
+                };
+                devices.insert(backend.name(), device.clone());
                 let name = format!("{} {}", backend.name(), conv_path_name(conv_path));
                 let settings = BenchSettings {
                     conv_path,
@@ -699,6 +725,7 @@ fn progress_bar(done: usize, total: usize) -> String {
 fn train_natively(
     config: TrainConfig,
     backend: NativeBackend,
+    device: &Device,
     train: Batch,
     test: Batch,
     counts: &[usize],
@@ -714,7 +741,7 @@ fn train_natively(
         backend.name(),
         thousands(test.len() as u64)
     );
-    let mut trainer = Trainer::new(config.clone(), train, &backend.device()?)?;
+    let mut trainer = Trainer::new(config.clone(), train, device)?;
     let per_epoch = trainer.iterations_per_epoch();
     let mut curves = Vec::new();
     let mut iteration_loss = Vec::new();
