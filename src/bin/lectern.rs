@@ -28,8 +28,6 @@ enum NativeBackend {
     Cpu,
     /// burn-flex: Burn 0.22's newer CPU backend.
     Flex,
-    /// Burn's wgpu backend on the machine's GPU (Vulkan, Metal, DX12 or GL).
-    Wgpu,
 }
 
 impl NativeBackend {
@@ -37,9 +35,11 @@ impl NativeBackend {
         match name {
             "cpu" | "ndarray" => Ok(Self::Cpu),
             "flex" => Ok(Self::Flex),
-            "wgpu" | "webgpu" | "gpu" => Ok(Self::Wgpu),
+            "wgpu" | "webgpu" => Err(
+                "this native build has no WebGPU backend: it trains on the CPU (--backend cpu or flex); WebGPU runs in the notebook".into(),
+            ),
             other => Err(format!(
-                "unknown backend \u{201c}{other}\u{201d}: use cpu (burn-ndarray), flex (burn-flex) or wgpu"
+                "unknown backend \u{201c}{other}\u{201d}: use cpu (burn-ndarray) or flex (burn-flex)"
             )),
         }
     }
@@ -48,20 +48,13 @@ impl NativeBackend {
         match self {
             Self::Cpu => "cpu (burn-ndarray)",
             Self::Flex => "flex (burn-flex)",
-            Self::Wgpu => "wgpu",
         }
     }
 
-    /// The device, or why there is none (no GPU, no driver).
     fn device(self) -> Result<Device, String> {
         Ok(match self {
             Self::Cpu => cpu_device(),
             Self::Flex => flex_device(),
-            Self::Wgpu => Device::wgpu_options().init().map_err(|e| {
-                format!(
-                    "could not start wgpu on this machine ({e}); train on the CPU with --backend cpu or flex"
-                )
-            })?,
         })
     }
 
@@ -69,7 +62,7 @@ impl NativeBackend {
     fn conv_path(self) -> ConvPath {
         match self {
             Self::Cpu => ConvPath::Patches,
-            Self::Flex | Self::Wgpu => ConvPath::Direct,
+            Self::Flex => ConvPath::Direct,
         }
     }
 }
@@ -151,8 +144,7 @@ enum Command {
         width: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// cpu (burn-ndarray, the notebook's CPU backend), flex (burn-flex, faster natively) or wgpu
-        /// (the machine's GPU).
+        /// cpu (burn-ndarray, the notebook's CPU backend) or flex (burn-flex, faster natively).
         #[arg(long, default_value = "cpu")]
         backend: String,
         /// Write the run (config, curves, accuracy, per_class_accuracy, confusion) as JSON here.
@@ -171,7 +163,7 @@ enum Command {
         /// batch file in the binary layout (e.g. `test_batch.bin`).
         #[arg(long)]
         data: PathBuf,
-        /// cpu (burn-ndarray), flex (burn-flex) or wgpu.
+        /// cpu (burn-ndarray) or flex (burn-flex).
         #[arg(long, default_value = "cpu")]
         backend: String,
         /// Print JSON (`accuracy`, `per_class_accuracy`, `confusion`) instead of text.
@@ -180,8 +172,8 @@ enum Command {
     },
     /// Training and forward-only images per second of the ConvNet, per CPU backend.
     Bench {
-        /// cpu (burn-ndarray, what the notebook's CPU path runs), flex (burn-flex), wgpu, or all
-        /// (those this machine has). Each is timed with both ways of computing the convolutions.
+        /// cpu (burn-ndarray, what the notebook's CPU path runs), flex (burn-flex), or all. Each is
+        /// timed with both ways of computing the convolutions.
         #[arg(long, default_value = "all")]
         backend: String,
         #[arg(long, default_value_t = 64)]
@@ -306,10 +298,9 @@ fn run(command: Command) -> Result<(), String> {
             if let Some(path) = &json {
                 check_writable(path)?;
             }
-            let device = backend.device()?;
             let (train, test, counts) = training_data(&data, per_class, imbalance, seed)?;
             let outputs = Outputs { json, save };
-            train_natively(config, backend, &device, train, test, &counts, outputs)
+            train_natively(config, backend, train, test, &counts, outputs)
         }
         Command::Eval {
             model,
@@ -370,10 +361,9 @@ fn run(command: Command) -> Result<(), String> {
             warmup,
             json,
         } => {
-            let all = backend == "all";
-            let backends = match all {
-                true => vec![NativeBackend::Cpu, NativeBackend::Flex, NativeBackend::Wgpu],
-                false => vec![NativeBackend::parse(&backend)?],
+            let backends = match backend.as_str() {
+                "all" => vec![NativeBackend::Cpu, NativeBackend::Flex],
+                name => vec![NativeBackend::parse(name)?],
             };
             let settings = BenchSettings {
                 batch,
@@ -394,24 +384,8 @@ fn run(command: Command) -> Result<(), String> {
             let runs = backends.iter().flat_map(|&backend| {
                 [ConvPath::Patches, ConvPath::Direct].map(move |path| (backend, path))
             });
-            let mut devices = std::collections::HashMap::new();
             for (backend, conv_path) in runs {
-                let device = match devices.get(&backend.name()) {
-                    Some(device) => Ok::<Device, String>(Clone::clone(device)),
-                    None => backend.device(),
-                };
-                let device = match device {
-                    Ok(device) => device,
-                    // With `all`, a backend this machine lacks is reported and skipped.
-                    Err(why) if all => {
-                        if conv_path == ConvPath::Patches {
-                            println!("{:<28} not available: {why}", backend.name());
-                        }
-                        continue;
-                    }
-                    Err(why) => return Err(why),
-                };
-                devices.insert(backend.name(), device.clone());
+                let device = backend.device()?;
                 let name = format!("{} {}", backend.name(), conv_path_name(conv_path));
                 let settings = BenchSettings {
                     conv_path,
@@ -725,7 +699,6 @@ fn progress_bar(done: usize, total: usize) -> String {
 fn train_natively(
     config: TrainConfig,
     backend: NativeBackend,
-    device: &Device,
     train: Batch,
     test: Batch,
     counts: &[usize],
@@ -741,7 +714,7 @@ fn train_natively(
         backend.name(),
         thousands(test.len() as u64)
     );
-    let mut trainer = Trainer::new(config.clone(), train, device)?;
+    let mut trainer = Trainer::new(config.clone(), train, &backend.device()?)?;
     let per_epoch = trainer.iterations_per_epoch();
     let mut curves = Vec::new();
     let mut iteration_loss = Vec::new();
