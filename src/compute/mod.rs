@@ -5,7 +5,7 @@ pub mod dead_relu;
 pub mod probe;
 pub mod theory_autodiff;
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 /// The CPU device: burn-ndarray, the CPU backend lectern was asked to use.
 ///
@@ -28,4 +28,17 @@ pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, Str
         .await
         .map_err(|e| format!("reading a result back from the device failed: {e:?}"))?;
     data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))
+}
+
+/// Reads several tensors back in one device round trip (each read is a round trip, costly on
+/// WebGPU), in the order given.
+pub async fn read_many<const D: usize>(
+    tensors: impl IntoIterator<Item = Tensor<D>>,
+) -> Result<Vec<TensorData>, String> {
+    tensors
+        .into_iter()
+        .fold(Transaction::default(), |t, tensor| t.register(tensor))
+        .execute_async()
+        .await
+        .map_err(|e| format!("reading results back from the device failed: {e:?}"))
 }

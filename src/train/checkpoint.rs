@@ -8,7 +8,7 @@
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device, Tensor, TensorData, Transaction};
+use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::data::augment::ChannelStats;
@@ -43,13 +43,7 @@ impl Checkpoint {
         let model = model.valid();
         let mut collect = CollectFloats::default();
         model.visit(&mut collect);
-        let data = collect
-            .tensors
-            .into_iter()
-            .fold(Transaction::default(), |t, tensor| t.register(tensor))
-            .execute_async()
-            .await
-            .map_err(|e| format!("reading the weights back from the device failed: {e:?}"))?;
+        let data = crate::compute::read_many(collect.tensors).await?;
         let mut replace = ReplaceFloats {
             data: data
                 .into_iter()

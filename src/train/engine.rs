@@ -8,7 +8,6 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
-use burn::tensor::Transaction;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{Checkpoint, CheckpointHeader};
@@ -190,16 +189,10 @@ fn one_hot(labels: &[usize], device: &Device) -> Tensor<2> {
     Tensor::<2>::from_data(TensorData::new(values, [labels.len(), CLASSES]), device)
 }
 
-/// Reads several tensors back in one device round trip.
+/// Reads several tensors back as f32 values in one device round trip.
 async fn read_together<const N: usize>(tensors: [Tensor<2>; N]) -> Result<[Vec<f32>; N], String> {
-    let transaction = tensors
-        .into_iter()
-        .fold(Transaction::default(), |t, tensor| t.register(tensor));
-    let data = transaction
-        .execute_async()
-        .await
-        .map_err(|e| format!("reading results back from the device failed: {e:?}"))?;
-    let values = data
+    let values = crate::compute::read_many(tensors)
+        .await?
         .into_iter()
         .map(|d| d.try_into_vec::<f32>().map_err(|e| format!("{e:?}")))
         .collect::<Result<Vec<_>, _>>()?;
