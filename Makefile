@@ -23,7 +23,12 @@ CIFAR_CACHE := $(HOME)/.cache/lectern/cifar-10-binary.tar.gz
 CIFAR_URL := https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
 CIFAR_SHA256 := c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd
 
-LECTERN := cargo run --quiet --bin lectern --
+# Natively, everything builds with the tests' feature set (`ui` included): another set changes
+# features of shared dependencies (num-traits, futures…) and would compile Burn a second time.
+NATIVE_FEATURES := --features ui
+LECTERN := cargo run --quiet $(NATIVE_FEATURES) --bin lectern --
+# The debug build `make data` and the tests use (the end-to-end suite runs it too).
+LECTERN_BIN = $${CARGO_TARGET_DIR:-$(CURDIR)/target}/debug/lectern
 CHROMIUM := /usr/lib/chromium/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
@@ -102,18 +107,19 @@ fmt-check:
 
 # The core, the CLI and the UI's state logic, natively.
 test-native:
-	cargo test --features ui
+	cargo test $(NATIVE_FEATURES)
 
 # The worker's backend probe in headless Chromium, in a dedicated worker, on CPU and WebGPU.
 test-wasm:
 	CHROMEDRIVER=$(CHROMEDRIVER) \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_TIMEOUT=180 \
-	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features worker --test wasm_probe
+	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features worker --test wasm_worker
 
 # The built site, driven in headless Chromium; screenshots in target/e2e-screenshots/.
 test-e2e: build
-	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1
+	cargo build --quiet $(NATIVE_FEATURES) --bin lectern
+	cd tests/e2e && CHROMIUM=$(CHROMIUM) LECTERN_BIN="$(LECTERN_BIN)" node --test --test-concurrency=1
 
 # Throughput (img/s, medians): natively on burn-ndarray and burn-flex, then in headless Chromium
 # in a dedicated worker (burn-ndarray as WebAssembly, and WebGPU). Measures; checks nothing.

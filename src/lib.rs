@@ -1,14 +1,20 @@
 //! lectern: an in-browser deep-learning notebook.
 //!
-//! The library holds the web-free core (`data`, `compute`, and the message `protocol`), the UI
-//! bundle's components (`ui`, feature `ui`) and the compute worker (`worker`, feature `worker`).
-//! See ARCHITECTURE.md for the map and its invariants.
+//! The library holds the web-free core (`settings`, `theory`, `data`, `nn`, `train`, `paper`,
+//! `compute`, and the message `protocol`), the UI bundle's components (`ui`, feature `ui`), the
+//! compute worker (`worker`, feature `worker`) and the native CLI (`cli`, feature `cli`). See
+//! ARCHITECTURE.md for the map and its invariants.
 
+#[cfg(feature = "cli")]
+pub mod cli;
 #[cfg(feature = "compute")]
 pub mod compute;
 pub mod data;
+pub mod format;
 pub mod nn;
+pub mod paper;
 pub mod protocol;
+pub mod settings;
 pub mod theory;
 pub mod train;
 #[cfg(feature = "ui")]

@@ -88,11 +88,11 @@ fn a_saved_model_evaluates_to_the_accuracy_it_was_trained_to() {
 fn a_nan_loss_keeps_and_saves_the_last_finished_epoch() {
     let dir = tempfile::tempdir().unwrap();
     let (json, model) = (dir.path().join("run.json"), dir.path().join("model.bin"));
-    // Epoch 1 trains; after it the learning rate is multiplied by 1e30 and the loss overflows
-    // within the next epochs.
+    // Epoch 1 trains; after it the learning rate is multiplied by 100 each epoch (5, 500,
+    // 50,000…) and the loss overflows within the next epochs.
     let output = tiny_train(
         "6",
-        &["--schedule", "step:1:1e30", "--momentum", "0"],
+        &["--schedule", "step:1,2,3,4:100", "--momentum", "0"],
         json.to_str().unwrap(),
         model.to_str().unwrap(),
     );
@@ -142,7 +142,7 @@ fn bad_models_data_and_options_are_refused() {
         ),
         (
             vec!["train", "--data", "toy", "--schedule", "step:5:-1"],
-            "factor must be > 0",
+            "decay factor must be in 0.001\u{2013}100, got -1",
         ),
         (
             vec!["train", "--data", "toy", "--backend", "wgpu"],
@@ -150,7 +150,7 @@ fn bad_models_data_and_options_are_refused() {
         ),
         (
             vec!["train", "--data", "toy", "--backend", "tpu"],
-            "unknown backend",
+            "invalid value 'tpu' for '--backend <BACKEND>'",
         ),
         (
             vec!["train", "--data", "toy", "--save", "/nowhere/model.bin"],
@@ -172,5 +172,25 @@ fn bad_models_data_and_options_are_refused() {
     // A run refused before training leaves an existing file alone.
     let refused = lectern(&["train", "--data", "toy", "--lr", "0", "--save", &existing]);
     assert!(!refused.status.success());
+    assert_eq!(std::fs::read(&existing).unwrap(), b"an older model");
+}
+
+#[test]
+fn a_save_that_fails_after_training_leaves_the_older_file_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("keep.bin");
+    std::fs::write(&existing, b"an older model").unwrap();
+    // The staging file the save writes first cannot be created (a folder is in its place), so
+    // the save fails after training, at the moment it would write.
+    std::fs::create_dir(dir.path().join("keep.bin.partial")).unwrap();
+    let json = dir.path().join("run.json");
+    let output = tiny_train("1", &[], json.to_str().unwrap(), existing.to_str().unwrap());
+    assert!(!output.status.success(), "a failed save is an error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("keep.bin: could not write the checkpoint"),
+        "{stderr}"
+    );
+    assert!(json.exists(), "the run itself finished and was reported");
     assert_eq!(std::fs::read(&existing).unwrap(), b"an older model");
 }

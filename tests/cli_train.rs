@@ -60,19 +60,19 @@ fn bad_options_are_refused() {
     assert_refused(&[
         (
             vec!["train", "--data", "toy", "--loss", "hinge"],
-            "unknown loss “hinge”",
+            "“hinge” is not a loss: use ce, focal, cb-softmax, cb-sigmoid or cb-focal",
         ),
         (
             vec!["train", "--data", "toy", "--beta", "1"],
-            "β must be in [0, 1)",
+            "β must be in [0, 1), got 1",
         ),
         (
             vec!["train", "--data", "toy", "--gamma", "-1", "--loss", "focal"],
-            "γ must be ≥ 0",
+            "γ must be in 0–10, got -1",
         ),
         (
             vec!["train", "--data", "toy", "--lr", "0"],
-            "learning rate must be > 0",
+            "learning rate must be in 1e-5–10, got 0",
         ),
         (vec!["train", "--data", "toy", "--batch", "0"], "batch size"),
         (

@@ -4,31 +4,40 @@
 //! generator is process-wide and other tests would draw from it concurrently.
 
 use burn::tensor::Device;
-use lectern::compute::{cpu_device, flex_device};
-use lectern::data::cifar::Batch;
+use lectern::compute::{flex_device, ndarray_device};
+use lectern::data::cifar::Records;
 use lectern::data::toy::toy_records;
-use lectern::nn::convnet::{ConvNetConfig, ConvPath};
-use lectern::train::engine::{StepEvent, TrainConfig, Trainer};
+use lectern::protocol::training::StepReport;
+use lectern::settings::model::ConvPath;
+use lectern::settings::train::TrainSettings;
+use lectern::train::engine::Trainer;
 
-fn run(device: &Device, conv_path: ConvPath, seed: u64) -> Vec<StepEvent> {
-    let config = TrainConfig::new(ConvNetConfig::new().with_conv_path(conv_path))
-        .with_batch(64)
-        .with_seed(seed);
-    let mut trainer =
-        Trainer::new(config, Batch::parse(toy_records(13, 3)).unwrap(), device).unwrap();
-    (0..3)
-        .map(|_| pollster::block_on(trainer.step(|| 0.0)).unwrap())
-        .collect()
+fn run(device: &Device, conv_path: ConvPath, seed: u64) -> Vec<(f32, f64)> {
+    let settings = TrainSettings {
+        batch: 64,
+        seed,
+        ..TrainSettings::default()
+    };
+    let train = Records::parse(toy_records(13, 3)).unwrap();
+    let mut trainer = Trainer::new(&settings, conv_path, train, device).unwrap();
+    let reports: Vec<StepReport> = (0..3)
+        .flat_map(|_| {
+            trainer.step();
+            pollster::block_on(trainer.report(|| 0.0)).unwrap()
+        })
+        .collect();
+    reports.iter().map(|r| (r.loss, r.accuracy)).collect()
 }
 
 #[test]
 fn same_seed_same_numbers_other_seed_other_numbers() {
     for (name, device, path) in [
-        ("burn-ndarray", cpu_device(), ConvPath::Patches),
+        ("burn-ndarray", ndarray_device(), ConvPath::Patches),
         ("burn-flex", flex_device(), ConvPath::Direct),
     ] {
         let a = run(&device, path, 5);
+        assert_eq!(a.len(), 3);
         assert_eq!(a, run(&device, path, 5), "{name}");
-        assert_ne!(a[0].loss, run(&device, path, 6)[0].loss, "{name}");
+        assert_ne!(a[0].0, run(&device, path, 6)[0].0, "{name}");
     }
 }

@@ -5,10 +5,11 @@
 //! Ignored by `make test`: it measures, it does not check.
 #![cfg(all(target_arch = "wasm32", feature = "worker"))]
 
-use lectern::nn::convnet::ConvPath;
 use lectern::protocol::{Backend, BackendRequest};
+use lectern::settings::model::ConvPath;
 use lectern::train::bench::{BenchSettings, bench};
-use lectern::worker::backend::{choose, now_ms};
+use lectern::worker::backend::choose;
+use lectern::worker::tasks::now_ms;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);

@@ -10,67 +10,34 @@ use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu};
 
-use crate::compute::read_f32 as read;
-use crate::protocol::{DeadReluReport, DeadReluSettings};
+use crate::data::rng::SplitMix64;
+use crate::protocol::theory::DeadReluReport;
+use crate::settings::dead_relu::DeadReluSettings;
 
-/// A tiny deterministic generator (xorshift64*), so runs are identical on every backend.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Standard normal (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let u = self.uniform().max(1e-300);
-        let v = self.uniform();
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
+async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
+    crate::compute::read_f32(tensor)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The toy problem: `n` points, class 0 in a disc of radius 1, class 1 in a ring from 1.5 to 2.5.
 pub fn disc_and_ring(n: usize, seed: u64) -> (Vec<f32>, Vec<usize>) {
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::stream(seed, 0, 0);
     let mut points = Vec::with_capacity(2 * n);
     let mut labels = Vec::with_capacity(n);
     for i in 0..n {
         let class = i % 2;
-        let angle = rng.uniform() * std::f64::consts::TAU;
+        let angle = rng.unit_f64() * std::f64::consts::TAU;
         let radius = if class == 0 {
-            rng.uniform().sqrt()
+            rng.unit_f64().sqrt()
         } else {
-            1.5 + rng.uniform()
+            1.5 + rng.unit_f64()
         };
         points.push((radius * angle.cos()) as f32);
         points.push((radius * angle.sin()) as f32);
         labels.push(class);
     }
     (points, labels)
-}
-
-/// The MLP's shape and initialisation.
-#[derive(Config, Debug)]
-pub struct DeadReluMlpConfig {
-    /// Units in each hidden layer.
-    #[config(default = 16)]
-    pub hidden: usize,
-    /// Multiplies the Kaiming (He) standard deviation √(2 / fan-in) of the weights.
-    #[config(default = 1.0)]
-    pub init_scale: f64,
-    /// Every bias starts at this value.
-    #[config(default = 0.0)]
-    pub bias_init: f64,
-    /// Batch-normalise each hidden layer's pre-activations (learned scale and shift).
-    #[config(default = false)]
-    pub batch_norm: bool,
-    #[config(default = 7)]
-    pub seed: u64,
 }
 
 /// 2 → hidden → hidden → 2, ReLU after each hidden layer, optional BatchNorm before each ReLU.
@@ -86,13 +53,13 @@ pub struct DeadReluMlp {
     norm: Option<Vec<(Param<Tensor<1>>, Param<Tensor<1>>)>>,
 }
 
-impl DeadReluMlpConfig {
-    /// Builds the network on `device` with weights drawn from the config's seed.
-    pub fn init(&self, device: &Device) -> DeadReluMlp {
-        assert!(self.hidden >= 1, "a hidden layer needs at least one unit");
-        let mut rng = Rng::new(self.seed);
+impl DeadReluMlp {
+    /// Builds the network on `device`: hidden sizes, initial weights (He scaled by
+    /// `init_scale`, drawn from `settings.seed`), biases and BatchNorm as `settings` says.
+    pub fn init(settings: &DeadReluSettings, device: &Device) -> Self {
+        let mut rng = SplitMix64::stream(settings.seed, 1, 0);
         let mut weights = |fan_in: usize, fan_out: usize| {
-            let std = self.init_scale * (2.0 / fan_in as f64).sqrt();
+            let std = settings.init_scale * (2.0 / fan_in as f64).sqrt();
             let values: Vec<f32> = (0..fan_in * fan_out)
                 .map(|_| (rng.normal() * std) as f32)
                 .collect();
@@ -102,22 +69,20 @@ impl DeadReluMlpConfig {
             ))
         };
         let bias = |n: usize, value: f64| Param::from_tensor(Tensor::<1>::full([n], value, device));
-        let h = self.hidden;
+        let h = settings.hidden;
         DeadReluMlp {
             w1: weights(2, h),
             w2: weights(h, h),
             w3: weights(h, 2),
-            b1: bias(h, self.bias_init),
-            b2: bias(h, self.bias_init),
+            b1: bias(h, settings.bias_init),
+            b2: bias(h, settings.bias_init),
             b3: bias(2, 0.0),
-            norm: self
+            norm: settings
                 .batch_norm
                 .then(|| (0..2).map(|_| (bias(h, 1.0), bias(h, 0.0))).collect()),
         }
     }
-}
 
-impl DeadReluMlp {
     /// Logits and the two hidden layers' ReLU inputs.
     ///
     /// # Shapes
@@ -157,7 +122,7 @@ async fn dead_units(pre: &[Tensor<2>; 2]) -> Result<[usize; 2], String> {
 /// Trains the MLP with `settings` on `device` (full-batch SGD, cross-entropy) and reports the
 /// dead units before and after, the loss curve and the accuracy.
 pub async fn run(settings: &DeadReluSettings, device: &Device) -> Result<DeadReluReport, String> {
-    settings.validate()?;
+    settings.validate().map_err(|e| e.to_string())?;
     let device = device.clone().autodiff();
     let (points, labels) = disc_and_ring(settings.points, settings.seed);
     let n = labels.len();
@@ -168,13 +133,7 @@ pub async fn run(settings: &DeadReluSettings, device: &Device) -> Result<DeadRel
         .collect();
     let targets = Tensor::<2>::from_data(TensorData::new(one_hot, [n, 2]), &device);
 
-    let mut model = DeadReluMlpConfig::new()
-        .with_hidden(settings.hidden)
-        .with_init_scale(settings.init_scale)
-        .with_bias_init(settings.bias_init)
-        .with_batch_norm(settings.batch_norm)
-        .with_seed(settings.seed)
-        .init(&device);
+    let mut model = DeadReluMlp::init(settings, &device);
     let mut optim = SgdConfig::new().init();
 
     let (_, pre) = model.forward(x.clone());
@@ -217,10 +176,10 @@ pub async fn run(settings: &DeadReluSettings, device: &Device) -> Result<DeadRel
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::cpu_device;
+    use crate::compute::ndarray_device;
 
     fn train(settings: DeadReluSettings) -> DeadReluReport {
-        pollster::block_on(run(&settings, &cpu_device())).unwrap()
+        pollster::block_on(run(&settings, &ndarray_device())).unwrap()
     }
 
     #[test]
@@ -250,7 +209,7 @@ mod tests {
     #[test]
     fn negative_biases_kill_units_and_batch_norm_revives_them() {
         let killing = DeadReluSettings {
-            bias_init: -2.0,
+            bias_init: -3.0,
             ..Default::default()
         };
         let report = train(killing);

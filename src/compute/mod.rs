@@ -1,5 +1,6 @@
 //! Burn-backed computation shared by the worker and the CLI. Backend-agnostic: every function
-//! takes a burn `Device`, so the same code runs on burn-ndarray (CPU) and on wgpu (WebGPU).
+//! takes a burn `Device`, so the same code runs on burn-ndarray or burn-flex (CPU) and on wgpu
+//! (WebGPU).
 
 pub mod dead_relu;
 pub mod probe;
@@ -7,38 +8,93 @@ pub mod theory_autodiff;
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-/// The CPU device: burn-ndarray, the CPU backend lectern was asked to use.
+use crate::settings::model::ConvPath;
+
+/// burn-ndarray on the CPU: the notebook's CPU backend (the one lectern was asked to use).
 ///
 /// Burn 0.22 deprecates ndarray in favour of `flex`; the choice lives in this one place.
 #[allow(deprecated)]
-pub fn cpu_device() -> Device {
+pub fn ndarray_device() -> Device {
     Device::ndarray()
 }
 
-/// burn-flex, Burn 0.22's newer pure-Rust CPU backend (native builds, for comparison in the bench).
+/// burn-flex, Burn 0.22's newer pure-Rust CPU backend.
 #[cfg(feature = "cli")]
 pub fn flex_device() -> Device {
     Device::flex()
 }
 
+/// A backend that computes the ConvNet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComputeBackend {
+    /// burn-ndarray (CPU).
+    Ndarray,
+    /// burn-flex (CPU).
+    Flex,
+    /// Burn's wgpu backend (WebGPU in the browser).
+    WebGpu,
+}
+
+/// How to compute the convolutions for training and for evaluation on a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvPaths {
+    pub train: ConvPath,
+    pub eval: ConvPath,
+}
+
+impl ComputeBackend {
+    /// The fastest convolution paths, as `lectern bench` and `make bench` measured them.
+    /// burn-ndarray's convolution backward pass is a scalar loop, so it trains fastest with one
+    /// matrix product over shifted inputs; natively its forward convolution is the faster one,
+    /// in WebAssembly (one thread) the matrix product again.
+    pub fn conv_paths(self) -> ConvPaths {
+        let (train, eval) = match self {
+            ComputeBackend::Ndarray if cfg!(target_arch = "wasm32") => {
+                (ConvPath::Patches, ConvPath::Patches)
+            }
+            ComputeBackend::Ndarray => (ConvPath::Patches, ConvPath::Direct),
+            ComputeBackend::Flex | ComputeBackend::WebGpu => (ConvPath::Direct, ConvPath::Direct),
+        };
+        ConvPaths { train, eval }
+    }
+}
+
+/// Reading a result back from the device failed (on WebGPU: e.g. the device was lost).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("reading results back from the device failed: {0}")]
+pub struct ReadError(pub String);
+
+/// A read-back tensor's values as f32.
+pub trait ToF32s {
+    fn to_f32s(&self) -> Result<Vec<f32>, ReadError>;
+}
+
+impl ToF32s for TensorData {
+    fn to_f32s(&self) -> Result<Vec<f32>, ReadError> {
+        self.as_slice::<f32>()
+            .map(<[f32]>::to_vec)
+            .map_err(|e| ReadError(format!("{e:?}")))
+    }
+}
+
 /// Reads a tensor's values back as f32, asynchronously (the only way WebGPU allows in a browser).
-pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
+pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadError> {
     let data = tensor
         .into_data_async()
         .await
-        .map_err(|e| format!("reading a result back from the device failed: {e:?}"))?;
-    data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))
+        .map_err(|e| ReadError(format!("{e:?}")))?;
+    data.to_f32s()
 }
 
 /// Reads several tensors back in one device round trip (each read is a round trip, costly on
 /// WebGPU), in the order given.
 pub async fn read_many<const D: usize>(
     tensors: impl IntoIterator<Item = Tensor<D>>,
-) -> Result<Vec<TensorData>, String> {
+) -> Result<Vec<TensorData>, ReadError> {
     tensors
         .into_iter()
         .fold(Transaction::default(), |t, tensor| t.register(tensor))
         .execute_async()
         .await
-        .map_err(|e| format!("reading results back from the device failed: {e:?}"))
+        .map_err(|e| ReadError(format!("{e:?}")))
 }

@@ -91,7 +91,9 @@ fn max_abs_error(got: &[f32], want: &[f64]) -> f64 {
 }
 
 async fn read(tensor: Tensor<2>) -> Result<Vec<f32>, ProbeError> {
-    super::read_f32(tensor).await.map_err(ProbeError::ReadBack)
+    super::read_f32(tensor)
+        .await
+        .map_err(|e| ProbeError::ReadBack(e.0))
 }
 
 /// Runs the probe on `device` and checks it against the exact references.
@@ -132,7 +134,6 @@ pub async fn run_probe(
     }
     Ok(ProbeReport {
         size: n,
-        matmul_sum: product.iter().map(|&v| v as f64).sum(),
         matmul_max_error,
         gradient_max_error,
         millis,
@@ -181,17 +182,10 @@ mod tests {
 
     #[test]
     fn probe_passes_on_the_cpu_backend() {
-        let report = pollster::block_on(run_probe(&super::super::cpu_device(), || 0.0)).unwrap();
+        let report =
+            pollster::block_on(run_probe(&super::super::ndarray_device(), || 0.0)).unwrap();
         assert_eq!(report.size, PROBE_SIZE);
         assert!(report.matmul_max_error < 1e-5, "{report:?}");
         assert!(report.gradient_max_error < 1e-5, "{report:?}");
-        let exact: f64 = ProbeInputs::new(PROBE_SIZE)
-            .product(PROBE_SIZE)
-            .iter()
-            .sum();
-        assert!(
-            (report.matmul_sum - exact).abs() < 1e-3,
-            "{report:?} vs {exact}"
-        );
     }
 }

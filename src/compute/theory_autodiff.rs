@@ -4,7 +4,7 @@
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::protocol::AutodiffResult;
+use crate::protocol::theory::AutodiffResult;
 use crate::theory::Network;
 
 fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
@@ -12,7 +12,7 @@ fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor
 }
 
 async fn scalar(tensor: Tensor<2>) -> Result<f64, String> {
-    let values = super::read_f32(tensor).await?;
+    let values = super::read_f32(tensor).await.map_err(|e| e.to_string())?;
     values
         .first()
         .map(|&v| v as f64)
@@ -44,22 +44,30 @@ pub async fn autodiff_at(
     let slope = x
         .grad(&grads)
         .ok_or("autodiff produced no gradient for x")?;
+    let (h, slope) = (scalar(h.detach()).await?, scalar(slope).await?);
+    if !(h.is_finite() && slope.is_finite()) {
+        return Err(format!(
+            "Burn computes in 32-bit floats, and with these weights h(x\u{2080}) or its slope leaves their range (\u{b1}3.4e38): it came out as h = {}, dh/dx = {}. The exact derivation above uses 64-bit arithmetic.",
+            crate::format::display(h),
+            crate::format::display(slope)
+        ));
+    }
     Ok(AutodiffResult {
         network: *network,
         x0,
-        h: scalar(h.detach()).await?,
-        slope: scalar(slope).await?,
+        h,
+        slope,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::cpu_device;
+    use crate::compute::ndarray_device;
     use crate::theory::Slope;
 
     fn at(network: &Network, x0: f64) -> AutodiffResult {
-        pollster::block_on(autodiff_at(network, x0, &cpu_device())).unwrap()
+        pollster::block_on(autodiff_at(network, x0, &ndarray_device())).unwrap()
     }
 
     #[test]

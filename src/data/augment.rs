@@ -49,26 +49,6 @@ impl ChannelStats {
     }
 }
 
-/// The generator for augmentation and shuffling choices.
-#[derive(Debug, Clone)]
-pub struct AugmentRng(SplitMix64);
-
-impl AugmentRng {
-    /// The stream for one image of one epoch: the same (seed, epoch, index) always gives the same
-    /// crop and flip, whichever backend trains.
-    pub fn for_image(seed: u64, epoch: u64, index: u64) -> Self {
-        Self(SplitMix64(
-            seed ^ epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03),
-        ))
-    }
-
-    /// A number in 0..n.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.0.below(n)
-    }
-}
-
 /// An augmentation: shift (dx, dy) of the crop window and a horizontal flip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Augmentation {
@@ -84,8 +64,14 @@ impl Augmentation {
         flip: false,
     };
 
+    /// The crop offset in [−4, 4]² and flip (probability ½) of one image in one epoch: the same
+    /// (seed, epoch, index) always gives the same choice, whichever backend trains.
+    pub fn for_image(seed: u64, epoch: u64, index: u64) -> Self {
+        Self::draw(&mut SplitMix64::stream(seed, epoch, index))
+    }
+
     /// Draws a crop offset in [−4, 4]² and a flip with probability ½.
-    pub fn draw(rng: &mut AugmentRng) -> Self {
+    pub fn draw(rng: &mut SplitMix64) -> Self {
         let span = (2 * CROP_PADDING + 1) as u64;
         Self {
             dx: rng.below(span) as i32 - CROP_PADDING,
@@ -210,8 +196,7 @@ mod tests {
 
     #[test]
     fn augmentation_is_seeded_and_covers_its_range() {
-        let draw =
-            |seed, epoch, index| Augmentation::draw(&mut AugmentRng::for_image(seed, epoch, index));
+        let draw = Augmentation::for_image;
         assert_eq!(draw(1, 2, 3), draw(1, 2, 3));
         let all: Vec<Augmentation> = (0..500).map(|i| draw(7, 0, i)).collect();
         assert!(all.iter().all(|a| a.dx.abs() <= 4 && a.dy.abs() <= 4));

@@ -1,10 +1,12 @@
-//! The CIFAR-10 binary layout: validated batches of 3,073-byte records.
+//! The CIFAR-10 binary layout: validated runs of 3,073-byte records.
 //!
 //! Each record is one label byte (0–9) followed by 1,024 red, 1,024 green and 1,024 blue bytes of
 //! a 32×32 image, row-major. Files hold any number of records (the official ones 10,000, reduced
 //! copies fewer), so the count comes from the file length, which must be a multiple of 3,073.
 
 use std::fmt;
+
+use crate::format::thousands;
 
 /// Number of classes.
 pub const CLASSES: usize = 10;
@@ -44,22 +46,27 @@ pub enum FormatError {
     },
     #[error("expected {CLASSES} class names, one a line, found {found}")]
     ClassNames { found: usize },
+    #[error(
+        "{records} images are too few to keep some of each class for testing: use a whole batch file or the archive"
+    )]
+    TooFewForTest { records: usize },
 }
 
-/// A validated batch file: a whole number of records, every label in 0–9.
+/// Validated CIFAR-10 records (a batch file's content, a subset, a toy set): a whole number of
+/// 3,073-byte records, every label in 0–9.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Batch {
+pub struct Records {
     bytes: Vec<u8>,
 }
 
-impl fmt::Debug for Batch {
+impl fmt::Debug for Records {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Batch({} records)", self.len())
+        write!(f, "Records({})", self.len())
     }
 }
 
-impl Batch {
-    /// Validates the bytes of one batch file.
+impl Records {
+    /// Validates the bytes of one batch file (or any run of records).
     pub fn parse(bytes: Vec<u8>) -> Result<Self, FormatError> {
         let len = bytes.len();
         if len == 0 {
@@ -88,7 +95,7 @@ impl Batch {
         self.bytes.len() / RECORD_BYTES
     }
 
-    /// Always false: an empty batch is rejected by [`Batch::parse`].
+    /// Always false: an empty batch is rejected by [`Records::parse`].
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -104,6 +111,32 @@ impl Batch {
     /// If `i >= self.len()`.
     pub fn record(&self, i: usize) -> &[u8] {
         &self.bytes[i * RECORD_BYTES..(i + 1) * RECORD_BYTES]
+    }
+
+    /// Joins records taken from other validated [`Records`] (so already valid).
+    ///
+    /// # Panics
+    /// If nothing is given: a run of records is never empty.
+    pub(crate) fn join<'a>(records: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let bytes: Vec<u8> = records.into_iter().flatten().copied().collect();
+        debug_assert!(bytes.len().is_multiple_of(RECORD_BYTES));
+        assert!(!bytes.is_empty(), "a run of records is never empty");
+        Self { bytes }
+    }
+
+    /// The label of record `i`.
+    pub fn label(&self, i: usize) -> usize {
+        self.bytes[i * RECORD_BYTES] as usize
+    }
+
+    /// The image of record `i`: three 32×32 planes, without the label.
+    pub fn image(&self, i: usize) -> &[u8] {
+        &self.record(i)[1..]
+    }
+
+    /// The raw bytes (records back to back), as a batch file holds them.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// Images per class.
@@ -130,19 +163,6 @@ pub fn parse_class_names(text: &str) -> Result<Vec<String>, FormatError> {
     Ok(names)
 }
 
-/// `1234567` → `1,234,567`, for messages a person reads.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -157,7 +177,7 @@ pub(crate) mod tests {
     #[test]
     fn counts_records_from_the_length() {
         let bytes: Vec<u8> = (0..7).flat_map(|i| record(i % 10, i)).collect();
-        let batch = Batch::parse(bytes).unwrap();
+        let batch = Records::parse(bytes).unwrap();
         assert_eq!(batch.len(), 7);
         let mut want = [0; CLASSES];
         want[..7].fill(1);
@@ -168,7 +188,7 @@ pub(crate) mod tests {
     fn rejects_truncated_files_with_the_offset() {
         let mut bytes: Vec<u8> = (0..2).flat_map(|i| record(i, 0)).collect();
         bytes.push(3);
-        let err = Batch::parse(bytes).unwrap_err();
+        let err = Records::parse(bytes).unwrap_err();
         assert_eq!(
             err,
             FormatError::Truncated {
@@ -182,7 +202,7 @@ pub(crate) mod tests {
     #[test]
     fn rejects_labels_above_nine_with_the_offset() {
         let bytes: Vec<u8> = [record(1, 0), record(12, 0)].concat();
-        let err = Batch::parse(bytes).unwrap_err();
+        let err = Records::parse(bytes).unwrap_err();
         assert_eq!(
             err,
             FormatError::BadLabel {
@@ -200,7 +220,7 @@ pub(crate) mod tests {
 
     #[test]
     fn rejects_empty_files() {
-        assert_eq!(Batch::parse(Vec::new()).unwrap_err(), FormatError::Empty);
+        assert_eq!(Records::parse(Vec::new()).unwrap_err(), FormatError::Empty);
     }
 
     #[test]
@@ -211,13 +231,5 @@ pub(crate) mod tests {
             parse_class_names("cat\ndog\n").unwrap_err(),
             FormatError::ClassNames { found: 2 }
         );
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(30730000), "30,730,000");
     }
 }

@@ -7,35 +7,15 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use super::cifar::{Batch, CLASSES, RECORD_BYTES};
-use super::source::CifarFiles;
+use super::archive::CifarFiles;
+use super::cifar::{CLASSES, RECORD_BYTES, Records};
+use super::site::{META_FILE, SiteMeta, SplitInfo, TEST_FILE, TRAIN_FILE};
+use super::subset::take_per_class;
 
 /// Training images per class the site keeps by default (5,000 images, 15 MB).
 pub const DEFAULT_TRAIN_PER_CLASS: usize = 500;
 /// Test images per class the site keeps by default (1,000 images, 3 MB).
 pub const DEFAULT_TEST_PER_CLASS: usize = 100;
-
-/// What one written split holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SplitInfo {
-    pub file: String,
-    pub records: usize,
-    pub per_class: Vec<usize>,
-}
-
-/// `meta.json`: the description of the written subset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SiteMeta {
-    pub format: String,
-    pub record_bytes: usize,
-    pub classes: Vec<String>,
-    pub train: SplitInfo,
-    pub test: SplitInfo,
-    /// File name of the source archive or folder.
-    pub source: String,
-}
 
 /// The chosen records: the first `per_class` of each class, in file order (the official files
 /// are shuffled, so this is a uniform, reproducible choice).
@@ -55,19 +35,23 @@ impl SiteSubset {
         train_per_class: usize,
         test_per_class: usize,
     ) -> Self {
-        let (train, train_counts) = take_per_class(&files.train, train_per_class);
-        let (test, test_counts) = take_per_class(std::slice::from_ref(&files.test), test_per_class);
-        let split = |file: &str, bytes: &[u8], per_class: [usize; CLASSES]| SplitInfo {
+        let (train, train_counts) = take_per_class(
+            files.train.iter().flat_map(Records::records),
+            &[train_per_class; CLASSES],
+        );
+        let (test, test_counts) = take_per_class(files.test.records(), &[test_per_class; CLASSES]);
+        let (train, test): (Vec<u8>, Vec<u8>) = (train.concat(), test.concat());
+        let split = |file: &str, bytes: &[u8], per_class: Vec<usize>| SplitInfo {
             file: file.to_string(),
             records: bytes.len() / RECORD_BYTES,
-            per_class: per_class.to_vec(),
+            per_class,
         };
         let meta = SiteMeta {
             format: "cifar-10-binary".into(),
             record_bytes: RECORD_BYTES,
             classes: files.classes.clone(),
-            train: split("train.bin", &train, train_counts),
-            test: split("test.bin", &test, test_counts),
+            train: split(TRAIN_FILE, &train, train_counts),
+            test: split(TEST_FILE, &test, test_counts),
             source: source_name.to_string(),
         };
         Self { meta, train, test }
@@ -95,7 +79,7 @@ impl SiteSubset {
             fs::write(staging.join(&self.meta.train.file), &self.train)?;
             fs::write(staging.join(&self.meta.test.file), &self.test)?;
             let json = serde_json::to_string_pretty(&self.meta).map_err(io::Error::other)?;
-            fs::write(staging.join("meta.json"), json + "\n")
+            fs::write(staging.join(META_FILE), json + "\n")
         })();
         if let Err(e) = written {
             let _ = fs::remove_dir_all(&staging);
@@ -119,19 +103,6 @@ impl SiteSubset {
     }
 }
 
-fn take_per_class(batches: &[Batch], per_class: usize) -> (Vec<u8>, [usize; CLASSES]) {
-    let mut counts = [0; CLASSES];
-    let mut out = Vec::new();
-    for record in batches.iter().flat_map(Batch::records) {
-        let label = record[0] as usize;
-        if counts[label] < per_class {
-            counts[label] += 1;
-            out.extend_from_slice(record);
-        }
-    }
-    (out, counts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,7 +110,7 @@ mod tests {
 
     fn files() -> CifarFiles {
         let batch = |labels: &[u8]| {
-            Batch::parse(labels.iter().flat_map(|&l| record(l, l)).collect()).unwrap()
+            Records::parse(labels.iter().flat_map(|&l| record(l, l)).collect()).unwrap()
         };
         let all: Vec<u8> = (0..10).collect();
         CifarFiles {
@@ -162,7 +133,7 @@ mod tests {
         assert_eq!(subset.meta.train.records, 20);
         // A source with fewer test images than asked gives all it has.
         assert_eq!(subset.meta.test.per_class, vec![1; 10]);
-        let kept = Batch::parse(subset.train.clone()).unwrap();
+        let kept = Records::parse(subset.train.clone()).unwrap();
         assert_eq!(kept.class_counts(), [2; 10]);
     }
 
@@ -180,7 +151,7 @@ mod tests {
             10 * RECORD_BYTES
         );
         let meta: SiteMeta =
-            serde_json::from_str(&fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+            serde_json::from_str(&fs::read_to_string(out.join(META_FILE)).unwrap()).unwrap();
         assert_eq!(meta, subset.meta);
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "only the data folder remains");

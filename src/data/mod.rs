@@ -1,11 +1,18 @@
-//! CIFAR-10: the binary layout, reading it from an archive or folder, and the subset the site uses.
+//! Images: the CIFAR-10 record layout, the datasets a run draws from and the subsets it trains
+//! on, preprocessing and augmentation, the built-in toy set; reading archives (feature `archive`:
+//! the CLI and the worker) and files on disk (feature `cli`).
 
+#[cfg(feature = "archive")]
+pub mod archive;
 pub mod augment;
 pub mod cifar;
+pub mod dataset;
 #[cfg(feature = "cli")]
 pub mod export;
 pub mod long_tail;
 pub mod rng;
+pub mod site;
 #[cfg(feature = "cli")]
 pub mod source;
+pub mod subset;
 pub mod toy;

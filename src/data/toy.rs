@@ -108,12 +108,12 @@ pub fn toy_records(per_class: usize, seed: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::cifar::Batch;
+    use crate::data::cifar::Records;
 
     #[test]
     fn records_are_valid_balanced_and_seeded() {
         let bytes = toy_records(3, 42);
-        let batch = Batch::parse(bytes.clone()).unwrap();
+        let batch = Records::parse(bytes.clone()).unwrap();
         assert_eq!(batch.class_counts(), [3; CLASSES]);
         assert_eq!(bytes, toy_records(3, 42));
         assert_ne!(bytes, toy_records(3, 43));

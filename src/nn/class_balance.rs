@@ -15,6 +15,15 @@ pub enum ClassBalanceError {
     NoClasses,
 }
 
+/// The effective number of samples Eₙ = (1 − βⁿ)/(1 − β) of a class with `n` images (1 when
+/// β = 0, approaching n as β → 1; accurate for β close to 1).
+pub fn effective_number(n: usize, beta: f64) -> f64 {
+    if beta == 0.0 {
+        return 1.0;
+    }
+    -f64::exp_m1(n as f64 * beta.ln()) / (1.0 - beta)
+}
+
 /// The class-balanced weights for `counts` (images per class) and `beta`, summing to C.
 pub fn class_balanced_weights(counts: &[usize], beta: f64) -> Result<Vec<f64>, ClassBalanceError> {
     if !(0.0..1.0).contains(&beta) {
@@ -26,16 +35,10 @@ pub fn class_balanced_weights(counts: &[usize], beta: f64) -> Result<Vec<f64>, C
     if let Some(class) = counts.iter().position(|&n| n == 0) {
         return Err(ClassBalanceError::EmptyClass { class });
     }
+    // 1 / Eₙ, with 1 − βⁿ = −expm1(n·ln β), accurate when β is close to 1.
     let raw: Vec<f64> = counts
         .iter()
-        .map(|&n| {
-            if beta == 0.0 {
-                return 1.0;
-            }
-            // 1 − βⁿ = −expm1(n·ln β), accurate when β is close to 1.
-            let one_minus_beta_n = -f64::exp_m1(n as f64 * beta.ln());
-            (1.0 - beta) / one_minus_beta_n
-        })
+        .map(|&n| 1.0 / effective_number(n, beta))
         .collect();
     let total: f64 = raw.iter().sum();
     let classes = counts.len() as f64;
@@ -47,6 +50,15 @@ mod tests {
     use super::*;
 
     const LONG_TAIL: [usize; 10] = [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50];
+
+    #[test]
+    fn effective_numbers_from_the_formula() {
+        // β = 0.9, n = 2: (1 − 0.81)/(1 − 0.9) = 1.9.
+        assert!((effective_number(2, 0.9) - 1.9).abs() < 1e-12);
+        assert_eq!(effective_number(7, 0.0), 1.0);
+        // β → 1: Eₙ → n.
+        assert!((effective_number(50, 0.999_999) - 50.0).abs() < 1e-2);
+    }
 
     #[test]
     fn weights_sum_to_the_class_count_and_grow_for_rare_classes() {

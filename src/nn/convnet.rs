@@ -17,34 +17,18 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 
-/// How the convolution and linear weights start.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum WeightInit {
-    /// He et al. 2015, for ReLU networks: N(0, 2 / fan-in).
-    KaimingNormal,
-    /// Glorot & Bengio 2010: N(0, 2 / (fan-in + fan-out)).
-    XavierNormal,
-}
+use crate::settings::SettingsError;
+use crate::settings::model::ModelSettings;
+pub use crate::settings::model::{ConvPath, WeightInit};
 
-impl WeightInit {
-    fn initializer(self) -> Initializer {
-        match self {
-            Self::KaimingNormal => Initializer::KaimingNormal {
-                gain: std::f64::consts::SQRT_2,
-                fan_out_only: false,
-            },
-            Self::XavierNormal => Initializer::XavierNormal { gain: 1.0 },
-        }
+fn initializer(init: WeightInit) -> Initializer {
+    match init {
+        WeightInit::KaimingNormal => Initializer::KaimingNormal {
+            gain: std::f64::consts::SQRT_2,
+            fan_out_only: false,
+        },
+        WeightInit::XavierNormal => Initializer::XavierNormal { gain: 1.0 },
     }
-}
-
-/// How the convolutions are computed (the results agree to float rounding; only speed differs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ConvPath {
-    /// Burn's convolution kernels: best on WebGPU and burn-flex.
-    Direct,
-    /// One matrix product over shifted copies ([`conv_same`]): best on burn-ndarray.
-    Patches,
 }
 
 /// The ConvNet's shape.
@@ -90,25 +74,34 @@ pub struct ConvNet {
 }
 
 impl ConvNetConfig {
+    /// The configuration for the page's (or the CLI's) model settings, computed `conv_path`'s way.
+    pub fn from_settings(model: &ModelSettings, conv_path: ConvPath) -> Self {
+        Self::new()
+            .with_widths(model.widths)
+            .with_kernel(model.kernel)
+            .with_batch_norm(model.batch_norm)
+            .with_dropout(model.dropout)
+            .with_conv_path(conv_path)
+    }
+
+    /// The shape as the page names it.
+    pub fn settings(&self) -> ModelSettings {
+        ModelSettings {
+            widths: self.widths,
+            kernel: self.kernel,
+            batch_norm: self.batch_norm,
+            dropout: self.dropout,
+        }
+    }
+
     /// Checks the configuration, with a message naming the bad field.
-    pub fn validate(&self) -> Result<(), String> {
-        if !matches!(self.kernel, 3 | 5) {
-            return Err(format!("kernel must be 3 or 5, got {}", self.kernel));
-        }
-        if self.widths.iter().any(|&w| w == 0 || w > 512) {
-            return Err(format!(
-                "widths must be between 1 and 512, got {:?}",
-                self.widths
-            ));
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(format!("dropout must be in [0, 1), got {}", self.dropout));
-        }
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        self.settings().validate()?;
         if self.classes < 2 {
-            return Err(format!(
-                "at least 2 classes are needed, got {}",
-                self.classes
-            ));
+            return Err(SettingsError::Invalid {
+                name: "classes",
+                reason: format!("at least 2 are needed, got {}", self.classes),
+            });
         }
         Ok(())
     }
@@ -129,7 +122,7 @@ impl ConvNetConfig {
                 conv: Conv2dConfig::new([input, output], [self.kernel, self.kernel])
                     .with_padding(PaddingConfig2d::Same)
                     .with_bias(!self.batch_norm)
-                    .with_initializer(self.init.initializer())
+                    .with_initializer(initializer(self.init))
                     .init(device),
                 norm: self
                     .batch_norm
@@ -141,7 +134,7 @@ impl ConvNetConfig {
             pool: MaxPool2dConfig::new([2, 2]).init(),
             dropout: DropoutConfig::new(self.dropout).init(),
             head: LinearConfig::new(b * 8 * 8, self.classes)
-                .with_initializer(self.init.initializer())
+                .with_initializer(initializer(self.init))
                 .init(device),
             conv_path: self.conv_path,
         }
@@ -153,6 +146,16 @@ impl ConvNet {
     pub fn with_conv_path(mut self, conv_path: ConvPath) -> Self {
         self.conv_path = conv_path;
         self
+    }
+
+    /// How the convolutions are computed.
+    pub fn conv_path(&self) -> ConvPath {
+        self.conv_path
+    }
+
+    /// The first convolution's weights `[out, 3, k, k]`.
+    pub fn first_layer_weights(&self) -> Tensor<4> {
+        self.units[0].conv.weight.val()
     }
 
     /// Logits, and each ReLU layer's input (for dead-unit counts).
@@ -222,7 +225,9 @@ pub fn conv_same(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 
 /// For each ReLU layer, the fraction of channels that are never active (input ≤ 0 at every
 /// position of every image) on this batch.
-pub async fn dead_channel_fractions(pre_activations: &[Tensor<4>]) -> Result<Vec<f64>, String> {
+pub async fn dead_channel_fractions(
+    pre_activations: &[Tensor<4>],
+) -> Result<Vec<f64>, crate::compute::ReadError> {
     let mut fractions = Vec::with_capacity(pre_activations.len());
     for z in pre_activations {
         let [_, channels, _, _] = z.dims();
@@ -236,7 +241,7 @@ pub async fn dead_channel_fractions(pre_activations: &[Tensor<4>]) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::cpu_device;
+    use crate::compute::ndarray_device;
 
     fn images(batch: usize, device: &Device) -> Tensor<4> {
         let values: Vec<f32> = (0..batch * 3 * 32 * 32)
@@ -247,7 +252,7 @@ mod tests {
 
     #[test]
     fn shapes_through_the_network() {
-        let device = cpu_device();
+        let device = ndarray_device();
         for kernel in [3, 5] {
             let net = ConvNetConfig::new().with_kernel(kernel).init(&device);
             let (logits, pre) = net.forward_with_activity(images(2, &device));
@@ -273,7 +278,7 @@ mod tests {
     /// The matrix-product convolution equals Burn's own, in value and in both gradients.
     #[test]
     fn conv_same_matches_burns_convolution() {
-        let device = cpu_device().autodiff();
+        let device = ndarray_device().autodiff();
         for (kernel, bias) in [(3, false), (5, true)] {
             device.seed(3);
             let conv = Conv2dConfig::new([3, 4], [kernel, kernel])
@@ -317,12 +322,37 @@ mod tests {
     }
 
     #[test]
+    fn the_settings_count_the_parameters_burn_builds() {
+        for model in [
+            crate::settings::model::ModelSettings::default(),
+            crate::settings::model::ModelSettings {
+                widths: [4, 8],
+                kernel: 5,
+                batch_norm: false,
+                dropout: 0.0,
+            },
+        ] {
+            let net =
+                ConvNetConfig::from_settings(&model, ConvPath::Patches).init(&ndarray_device());
+            // Burn also counts BatchNorm's running mean and variance (not trained).
+            let [a, b] = model.widths;
+            let running = if model.batch_norm {
+                2 * (2 * a + 2 * b)
+            } else {
+                0
+            };
+            assert_eq!(net.num_params(), model.parameters() + running, "{model:?}");
+        }
+    }
+
+    #[test]
     fn invalid_configs_are_named() {
         assert!(
             ConvNetConfig::new()
                 .with_kernel(4)
                 .validate()
                 .unwrap_err()
+                .to_string()
                 .contains("kernel")
         );
         assert!(
@@ -330,6 +360,7 @@ mod tests {
                 .with_dropout(1.0)
                 .validate()
                 .unwrap_err()
+                .to_string()
                 .contains("dropout")
         );
         assert!(
@@ -337,19 +368,20 @@ mod tests {
                 .with_widths([0, 8])
                 .validate()
                 .unwrap_err()
-                .contains("widths")
+                .to_string()
+                .contains("width")
         );
     }
 
     #[test]
-    #[should_panic(expected = "invalid ConvNetConfig: kernel must be 3 or 5")]
+    #[should_panic(expected = "invalid ConvNetConfig: kernel: must be 3 or 5, got 2")]
     fn init_refuses_an_invalid_config() {
-        let _ = ConvNetConfig::new().with_kernel(2).init(&cpu_device());
+        let _ = ConvNetConfig::new().with_kernel(2).init(&ndarray_device());
     }
 
     #[test]
     fn dead_channels_are_counted_per_layer() {
-        let device = cpu_device();
+        let device = ndarray_device();
         // Channel 0 is always negative (dead), channel 1 is positive somewhere.
         let z = Tensor::<4>::from_data(
             TensorData::new(
@@ -364,9 +396,9 @@ mod tests {
 
     #[test]
     fn a_few_steps_lower_the_loss_on_a_fixed_batch() {
-        use crate::nn::losses::{LossKind, loss};
+        use crate::nn::losses::{Loss, loss};
         use burn::optim::{GradientsParams, SgdConfig};
-        let device = cpu_device().autodiff();
+        let device = ndarray_device().autodiff();
         let mut net = ConvNetConfig::new()
             .with_widths([4, 8])
             .with_dropout(0.0)
@@ -379,22 +411,17 @@ mod tests {
         let mut optim = SgdConfig::new().init();
         let value = |t: Tensor<1>| t.into_data().try_into_vec::<f32>().unwrap()[0];
         let first = value(loss(
-            LossKind::CrossEntropy,
+            Loss::CrossEntropy,
             net.forward(x.clone()),
             y.clone(),
             None,
         ));
         for _ in 0..5 {
-            let l = loss(
-                LossKind::CrossEntropy,
-                net.forward(x.clone()),
-                y.clone(),
-                None,
-            );
+            let l = loss(Loss::CrossEntropy, net.forward(x.clone()), y.clone(), None);
             let grads = GradientsParams::from_grads(l.backward(), &net);
             net = optim.step(0.05, net, grads);
         }
-        let last = value(loss(LossKind::CrossEntropy, net.forward(x), y, None));
+        let last = value(loss(Loss::CrossEntropy, net.forward(x), y, None));
         assert!(last < first, "{first} → {last}");
     }
 }

@@ -17,9 +17,12 @@
 use burn::prelude::*;
 use burn::tensor::activation::log_sigmoid;
 
-/// Which loss to train with.
+use crate::settings::loss::{LossKind, LossSettings};
+
+/// A loss with its parameters, as the training core computes it (made from the page's
+/// [`LossSettings`]).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum LossKind {
+pub enum Loss {
     CrossEntropy,
     Focal { gamma: f64 },
     CbSoftmax,
@@ -27,7 +30,20 @@ pub enum LossKind {
     CbFocal { gamma: f64 },
 }
 
-impl LossKind {
+impl From<LossSettings> for Loss {
+    fn from(settings: LossSettings) -> Self {
+        let gamma = settings.gamma;
+        match settings.kind {
+            LossKind::CrossEntropy => Loss::CrossEntropy,
+            LossKind::Focal => Loss::Focal { gamma },
+            LossKind::CbSoftmax => Loss::CbSoftmax,
+            LossKind::CbSigmoid => Loss::CbSigmoid,
+            LossKind::CbFocal => Loss::CbFocal { gamma },
+        }
+    }
+}
+
+impl Loss {
     /// Whether the loss uses class-balanced weights.
     pub fn is_class_balanced(&self) -> bool {
         matches!(
@@ -72,7 +88,7 @@ fn modulator(z: Tensor<2>, y: Tensor<2>, gamma: f64) -> Tensor<2> {
 /// # Panics
 /// If a CB loss gets no weights.
 pub fn loss(
-    kind: LossKind,
+    kind: Loss,
     logits: Tensor<2>,
     one_hot: Tensor<2>,
     class_weights: Option<Tensor<1>>,
@@ -86,20 +102,20 @@ pub fn loss(
         (one_hot.clone() * w.unsqueeze::<2>()).sum_dim(1)
     };
     let per_example: Tensor<2> = match kind {
-        LossKind::CrossEntropy => (log_softmax_stable(logits) * one_hot.clone())
+        Loss::CrossEntropy => (log_softmax_stable(logits) * one_hot.clone())
             .sum_dim(1)
             .neg(),
-        LossKind::CbSoftmax => {
+        Loss::CbSoftmax => {
             (log_softmax_stable(logits) * one_hot.clone())
                 .sum_dim(1)
                 .neg()
                 * example_weights()
         }
-        LossKind::Focal { gamma } => (modulator(logits.clone(), one_hot.clone(), gamma)
+        Loss::Focal { gamma } => (modulator(logits.clone(), one_hot.clone(), gamma)
             * bce(logits, one_hot.clone()))
         .sum_dim(1),
-        LossKind::CbSigmoid => bce(logits, one_hot.clone()).sum_dim(1) * example_weights(),
-        LossKind::CbFocal { gamma } => {
+        Loss::CbSigmoid => bce(logits, one_hot.clone()).sum_dim(1) * example_weights(),
+        Loss::CbFocal { gamma } => {
             (modulator(logits.clone(), one_hot.clone(), gamma) * bce(logits, one_hot.clone()))
                 .sum_dim(1)
                 * example_weights()
@@ -111,7 +127,7 @@ pub fn loss(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::cpu_device;
+    use crate::compute::ndarray_device;
 
     fn t2(values: &[f32], rows: usize, cols: usize, device: &Device) -> Tensor<2> {
         Tensor::<2>::from_data(TensorData::new(values.to_vec(), [rows, cols]), device)
@@ -152,35 +168,30 @@ mod tests {
 
     #[test]
     fn values_match_hand_computed_references() {
-        let d = cpu_device();
+        let d = ndarray_device();
         let (z, y, w) = case(&d);
         let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         let ce = (ce_ref(&Z[0], 0) + ce_ref(&Z[1], 2)) / 2.0;
         close(
-            value(loss(LossKind::CrossEntropy, z.clone(), y.clone(), None)),
+            value(loss(Loss::CrossEntropy, z.clone(), y.clone(), None)),
             ce,
         );
         let cb_softmax = (W[0] * ce_ref(&Z[0], 0) + W[2] * ce_ref(&Z[1], 2)) / 2.0;
         close(
-            value(loss(
-                LossKind::CbSoftmax,
-                z.clone(),
-                y.clone(),
-                Some(w.clone()),
-            )),
+            value(loss(Loss::CbSoftmax, z.clone(), y.clone(), Some(w.clone()))),
             cb_softmax,
         );
         for gamma in [0.0, 1.0, 2.0] {
             let focal = (focal_ref(&Z[0], 0, gamma) + focal_ref(&Z[1], 2, gamma)) / 2.0;
             close(
-                value(loss(LossKind::Focal { gamma }, z.clone(), y.clone(), None)),
+                value(loss(Loss::Focal { gamma }, z.clone(), y.clone(), None)),
                 focal,
             );
             let cb_focal =
                 (W[0] * focal_ref(&Z[0], 0, gamma) + W[2] * focal_ref(&Z[1], 2, gamma)) / 2.0;
             close(
                 value(loss(
-                    LossKind::CbFocal { gamma },
+                    Loss::CbFocal { gamma },
                     z.clone(),
                     y.clone(),
                     Some(w.clone()),
@@ -189,7 +200,7 @@ mod tests {
             );
         }
         let cb_sigmoid = (W[0] * focal_ref(&Z[0], 0, 0.0) + W[2] * focal_ref(&Z[1], 2, 0.0)) / 2.0;
-        close(value(loss(LossKind::CbSigmoid, z, y, Some(w))), cb_sigmoid);
+        close(value(loss(Loss::CbSigmoid, z, y, Some(w))), cb_sigmoid);
     }
 
     #[test]
@@ -197,52 +208,42 @@ mod tests {
         // One example, two classes, z = (0, 0), label 0: CE = ln 2; sigmoid CE = 2 ln 2;
         // focal γ = 1: p = ½ for both classes, so each term is ½ · ln 2 → ln 2; with class
         // weights (3, 1), CB-focal = 3 ln 2.
-        let d = cpu_device();
+        let d = ndarray_device();
         let z = t2(&[0.0, 0.0], 1, 2, &d);
         let y = t2(&[1.0, 0.0], 1, 2, &d);
         let w = Tensor::<1>::from_data(TensorData::new(vec![3.0f32, 1.0], [2]), &d);
         let ln2 = std::f64::consts::LN_2;
         let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-6, "{a} vs {b}");
         close(
-            value(loss(LossKind::CrossEntropy, z.clone(), y.clone(), None)),
+            value(loss(Loss::CrossEntropy, z.clone(), y.clone(), None)),
             ln2,
         );
         close(
-            value(loss(
-                LossKind::Focal { gamma: 0.0 },
-                z.clone(),
-                y.clone(),
-                None,
-            )),
+            value(loss(Loss::Focal { gamma: 0.0 }, z.clone(), y.clone(), None)),
             2.0 * ln2,
         );
         close(
-            value(loss(
-                LossKind::Focal { gamma: 1.0 },
-                z.clone(),
-                y.clone(),
-                None,
-            )),
+            value(loss(Loss::Focal { gamma: 1.0 }, z.clone(), y.clone(), None)),
             ln2,
         );
         close(
-            value(loss(LossKind::CbFocal { gamma: 1.0 }, z, y, Some(w))),
+            value(loss(Loss::CbFocal { gamma: 1.0 }, z, y, Some(w))),
             3.0 * ln2,
         );
     }
 
     #[test]
     fn extreme_logits_stay_finite() {
-        let d = cpu_device();
+        let d = ndarray_device();
         let z = t2(&[1e4, -1e4, 0.0, -1e4, 1e4, 3.0], 2, 3, &d);
         let y = t2(&[1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 2, 3, &d);
         let w = Tensor::<1>::from_data(TensorData::new(vec![1.0f32, 1.0, 1.0], [3]), &d);
         for kind in [
-            LossKind::CrossEntropy,
-            LossKind::CbSoftmax,
-            LossKind::CbSigmoid,
-            LossKind::Focal { gamma: 2.0 },
-            LossKind::CbFocal { gamma: 2.0 },
+            Loss::CrossEntropy,
+            Loss::CbSoftmax,
+            Loss::CbSigmoid,
+            Loss::Focal { gamma: 2.0 },
+            Loss::CbFocal { gamma: 2.0 },
         ] {
             let v = value(loss(kind, z.clone(), y.clone(), Some(w.clone())));
             assert!(v.is_finite(), "{kind:?}: {v}");
@@ -253,17 +254,17 @@ mod tests {
 
     #[test]
     fn gradients_match_finite_differences() {
-        let d = cpu_device();
+        let d = ndarray_device();
         let ad = d.clone().autodiff();
         let (z0, y, w) = case(&ad);
         let (_, y_plain, w_plain) = case(&d);
         let base: Vec<f32> = z0.into_data().try_into_vec().unwrap();
         for kind in [
-            LossKind::CrossEntropy,
-            LossKind::CbSoftmax,
-            LossKind::CbSigmoid,
-            LossKind::Focal { gamma: 2.0 },
-            LossKind::CbFocal { gamma: 1.0 },
+            Loss::CrossEntropy,
+            Loss::CbSoftmax,
+            Loss::CbSigmoid,
+            Loss::Focal { gamma: 2.0 },
+            Loss::CbFocal { gamma: 1.0 },
         ] {
             let z = t2(&base, 2, 3, &ad).require_grad();
             let l = loss(kind, z.clone(), y.clone(), Some(w.clone()));

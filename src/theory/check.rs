@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::network::{Network, Slope, interior_point, intervals};
+use crate::format::plain;
 
 /// What a student wrote. Every field is optional: they can check as far as they got.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -42,23 +43,13 @@ pub enum Verdict {
 /// Values within this of the exact answer count as right (students round to a few decimals).
 pub const TOLERANCE: f64 = 1e-6;
 
-/// Formats a number the way a student writes it: `1.5`, `-2`, `0.333333`.
-pub fn num(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.6}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
 /// `a·b` with parentheses around negative factors.
 fn times(a: f64, b: f64) -> String {
     let p = |v: f64| {
         if v < 0.0 {
-            format!("({})", num(v))
+            format!("({})", plain(v))
         } else {
-            num(v)
+            plain(v)
         }
     };
     format!("{}\u{b7}{}", p(a), p(b))
@@ -83,8 +74,8 @@ pub fn check(network: &Network, work: &StudentWork) -> Verdict {
         Some(Mistake {
             explanation: format!(
                 "{quantity}: {arithmetic} = {}, you wrote {}",
-                num(expected),
-                num(got)
+                plain(expected),
+                plain(got)
             ),
             quantity,
             expected,
@@ -93,7 +84,7 @@ pub fn check(network: &Network, work: &StudentWork) -> Verdict {
     };
     let x = work.x0;
     for i in 0..2 {
-        let arithmetic = plus(&[times(network.w1[i], x), num(network.b1[i])]);
+        let arithmetic = plus(&[times(network.w1[i], x), plain(network.b1[i])]);
         if let Some(m) = compare(
             format!("z\u{b9} {}", ROW[i]),
             f.z1[i],
@@ -104,7 +95,7 @@ pub fn check(network: &Network, work: &StudentWork) -> Verdict {
         }
     }
     for i in 0..2 {
-        let arithmetic = format!("ReLU({})", num(f.z1[i]));
+        let arithmetic = format!("ReLU({})", plain(f.z1[i]));
         if let Some(m) = compare(
             format!("y\u{b9} {}", ROW[i]),
             f.y1[i],
@@ -118,7 +109,7 @@ pub fn check(network: &Network, work: &StudentWork) -> Verdict {
         let arithmetic = plus(&[
             times(network.w2[j][0], f.y1[0]),
             times(network.w2[j][1], f.y1[1]),
-            num(network.b2[j]),
+            plain(network.b2[j]),
         ]);
         if let Some(m) = compare(
             format!("z\u{b2} {}", ROW[j]),
@@ -130,7 +121,7 @@ pub fn check(network: &Network, work: &StudentWork) -> Verdict {
         }
     }
     for j in 0..2 {
-        let arithmetic = format!("ReLU({})", num(f.z2[j]));
+        let arithmetic = format!("ReLU({})", plain(f.z2[j]));
         if let Some(m) = compare(
             format!("y\u{b2} {}", ROW[j]),
             f.y2[j],
@@ -140,7 +131,7 @@ pub fn check(network: &Network, work: &StudentWork) -> Verdict {
             return Verdict::FirstMistake(m);
         }
     }
-    let arithmetic = format!("{} + {} \u{2212} 1", num(f.y2[0]), num(f.y2[1]));
+    let arithmetic = format!("{} + {} \u{2212} 1", plain(f.y2[0]), plain(f.y2[1]));
     if let Some(m) = compare("h(x\u{2080})".into(), f.h, work.h, arithmetic) {
         return Verdict::FirstMistake(m);
     }
@@ -158,7 +149,7 @@ pub fn check(network: &Network, work: &StudentWork) -> Verdict {
         ) {
             return Verdict::FirstMistake(m);
         }
-        let arithmetic = format!("{} \u{2212} {}", num(f.h), times(slope, x));
+        let arithmetic = format!("{} \u{2212} {}", plain(f.h), times(slope, x));
         if let Some(m) = compare(
             "b = h(x\u{2080}) \u{2212} W\u{b7}x\u{2080}".into(),
             f.h - slope * x,
@@ -323,8 +314,8 @@ mod tests {
 
     #[test]
     fn numbers_print_like_a_student_writes_them() {
-        assert_eq!(num(1.5), "1.5");
-        assert_eq!(num(-2.0), "-2");
-        assert_eq!(num(1.0 / 3.0), "0.333333");
+        assert_eq!(plain(1.5), "1.5");
+        assert_eq!(plain(-2.0), "-2");
+        assert_eq!(plain(1.0 / 3.0), "0.333333");
     }
 }

@@ -7,11 +7,13 @@
 use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
-use super::engine::{TrainConfig, Trainer, images_tensor};
+use super::engine::{TrainError, Trainer, images_tensor};
 use crate::compute::read_f32;
-use crate::data::cifar::Batch;
+use crate::data::cifar::Records;
 use crate::data::toy::toy_records;
-use crate::nn::convnet::{ConvNetConfig, ConvPath};
+use crate::settings::SettingsError;
+use crate::settings::model::{ConvPath, ModelSettings};
+use crate::settings::train::TrainSettings;
 use burn::tensor::Device;
 
 /// What to time.
@@ -32,8 +34,8 @@ impl Default for BenchSettings {
     fn default() -> Self {
         Self {
             batch: 64,
-            widths: ConvNetConfig::new().widths,
-            conv_path: ConvNetConfig::new().conv_path,
+            widths: ModelSettings::default().widths,
+            conv_path: ConvPath::Patches,
             warmup_steps: 2,
             chunks: 5,
             steps_per_chunk: 3,
@@ -42,12 +44,13 @@ impl Default for BenchSettings {
 }
 
 impl BenchSettings {
-    pub fn validate(&self) -> Result<(), String> {
-        if self.batch == 0 {
-            return Err("the batch size must be at least 1".into());
-        }
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        crate::settings::train::BATCH.check_count(self.batch)?;
         if self.chunks == 0 || self.steps_per_chunk == 0 {
-            return Err("at least one timed chunk of at least one step is needed".into());
+            return Err(SettingsError::Invalid {
+                name: "chunks",
+                reason: "at least one timed chunk of at least one step is needed".into(),
+            });
         }
         Ok(())
     }
@@ -94,29 +97,35 @@ pub async fn bench(
     settings: &BenchSettings,
     device: &Device,
     now_ms: impl Fn() -> f64,
-) -> Result<BenchReport, String> {
+) -> Result<BenchReport, TrainError> {
     settings.validate()?;
     let steps = settings.warmup_steps + settings.chunks * settings.steps_per_chunk;
     // Enough toy images that no timed step is an epoch's short last batch.
     let per_class = (steps * settings.batch).div_ceil(10);
-    let train = Batch::parse(toy_records(per_class, 7)).map_err(|e| e.to_string())?;
-    let config = TrainConfig::new(
-        ConvNetConfig::new()
-            .with_widths(settings.widths)
-            .with_conv_path(settings.conv_path),
-    )
-    .with_batch(settings.batch)
-    .with_epochs(1);
-    let mut trainer = Trainer::new(config, train.clone(), device)?;
-
+    let train = Records::parse(toy_records(per_class, 7)).expect("toy records are valid");
+    let train_settings = TrainSettings {
+        model: ModelSettings {
+            widths: settings.widths,
+            ..ModelSettings::default()
+        },
+        batch: settings.batch,
+        epochs: 1,
+        ..TrainSettings::default()
+    };
+    let mut trainer = Trainer::new(&train_settings, settings.conv_path, train.clone(), device)?;
+    // A whole step: train one batch, then read its loss and predictions back.
+    let mut step = async || {
+        trainer.step();
+        trainer.report(&now_ms).await.map(|_| ())
+    };
     for _ in 0..settings.warmup_steps {
-        trainer.step(&now_ms).await?;
+        step().await?;
     }
     let mut train_chunks = Vec::with_capacity(settings.chunks);
     for _ in 0..settings.chunks {
         let started = now_ms();
         for _ in 0..settings.steps_per_chunk {
-            trainer.step(&now_ms).await?;
+            step().await?;
         }
         train_chunks.push(images_per_second(settings, now_ms() - started));
     }
@@ -152,7 +161,7 @@ fn images_per_second(settings: &BenchSettings, elapsed_ms: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::cpu_device;
+    use crate::compute::ndarray_device;
 
     #[test]
     fn medians() {
@@ -172,7 +181,7 @@ mod tests {
             steps_per_chunk: 1,
         };
         let started = std::time::Instant::now();
-        let report = pollster::block_on(bench(&settings, &cpu_device(), || {
+        let report = pollster::block_on(bench(&settings, &ndarray_device(), || {
             started.elapsed().as_secs_f64() * 1000.0
         }))
         .unwrap();

@@ -11,10 +11,37 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use crate::compute::ReadError;
 use crate::data::augment::ChannelStats;
 use crate::nn::convnet::{ConvNet, ConvNetConfig};
+use crate::settings::SettingsError;
 
 const MAGIC: &[u8] = b"lectern-checkpoint 1\n";
+
+/// Why a checkpoint could not be taken, read or used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CheckpointError {
+    #[error(
+        "not a lectern checkpoint (it does not start with \u{201c}lectern-checkpoint 1\u{201d}; `lectern train --save` and the notebook's Save write them)"
+    )]
+    NotACheckpoint,
+    #[error("the checkpoint is truncated: {0}")]
+    Truncated(String),
+    #[error("the checkpoint's header is damaged: {0}")]
+    DamagedHeader(String),
+    #[error("the checkpoint describes an impossible model: {0}")]
+    BadModel(#[from] SettingsError),
+    #[error("the checkpoint's weights are damaged: {0}")]
+    DamagedWeights(String),
+    #[error("the checkpoint's weights do not fit its model: {0}")]
+    DoesNotFit(String),
+    #[error("could not serialise the weights: {0}")]
+    Serialise(String),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("{path}: {error}")]
+    File { path: String, error: String },
+}
 
 /// What a checkpoint says about its weights.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,7 +65,7 @@ impl Checkpoint {
     ///
     /// Burn's record reads tensors synchronously, which WebGPU in a browser cannot do; so the
     /// weights are first read back asynchronously (one round trip) into a CPU copy.
-    pub async fn of(model: &ConvNet, header: CheckpointHeader) -> Result<Self, String> {
+    pub async fn of(model: &ConvNet, header: CheckpointHeader) -> Result<Self, CheckpointError> {
         // `valid()` syncs BatchNorm's pending running statistics and drops autodiff.
         let model = model.valid();
         let mut collect = CollectFloats::default();
@@ -50,17 +77,17 @@ impl Checkpoint {
                 .zip(collect.dims)
                 .collect::<Vec<_>>()
                 .into_iter(),
-            device: crate::compute::cpu_device(),
+            device: crate::compute::ndarray_device(),
         };
         let on_cpu = model.map(&mut replace);
         Self::of_cpu_model(on_cpu, header)
     }
 
-    fn of_cpu_model(model: ConvNet, header: CheckpointHeader) -> Result<Self, String> {
+    fn of_cpu_model(model: ConvNet, header: CheckpointHeader) -> Result<Self, CheckpointError> {
         let record = model
             .into_record()
             .into_bytes()
-            .map_err(|e| format!("could not serialise the weights: {e}"))?;
+            .map_err(|e| CheckpointError::Serialise(e.to_string()))?;
         Ok(Self {
             header,
             record: record.to_vec(),
@@ -78,26 +105,28 @@ impl Checkpoint {
     }
 
     /// Reads a checkpoint, refusing anything that is not one (with the reason).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let rest = bytes.strip_prefix(MAGIC).ok_or(
-            "not a lectern checkpoint (it does not start with \u{201c}lectern-checkpoint 1\u{201d}; `lectern train --save` writes them)",
-        )?;
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
+        let rest = bytes
+            .strip_prefix(MAGIC)
+            .ok_or(CheckpointError::NotACheckpoint)?;
         let (length, rest) = rest
             .split_first_chunk::<4>()
-            .ok_or("the checkpoint is truncated (no header length)")?;
+            .ok_or_else(|| CheckpointError::Truncated("no header length".into()))?;
         let length = u32::from_le_bytes(*length) as usize;
         if rest.len() < length {
-            return Err(format!(
-                "the checkpoint is truncated: its header should be {length} bytes, {} are left",
+            return Err(CheckpointError::Truncated(format!(
+                "its header should be {length} bytes, {} are left",
                 rest.len()
-            ));
+            )));
         }
         let (header, record) = rest.split_at(length);
         let header: CheckpointHeader = serde_json::from_slice(header)
-            .map_err(|e| format!("the checkpoint's header is damaged: {e}"))?;
+            .map_err(|e| CheckpointError::DamagedHeader(e.to_string()))?;
         header.model.validate()?;
         if record.is_empty() {
-            return Err("the checkpoint holds no weights (truncated after its header)".into());
+            return Err(CheckpointError::Truncated(
+                "it holds no weights after its header".into(),
+            ));
         }
         Ok(Self {
             header,
@@ -106,20 +135,20 @@ impl Checkpoint {
     }
 
     /// Rebuilds the network on `device` and loads the weights into it.
-    pub fn model(&self, device: &Device) -> Result<ConvNet, String> {
+    pub fn model(&self, device: &Device) -> Result<ConvNet, CheckpointError> {
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(self.record.clone()))
-            .map_err(|e| format!("the checkpoint's weights are damaged: {e}"))?;
+            .map_err(|e| CheckpointError::DamagedWeights(e.to_string()))?;
         self.header
             .model
             .init(device)
             .try_load_record(record)
-            .map_err(|e| format!("the checkpoint's weights do not fit its model: {e}"))
+            .map_err(|e| CheckpointError::DoesNotFit(e.to_string()))
     }
 
     /// Writes the file whole or not at all: a temporary file beside it, then a rename, so an
     /// older checkpoint at `path` survives any failure.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+    pub fn save(&self, path: &std::path::Path) -> Result<(), CheckpointError> {
         let mut staging = path.as_os_str().to_owned();
         staging.push(".partial");
         let staging = std::path::PathBuf::from(staging);
@@ -127,14 +156,21 @@ impl Checkpoint {
             .and_then(|()| std::fs::rename(&staging, path))
             .map_err(|e| {
                 let _ = std::fs::remove_file(&staging);
-                format!("{}: could not write the checkpoint: {e}", path.display())
+                CheckpointError::File {
+                    path: path.display().to_string(),
+                    error: format!("could not write the checkpoint: {e}"),
+                }
             })
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn load(path: &std::path::Path) -> Result<Self, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn load(path: &std::path::Path) -> Result<Self, CheckpointError> {
+        let file = |error: String| CheckpointError::File {
+            path: path.display().to_string(),
+            error,
+        };
+        let bytes = std::fs::read(path).map_err(|e| file(e.to_string()))?;
+        Self::from_bytes(&bytes).map_err(|e| file(e.to_string()))
     }
 }
 
@@ -167,7 +203,10 @@ impl ModuleMapper for ReplaceFloats {
             .data
             .next()
             .expect("the mapper visits the tensors the visitor collected, in the same order");
-        let values = data.try_into_vec::<f32>().expect("ConvNet weights are f32");
+        let values = data
+            .as_slice::<f32>()
+            .expect("ConvNet weights are f32")
+            .to_vec();
         let dims: [usize; D] = dims.try_into().expect("same rank");
         Param::initialized(
             param.id,

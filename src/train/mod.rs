@@ -1,5 +1,5 @@
-//! Training and evaluation shared by the worker and the CLI. `metrics` is plain Rust; the
-//! step-wise engine joins it with the training core.
+//! Training and evaluation shared by the worker and the CLI. `metrics` and `progress` are plain
+//! Rust (the page uses them too); the rest runs Burn.
 
 #[cfg(feature = "compute")]
 pub mod bench;
@@ -8,3 +8,6 @@ pub mod checkpoint;
 #[cfg(feature = "compute")]
 pub mod engine;
 pub mod metrics;
+pub mod progress;
+#[cfg(feature = "compute")]
+pub mod results;

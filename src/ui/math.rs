@@ -2,11 +2,11 @@
 
 use yew::prelude::*;
 
-use crate::theory::check::num;
+use crate::format::display;
 
 /// A number, with a real minus sign.
 pub fn mn(v: f64) -> Html {
-    html! { <mn>{ num(v).replace('-', "\u{2212}") }</mn> }
+    html! { <mn>{ display(v) }</mn> }
 }
 
 /// An identifier with a superscript layer index, e.g. z¹.

@@ -1,57 +1,17 @@
-//! The notebook's shared state: one `Reducible` struct updated through `use_reducer`.
+//! The notebook's state: one `Reducible` struct updated through `use_reducer`. The shell keeps
+//! the active cell, large type and the compute status; each cell keeps its own state with its
+//! own actions, and the worker's replies are routed to the cell they answer.
 
 use std::rc::Rc;
 
 use yew::Reducible;
 
+use super::cells::CellId;
+use super::convnet::state::{ConvNetAction, ConvNetState};
+use super::imbalance::state::{ImbalanceAction, ImbalanceState};
+use super::paper::state::{PaperAction, PaperState};
 use super::theory::state::{TheoryAction, TheoryState};
-use crate::protocol::{
-    AutodiffResult, Backend, BackendRequest, DeadReluReport, FromWorker, ProbeReport,
-};
-
-/// One notebook cell as the shell knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CellInfo {
-    /// Anchor id (`#theory`) and suffix of the `data-testid` (`section-theory`).
-    pub id: &'static str,
-    pub title: &'static str,
-    pub intro: &'static str,
-}
-
-/// The four cells, in order.
-pub const CELLS: [CellInfo; 4] = [
-    CellInfo {
-        id: "theory",
-        title: "1 · Theory: a two-layer ReLU network",
-        intro: "A network h(x) from the real line to the real line, with two hidden ReLU layers of \
-                two units. We step through its forward pass, see where ReLU's derivative switches \
-                units off, and use the chain rule with those active masks to find the tangent line \
-                Wx + b of h at any point — then ask why dead ReLUs are rarer in practice than on paper.",
-    },
-    CellInfo {
-        id: "convnet",
-        title: "2 · A ConvNet on CIFAR-10",
-        intro: "A scaled-down convolutional network — two blocks of two conv → BatchNorm → ReLU \
-                layers, each followed by max-pooling, then dropout and a linear head — trained on a \
-                subset of CIFAR-10 right here in your browser, in a background worker, with live \
-                loss and accuracy curves.",
-    },
-    CellInfo {
-        id: "imbalance",
-        title: "3 · Class imbalance",
-        intro: "Real data is long-tailed: a few classes have most of the images. On a long-tailed \
-                CIFAR-10 subset we compare cross-entropy, focal loss and the class-balanced losses \
-                of Cui et al. (CVPR 2019), whose weights (1 − β)/(1 − βⁿ) grow for rare classes, and \
-                read per-class accuracies the way a write-up reports them.",
-    },
-    CellInfo {
-        id: "paper",
-        title: "4 · The paper: texture vs shape",
-        intro: "Geirhos et al. (ICLR 2019) showed that ImageNet-trained CNNs classify by texture \
-                more than by shape — unlike people. We retell the argument and test our own small \
-                ConvNet for the same bias.",
-    },
-];
+use crate::protocol::{Backend, BackendRequest, FromWorker, ProbeReport};
 
 /// Where the compute worker is.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,60 +30,68 @@ pub enum ComputeStatus {
     Failed(String),
 }
 
-/// The notebook's state.
+/// What the status bar shows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Notebook {
-    /// Index into [`CELLS`] of the cell the keyboard moves from.
-    pub active: usize,
-    /// Projector mode: everything larger.
-    pub large_type: bool,
-    pub compute: ComputeStatus,
+pub struct Compute {
+    pub status: ComputeStatus,
     /// What the URL asked for.
-    pub backend_request: BackendRequest,
-    /// Problems with the URL, shown on the page.
-    pub url_notes: Vec<String>,
+    pub request: BackendRequest,
     /// How many times the worker has stopped (crashed, or its GPU device was lost).
     pub worker_stops: u32,
-    /// Why the worker last stopped, kept after it restarts on the CPU.
-    pub stop_reason: Option<String>,
-    pub theory: TheoryState,
-    /// The worker's latest autodiff answer for the theory cell.
-    pub autodiff: Option<Result<AutodiffResult, String>>,
-    /// The dead-ReLU demo's latest result, and whether a run is under way.
-    pub dead_relu: Option<Result<DeadReluReport, String>>,
-    pub dead_relu_running: bool,
+    /// Notes for the status bar: bad URL parameters, why the worker stopped or changed backend,
+    /// a message the page could not read.
+    pub notes: Vec<String>,
 }
 
-impl Notebook {
-    pub fn new(
-        backend_request: BackendRequest,
-        url_notes: Vec<String>,
-        theory: TheoryState,
-    ) -> Self {
-        Self {
-            active: 0,
-            large_type: false,
-            compute: ComputeStatus::Starting,
-            backend_request,
-            url_notes,
-            worker_stops: 0,
-            stop_reason: None,
-            theory,
-            autodiff: None,
-            dead_relu: None,
-            dead_relu_running: false,
+impl Compute {
+    /// The backend's label once the worker is ready.
+    pub fn backend_label(&self) -> Option<String> {
+        match &self.status {
+            ComputeStatus::Ready { backend, .. } => Some(backend.label()),
+            _ => None,
         }
     }
-}
 
-impl Notebook {
     /// What the worker should be started with, and a generation that changes when it must be
     /// restarted: after the first stop it restarts once, on the CPU; after that it stays stopped.
     pub fn worker_request(&self) -> (BackendRequest, u32) {
         if self.worker_stops == 0 {
-            (self.backend_request, 0)
+            (self.request, 0)
         } else {
             (BackendRequest::Cpu, 1)
+        }
+    }
+}
+
+/// The notebook's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notebook {
+    /// The cell the keyboard moves from.
+    pub active: CellId,
+    /// Projector mode: everything larger.
+    pub large_type: bool,
+    pub compute: Compute,
+    pub theory: TheoryState,
+    pub convnet: ConvNetState,
+    pub imbalance: ImbalanceState,
+    pub paper: PaperState,
+}
+
+impl Notebook {
+    pub fn new(request: BackendRequest, url_notes: Vec<String>) -> Self {
+        Self {
+            active: CellId::Theory,
+            large_type: false,
+            compute: Compute {
+                status: ComputeStatus::Starting,
+                request,
+                worker_stops: 0,
+                notes: url_notes,
+            },
+            theory: TheoryState::default(),
+            convnet: ConvNetState::default(),
+            imbalance: ImbalanceState::default(),
+            paper: PaperState::default(),
         }
     }
 }
@@ -133,19 +101,22 @@ impl Notebook {
 pub enum Action {
     NextCell,
     PreviousCell,
-    Focus(usize),
+    Focus(CellId),
     ToggleLargeType,
-    /// The probe request went out.
-    Probing,
-    FromWorker(FromWorker),
-    /// The worker script failed to load or crashed (e.g. the GPU device was lost).
-    WorkerStopped(String),
-    Theory(TheoryAction),
-    /// A dead-ReLU training run was sent to the worker.
-    DeadReluStarted,
     /// ← / →: the previous / next step of the active cell, where it has steps.
     NextStep,
     PreviousStep,
+    /// The probe request went out.
+    Probing,
+    FromWorker(FromWorker),
+    /// A message from the worker that the page could not read (nothing else is affected).
+    Unreadable(String),
+    /// The worker script failed to load or crashed (e.g. the GPU device was lost).
+    WorkerStopped(String),
+    Theory(TheoryAction),
+    ConvNet(ConvNetAction),
+    Imbalance(ImbalanceAction),
+    Paper(PaperAction),
 }
 
 impl Reducible for Notebook {
@@ -153,50 +124,80 @@ impl Reducible for Notebook {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
+        next.apply(action);
+        if next == *self { self } else { Rc::new(next) }
+    }
+}
+
+impl Notebook {
+    fn apply(&mut self, action: Action) {
+        let index = self.active.index();
         match action {
-            Action::NextCell => next.active = (next.active + 1).min(CELLS.len() - 1),
-            Action::PreviousCell => next.active = next.active.saturating_sub(1),
-            Action::Focus(i) if i < CELLS.len() => next.active = i,
-            Action::Focus(_) => return self,
-            Action::ToggleLargeType => next.large_type = !next.large_type,
-            Action::Probing => next.compute = ComputeStatus::Probing,
-            Action::FromWorker(FromWorker::Ready) => {}
-            Action::FromWorker(FromWorker::BackendReady {
-                backend,
-                report,
-                note,
-            }) => {
-                next.compute = ComputeStatus::Ready {
-                    backend,
-                    report,
-                    note,
-                };
+            Action::NextCell => {
+                self.active = CellId::from_index(index + 1).unwrap_or(CellId::Paper)
             }
-            Action::FromWorker(FromWorker::Autodiff(result)) => next.autodiff = Some(result),
-            Action::FromWorker(FromWorker::DeadRelu(result)) => {
-                next.dead_relu = Some(result);
-                next.dead_relu_running = false;
+            Action::PreviousCell => {
+                self.active = CellId::from_index(index.saturating_sub(1)).unwrap_or(CellId::Theory)
             }
-            Action::DeadReluStarted => next.dead_relu_running = true,
-            Action::FromWorker(FromWorker::Error(e)) => next.compute = ComputeStatus::Failed(e),
-            Action::Theory(action) => next.theory.apply(action),
-            step @ (Action::NextStep | Action::PreviousStep) => {
-                if CELLS[next.active].id != "theory" {
-                    return self;
-                }
-                next.theory.apply(match step {
+            Action::Focus(cell) => self.active = cell,
+            Action::ToggleLargeType => self.large_type = !self.large_type,
+            Action::NextStep | Action::PreviousStep if self.active == CellId::Theory => {
+                self.theory.apply(match action {
                     Action::NextStep => TheoryAction::NextStep,
                     _ => TheoryAction::PreviousStep,
                 });
             }
+            Action::NextStep | Action::PreviousStep => {}
+            Action::Probing => self.compute.status = ComputeStatus::Probing,
+            Action::FromWorker(message) => self.receive(message),
+            Action::Unreadable(reason) => self.compute.notes.push(reason),
             Action::WorkerStopped(why) => {
-                next.dead_relu_running = false;
-                next.worker_stops += 1;
-                next.stop_reason = Some(why.clone());
-                next.compute = ComputeStatus::Failed(why);
+                self.compute.worker_stops += 1;
+                let restarting = self.compute.worker_stops == 1;
+                self.compute.notes.push(if restarting {
+                    format!("{why} It was restarted on the CPU.")
+                } else {
+                    why.clone()
+                });
+                self.compute.status = ComputeStatus::Failed(why.clone());
+                self.theory.worker_stopped();
+                self.convnet.worker_stopped(&why);
+                self.imbalance.worker_stopped(&why);
+                self.paper.worker_stopped(&why);
             }
+            Action::Theory(action) => self.theory.apply(action),
+            Action::ConvNet(action) => self.convnet.apply(action),
+            Action::Imbalance(action) => self.imbalance.apply(action),
+            Action::Paper(action) => self.paper.apply(action),
         }
-        if next == *self { self } else { Rc::new(next) }
+    }
+
+    fn receive(&mut self, message: FromWorker) {
+        match message {
+            FromWorker::Ready => {}
+            FromWorker::BackendReady {
+                backend,
+                report,
+                note,
+            } => {
+                self.compute.status = ComputeStatus::Ready {
+                    backend,
+                    report,
+                    note,
+                }
+            }
+            FromWorker::BackendChanged { backend, reason } => {
+                if let ComputeStatus::Ready { backend: b, .. } = &mut self.compute.status {
+                    *b = backend;
+                }
+                self.compute.notes.push(reason);
+            }
+            FromWorker::Theory(reply) => self.theory.on_reply(reply),
+            FromWorker::ConvNet(event) => self.convnet.on_event(event),
+            FromWorker::Imbalance(event) => self.imbalance.on_event(event),
+            FromWorker::Paper(reply) => self.paper.on_reply(reply),
+            FromWorker::Rejected { reason } => self.compute.notes.push(reason),
+        }
     }
 }
 
@@ -210,40 +211,68 @@ mod tests {
 
     #[test]
     fn cell_navigation_stays_in_range() {
-        let mut s = Notebook::new(BackendRequest::Auto, vec![], TheoryState::default());
+        let mut s = Notebook::new(BackendRequest::Auto, vec![]);
         s = reduce(s, Action::PreviousCell);
-        assert_eq!(s.active, 0);
+        assert_eq!(s.active, CellId::Theory);
         for _ in 0..10 {
             s = reduce(s, Action::NextCell);
         }
-        assert_eq!(s.active, CELLS.len() - 1);
-        s = reduce(s, Action::Focus(1));
-        assert_eq!(s.active, 1);
-        s = reduce(s, Action::Focus(99));
-        assert_eq!(s.active, 1);
+        assert_eq!(s.active, CellId::Paper);
+        s = reduce(s, Action::Focus(CellId::ConvNet));
+        assert_eq!(s.active, CellId::ConvNet);
     }
 
     #[test]
     fn arrow_keys_step_only_in_the_theory_cell() {
-        let mut s = Notebook::new(BackendRequest::Auto, vec![], TheoryState::default());
+        let mut s = Notebook::new(BackendRequest::Auto, vec![]);
         s = reduce(s, Action::NextStep);
         assert_eq!(s.theory.step, 1);
         s = reduce(s, Action::NextCell);
         s = reduce(s, Action::NextStep);
         assert_eq!(s.theory.step, 1, "the ConvNet cell has no steps");
-        s = reduce(s, Action::Focus(0));
+        s = reduce(s, Action::Focus(CellId::Theory));
         s = reduce(s, Action::PreviousStep);
         assert_eq!(s.theory.step, 0);
     }
 
     #[test]
-    fn worker_messages_set_the_status() {
-        let s = Notebook::new(BackendRequest::Cpu, vec![], TheoryState::default());
+    fn a_stopped_worker_restarts_once_on_the_cpu_then_stays_stopped() {
+        // Asked for WebGPU; the worker crashes (e.g. the GPU device was lost).
+        let s = Notebook::new(BackendRequest::WebGpu, vec![]);
+        assert_eq!(s.compute.worker_request(), (BackendRequest::WebGpu, 0));
         let s = reduce(s, Action::Probing);
-        assert_eq!(s.compute, ComputeStatus::Probing);
+        assert_eq!(s.compute.status, ComputeStatus::Probing);
         let s = reduce(s, Action::WorkerStopped("lost".into()));
-        assert_eq!(s.compute, ComputeStatus::Failed("lost".into()));
-        assert_eq!(s.worker_stops, 1);
-        assert_eq!(s.worker_request(), (BackendRequest::Cpu, 1));
+        assert_eq!(s.compute.status, ComputeStatus::Failed("lost".into()));
+        assert_eq!(s.compute.worker_request(), (BackendRequest::Cpu, 1));
+        assert!(s.compute.notes[0].contains("restarted on the CPU"));
+        let s = reduce(s, Action::WorkerStopped("lost again".into()));
+        assert_eq!(
+            s.compute.worker_request(),
+            (BackendRequest::Cpu, 1),
+            "no second restart"
+        );
+        assert_eq!(s.compute.notes[1], "lost again");
+    }
+
+    #[test]
+    fn an_unreadable_reply_leaves_the_backend_alone() {
+        let mut s = Notebook::new(BackendRequest::Cpu, vec![]);
+        s = reduce(
+            s,
+            Action::FromWorker(FromWorker::BackendReady {
+                backend: Backend::Cpu,
+                report: ProbeReport {
+                    size: 64,
+                    matmul_max_error: 0.0,
+                    gradient_max_error: 0.0,
+                    millis: 1.0,
+                },
+                note: None,
+            }),
+        );
+        s = reduce(s, Action::Unreadable("garbled".into()));
+        assert!(matches!(s.compute.status, ComputeStatus::Ready { .. }));
+        assert_eq!(s.compute.notes, vec!["garbled".to_string()]);
     }
 }

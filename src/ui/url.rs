@@ -1,10 +1,17 @@
-//! Reading the notebook's settings from the URL. Bad values never break the page: they get a
-//! visible note and the default.
+//! The notebook's settings in the URL: read at load (bad values get a visible note and the
+//! default), written back as knobs change (`history.replaceState`, so a link reproduces the
+//! page), and a guard that asks before leaving a page whose run is under way.
 
-use super::theory::state::{STEP_TITLES, parse_x};
+use gloo_events::{EventListener, EventListenerOptions};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::theory::state::{DEFAULT_X0, STEP_TITLES, parse_x};
+use crate::format::plain;
 use crate::protocol::BackendRequest;
+use crate::settings::data::DatasetKind;
 
-/// The settings the URL can carry.
+/// The settings the URL carries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UrlSettings {
     pub backend: BackendRequest,
@@ -12,14 +19,28 @@ pub struct UrlSettings {
     pub x0: Option<f64>,
     /// The theory cell's step, 0-based (the URL's `step` counts from 1).
     pub step: Option<usize>,
+    /// The training cells' dataset (`dataset=toy|cifar`).
+    pub dataset: Option<DatasetKind>,
+    /// Test hook: `inject=device-lost` makes the worker act as if WebGPU lost its device.
+    pub inject_device_loss: bool,
+    /// Every `key=value` pair, for the cells' knobs.
+    pub pairs: Vec<(String, String)>,
     /// One message per rejected parameter.
     pub notes: Vec<String>,
+}
+
+impl UrlSettings {
+    /// The pairs as string slices.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 /// Parses `key=value` pairs (already URL-decoded).
 pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> UrlSettings {
     let mut settings = UrlSettings::default();
     for (key, value) in pairs {
+        settings.pairs.push((key.to_string(), value.to_string()));
         match key {
             "backend" => match BackendRequest::parse(value) {
                 Ok(backend) => settings.backend = backend,
@@ -27,13 +48,27 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> UrlSett
             },
             "x0" => match parse_x("x0 in the URL", value) {
                 Ok(x0) => settings.x0 = Some(x0),
-                Err(note) => settings.notes.push(format!("{note}; using x0 = 2.")),
+                Err(note) => settings
+                    .notes
+                    .push(format!("{note}; using x0 = {}.", plain(DEFAULT_X0))),
             },
             "step" => match value.trim().parse::<usize>() {
                 Ok(n) if (1..=STEP_TITLES.len()).contains(&n) => settings.step = Some(n - 1),
                 _ => settings.notes.push(format!(
                     "step in the URL: \u{201c}{value}\u{201d} is not a step from 1 to {}; starting at step 1.",
                     STEP_TITLES.len()
+                )),
+            },
+            "dataset" => match DatasetKind::parse(value) {
+                Ok(kind) => settings.dataset = Some(kind),
+                Err(e) => settings
+                    .notes
+                    .push(format!("dataset={value} in the URL: {e}; using toy.")),
+            },
+            "inject" => match value {
+                "device-lost" => settings.inject_device_loss = true,
+                other => settings.notes.push(format!(
+                    "inject={other} in the URL: the only test fault is device-lost."
                 )),
             },
             _ => {}
@@ -50,11 +85,64 @@ pub fn from_location() -> UrlSettings {
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
         return UrlSettings::default();
     };
-    let values: Vec<(&str, String)> = ["backend", "x0", "step"]
-        .into_iter()
-        .filter_map(|key| params.get(key).map(|v| (key, v)))
-        .collect();
-    parse(values.iter().map(|(k, v)| (*k, v.as_str())))
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let entries = js_sys::try_iter(&params).ok().flatten();
+    for entry in entries.into_iter().flatten().flatten() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        if let (Some(k), Some(v)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            pairs.push((k, v));
+        }
+    }
+    parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// Sets (`Some`) or removes (`None`) URL parameters, keeping the others, without reloading.
+pub fn update(changes: &[(&str, Option<String>)]) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let search = location.search().unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return;
+    };
+    for (key, value) in changes {
+        match value {
+            Some(v) => params.set(key, v),
+            None => params.delete(key),
+        }
+    }
+    let query = String::from(params.to_string());
+    if query == search.trim_start_matches('?') {
+        return;
+    }
+    let path = location.pathname().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    let url = if query.is_empty() {
+        format!("{path}{hash}")
+    } else {
+        format!("{path}?{query}{hash}")
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// While `active`, leaving or reloading the page asks first (a run would be lost).
+#[hook]
+pub fn use_leave_guard(active: bool) {
+    use_effect_with(active, |&active| {
+        let listener = active.then(web_sys::window).flatten().map(|window| {
+            let options = EventListenerOptions::enable_prevent_default();
+            EventListener::new_with_options(&window, "beforeunload", options, |event| {
+                event.prevent_default();
+                if let Some(e) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
+                    e.set_return_value("A run is under way.");
+                }
+            })
+        });
+        move || drop(listener)
+    });
 }
 
 #[cfg(test)]
@@ -68,7 +156,7 @@ mod tests {
         assert_eq!(bad.backend, BackendRequest::Auto);
         assert_eq!(bad.notes.len(), 1);
         assert!(bad.notes[0].contains("quantum"));
-        assert_eq!(parse([("other", "1")]), UrlSettings::default());
+        assert!(parse([("other", "1")]).notes.is_empty());
     }
 
     #[test]
@@ -79,8 +167,24 @@ mod tests {
         let bad = parse([("x0", "abc"), ("step", "0")]);
         assert_eq!((bad.x0, bad.step), (None, None));
         assert_eq!(bad.notes.len(), 2);
-        assert!(bad.notes[0].contains("abc"), "{:?}", bad.notes);
+        assert!(bad.notes[0].contains("abc") && bad.notes[0].ends_with("using x0 = 2."));
         assert!(parse([("x0", "inf")]).notes[0].contains("finite"));
         assert!(parse([("step", "99")]).notes[0].contains("from 1 to 9"));
+    }
+
+    #[test]
+    fn the_dataset_and_the_test_fault_are_read() {
+        let s = parse([
+            ("dataset", "cifar"),
+            ("inject", "device-lost"),
+            ("epochs", "2"),
+        ]);
+        assert_eq!(s.dataset, Some(DatasetKind::Cifar));
+        assert!(s.inject_device_loss);
+        assert_eq!(s.pairs().nth(2), Some(("epochs", "2")));
+        let bad = parse([("dataset", "mnist"), ("inject", "fire")]);
+        assert_eq!(bad.dataset, None);
+        assert_eq!(bad.notes.len(), 2);
+        assert!(bad.notes[0].contains("mnist") && bad.notes[0].ends_with("using toy."));
     }
 }

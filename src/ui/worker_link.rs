@@ -1,22 +1,69 @@
-//! The UI's end of the worker protocol: starts the compute worker and turns its messages into
-//! [`Action`]s. This is the only place the UI talks to compute.
+//! The UI's end of the worker protocol: starts the compute worker, turns its messages into
+//! [`Action`]s, and hands every component a [`Worker`] (through a Yew context) to send with.
+//! This is the only place the UI talks to compute.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, MessageEvent, Worker};
+use web_sys::{ErrorEvent, MessageEvent};
 use yew::prelude::*;
 
 use super::state::Action;
+use crate::protocol::training::Event;
 use crate::protocol::{BackendRequest, FromWorker, ToWorker, from_json};
 
 /// The worker bundle's loader (`www/worker_loader.js`).
 const WORKER_SCRIPT: &str = "./worker_loader.js";
 
+/// The way to reach the worker, shared through a context.
+#[derive(Clone)]
+pub struct Worker {
+    link: Rc<RefCell<Option<Link>>>,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for Worker {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.link, &other.link)
+    }
+}
+
+impl Worker {
+    /// Sends a request (dropped while no worker runs).
+    pub fn send(&self, message: ToWorker) {
+        self.post(&JsValue::from_str(&message.to_json()), None);
+    }
+
+    /// Sends a request with a file's bytes beside it, transferring the buffer.
+    pub fn send_with_bytes(&self, message: ToWorker, bytes: ArrayBuffer) {
+        let payload = Object::new();
+        let _ = Reflect::set(&payload, &"json".into(), &message.to_json().into());
+        let _ = Reflect::set(&payload, &"bytes".into(), &bytes);
+        self.post(&payload, Some(Array::of1(&bytes)));
+    }
+
+    fn post(&self, payload: &JsValue, transfer: Option<Array>) {
+        let link = self.link.borrow();
+        let Some(link) = link.as_ref() else {
+            return;
+        };
+        let sent = match transfer {
+            Some(transfer) => link.worker.post_message_with_transfer(payload, &transfer),
+            None => link.worker.post_message(payload),
+        };
+        if let Err(e) = sent {
+            self.dispatch.emit(Action::WorkerStopped(format!(
+                "could not reach the worker: {e:?}"
+            )));
+        }
+    }
+}
+
 /// A running worker and the closures that must live as long as it does.
 struct Link {
-    worker: Worker,
+    worker: web_sys::Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
@@ -27,19 +74,31 @@ impl Drop for Link {
     }
 }
 
+/// A received payload: the message, and the bytes beside it.
+fn read(data: &JsValue) -> Result<(FromWorker, Option<Uint8Array>), String> {
+    if let Some(text) = data.as_string() {
+        return from_json(&text).map(|m| (m, None));
+    }
+    let json = Reflect::get(data, &"json".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .ok_or("the worker sent a message that is neither JSON text nor {json, bytes}")?;
+    let bytes = Reflect::get(data, &"bytes".into())
+        .ok()
+        .and_then(|v| v.dyn_into::<ArrayBuffer>().ok())
+        .map(|b| Uint8Array::new(&b));
+    from_json(&json).map(|m| (m, bytes))
+}
+
 fn start(request: BackendRequest, dispatch: Callback<Action>) -> Result<Link, String> {
-    let worker = Worker::new(WORKER_SCRIPT)
+    let worker = web_sys::Worker::new(WORKER_SCRIPT)
         .map_err(|e| format!("the browser refused to start the compute worker: {e:?}"))?;
     let on_message = {
         let dispatch = dispatch.clone();
         let worker = worker.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let message = match event.data().as_string() {
-                Some(text) => from_json::<FromWorker>(&text),
-                None => Err("the worker sent a message that is not JSON text".into()),
-            };
-            match message {
-                Ok(FromWorker::Ready) => {
+            match read(&event.data()) {
+                Ok((FromWorker::Ready, _)) => {
                     let probe = ToWorker::Probe(request).to_json();
                     if let Err(e) = worker.post_message(&JsValue::from_str(&probe)) {
                         dispatch.emit(Action::WorkerStopped(format!(
@@ -49,8 +108,17 @@ fn start(request: BackendRequest, dispatch: Callback<Action>) -> Result<Link, St
                         dispatch.emit(Action::Probing);
                     }
                 }
-                Ok(message) => dispatch.emit(Action::FromWorker(message)),
-                Err(e) => dispatch.emit(Action::FromWorker(FromWorker::Error(e))),
+                Ok((message, bytes)) => {
+                    if let (Some(bytes), Some(name)) = (bytes, saved_file_name(&message))
+                        && let Err(e) = download(&bytes, &name)
+                    {
+                        dispatch.emit(Action::Unreadable(format!(
+                            "the model could not be offered as a download: {e}"
+                        )));
+                    }
+                    dispatch.emit(Action::FromWorker(message));
+                }
+                Err(reason) => dispatch.emit(Action::Unreadable(reason)),
             }
         })
     };
@@ -75,29 +143,66 @@ fn start(request: BackendRequest, dispatch: Callback<Action>) -> Result<Link, St
     })
 }
 
+fn saved_file_name(message: &FromWorker) -> Option<String> {
+    match message {
+        FromWorker::ConvNet(Event::ModelSaved { file_name, .. })
+        | FromWorker::Imbalance(Event::ModelSaved { file_name, .. }) => Some(file_name.clone()),
+        _ => None,
+    }
+}
+
+/// Offers `bytes` as a file download named `name`.
+pub fn download(bytes: &Uint8Array, name: &str) -> Result<(), String> {
+    let parts = Array::of1(bytes);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    download_blob(
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+            .map_err(|e| format!("{e:?}"))?,
+        name,
+    )
+}
+
+/// Offers `text` as a file download named `name` with MIME type `mime`.
+pub fn download_text(text: &str, name: &str, mime: &str) -> Result<(), String> {
+    let parts = Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    download_blob(
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+            .map_err(|e| format!("{e:?}"))?,
+        name,
+    )
+}
+
+fn download_blob(blob: web_sys::Blob, name: &str) -> Result<(), String> {
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
 /// Starts the compute worker for `request`, and again (on the CPU) each time `generation`
 /// changes — the app bumps it when a worker stopped. Stops the worker when the component goes.
-/// Returns the way to send it messages (dropped if no worker is running).
 #[hook]
 pub fn use_compute_worker(
     request: BackendRequest,
     generation: u32,
     dispatch: Callback<Action>,
-) -> Callback<ToWorker> {
+) -> Worker {
     let link: Rc<RefCell<Option<Link>>> = use_mut_ref(|| None);
-    let send = {
+    let worker = {
         let (link, dispatch) = (link.clone(), dispatch.clone());
-        use_callback((), move |message: ToWorker, _| {
-            if let Some(link) = link.borrow().as_ref()
-                && let Err(e) = link
-                    .worker
-                    .post_message(&JsValue::from_str(&message.to_json()))
-            {
-                dispatch.emit(Action::WorkerStopped(format!(
-                    "could not reach the worker: {e:?}"
-                )));
-            }
-        })
+        use_memo((), move |_| Worker { link, dispatch })
     };
     use_effect_with((request, generation), move |&(request, _)| {
         match start(request, dispatch.clone()) {
@@ -108,5 +213,5 @@ pub fn use_compute_worker(
             link.borrow_mut().take();
         }
     });
-    send
+    (*worker).clone()
 }

@@ -1,16 +1,24 @@
 //! Choosing the compute backend: WebGPU on a real adapter, the CPU otherwise, and proof that
 //! the chosen one computes correctly before anything trains on it.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use burn::tensor::Device;
 
+use super::WorkerState;
 use super::adapter::{AdapterInfo, query_adapter};
-use crate::compute::{cpu_device, probe::run_probe};
+use super::envelope::post;
+use super::tasks::now_ms;
+use crate::compute::probe::run_probe;
+use crate::compute::{ComputeBackend, ndarray_device};
 use crate::protocol::{Backend, BackendRequest, FromWorker, ProbeReport};
 
 /// A backend that passed the probe.
 #[derive(Debug, Clone)]
 pub struct Chosen {
     pub backend: Backend,
+    pub compute: ComputeBackend,
     pub device: Device,
     pub report: ProbeReport,
     /// Why this is not what was asked or preferred, for the page to show.
@@ -26,14 +34,33 @@ impl Chosen {
             note: self.note.clone(),
         }
     }
+
+    /// burn-ndarray, after WebGPU failed while running; the probe's report is kept.
+    pub fn cpu_after(&self) -> Chosen {
+        Chosen {
+            backend: Backend::Cpu,
+            compute: ComputeBackend::Ndarray,
+            device: ndarray_device(),
+            report: self.report.clone(),
+            note: None,
+        }
+    }
 }
 
-/// Milliseconds from the worker's (or window's) `performance.now()`.
-pub fn now_ms() -> f64 {
-    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-        .ok()
-        .and_then(|p| wasm_bindgen::JsCast::dyn_into::<web_sys::Performance>(p).ok());
-    performance.map(|p| p.now()).unwrap_or(0.0)
+/// Answers [`crate::protocol::ToWorker::Probe`].
+pub async fn handle_probe(request: BackendRequest, state: Rc<RefCell<WorkerState>>) {
+    // Take the device out so that no RefCell borrow is held across an await.
+    let mut gpu = state.borrow_mut().gpu.take();
+    let result = choose(request, &mut gpu).await;
+    let mut state = state.borrow_mut();
+    state.gpu = gpu;
+    match result {
+        Ok(chosen) => {
+            post(&chosen.message());
+            state.chosen = Some(chosen);
+        }
+        Err(reason) => post(&FromWorker::Rejected { reason }),
+    }
 }
 
 /// Picks a backend for `request`, runs the probe on it, and falls back to the CPU, with a note,
@@ -57,7 +84,7 @@ pub async fn choose(request: BackendRequest, gpu: &mut Option<Device>) -> Result
             },
         },
     };
-    let device = cpu_device();
+    let device = ndarray_device();
     let report = run_probe(&device, now_ms)
         .await
         .map_err(|e| format!("the CPU backend failed its check: {e}"))?;
@@ -70,6 +97,7 @@ pub async fn choose(request: BackendRequest, gpu: &mut Option<Device>) -> Result
     };
     Ok(Chosen {
         backend: Backend::Cpu,
+        compute: ComputeBackend::Ndarray,
         device,
         report,
         note,
@@ -96,6 +124,7 @@ async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<Chosen, S
             adapter: info.description,
             fallback: info.fallback,
         },
+        compute: ComputeBackend::WebGpu,
         device,
         report,
         note: None,

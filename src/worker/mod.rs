@@ -1,90 +1,78 @@
 //! The compute worker: Burn in a dedicated Web Worker. It listens for [`ToWorker`] messages and
 //! answers with [`FromWorker`] ones; the page never blocks on it.
+//!
+//! Quick requests (the probe, the theory cell's) are answered at once. Everything long — loading
+//! data, training, the paper's experiments — goes through one queue that a single driver task
+//! works through (`driver`), one batch (or one chunk of images) at a time, yielding to the event
+//! loop in between so that Pause, Stop and Cancel arrive within a batch. Each cell has its own
+//! handler module.
 
 pub mod adapter;
 pub mod backend;
+mod data;
+mod driver;
+pub mod envelope;
+mod paper;
+pub mod tasks;
+mod theory;
+mod training;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::MessageEvent;
 
-use crate::protocol::{FromWorker, ToWorker, from_json};
+pub use driver::WorkerState;
+use envelope::{Incoming, post};
 
-/// What the worker keeps between messages.
-#[derive(Default)]
-struct WorkerState {
-    /// Burn's WebGPU device, once initialised (it can be initialised only once).
-    gpu: Option<Device>,
-    /// The backend that passed the probe, which later work runs on.
-    chosen: Option<backend::Chosen>,
-}
-
-fn scope() -> DedicatedWorkerGlobalScope {
-    js_sys::global().unchecked_into()
-}
-
-/// Sends a message to the page.
-pub fn post(message: &FromWorker) {
-    if let Err(e) = scope().post_message(&JsValue::from_str(&message.to_json())) {
-        web_sys::console::error_2(&"lectern worker: postMessage failed".into(), &e);
-    }
-}
+use crate::protocol::{FromWorker, ToWorker, paper as paper_protocol};
 
 /// Entry point of the worker bundle: installs the message handler and says it is ready.
 pub fn start() {
     console_error_panic_hook::set_once();
     let state = Rc::new(RefCell::new(WorkerState::default()));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let message = match event.data().as_string() {
-            Some(text) => from_json::<ToWorker>(&text),
-            None => Err("the worker received a message that is not JSON text".to_string()),
-        };
-        match message {
-            Ok(message) => wasm_bindgen_futures::spawn_local(handle(message, state.clone())),
-            Err(e) => post(&FromWorker::Error(e)),
+        match Incoming::read(&event.data()) {
+            Ok(incoming) => receive(incoming, &state),
+            Err(reason) => post(&FromWorker::Rejected { reason }),
         }
     });
-    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    envelope::scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     post(&FromWorker::Ready);
 }
 
-async fn handle(message: ToWorker, state: Rc<RefCell<WorkerState>>) {
+/// Routes one message: quick ones are answered by their own task, long ones are queued for the
+/// driver (which is started if it is idle).
+pub fn receive(incoming: Incoming, state: &Rc<RefCell<WorkerState>>) {
+    let Incoming { message, bytes } = incoming;
     match message {
         ToWorker::Probe(request) => {
-            // Take the device out so that no RefCell borrow is held across an await.
-            let mut gpu = state.borrow_mut().gpu.take();
-            let result = backend::choose(request, &mut gpu).await;
-            let mut state = state.borrow_mut();
-            state.gpu = gpu;
-            match result {
-                Ok(chosen) => {
-                    post(&chosen.message());
-                    state.chosen = Some(chosen);
-                }
-                Err(e) => post(&FromWorker::Error(e)),
-            }
+            wasm_bindgen_futures::spawn_local(backend::handle_probe(request, state.clone()))
         }
-        ToWorker::Autodiff { network, x0 } => {
-            let device = chosen_device(&state);
-            let result = crate::compute::theory_autodiff::autodiff_at(&network, x0, &device).await;
-            post(&FromWorker::Autodiff(result));
+        ToWorker::Theory(request) => {
+            let device = state.borrow().device();
+            wasm_bindgen_futures::spawn_local(theory::handle(request, device));
         }
-        ToWorker::DeadRelu(settings) => {
-            let device = chosen_device(&state);
-            let result = crate::compute::dead_relu::run(&settings, &device).await;
-            post(&FromWorker::DeadRelu(result));
+        ToWorker::Paper(paper_protocol::Request::Cancel) => {
+            // Read by the experiment between two chunks, not queued behind it.
+            state.borrow_mut().paper_cancelled = true;
         }
+        ToWorker::InjectDeviceLoss { after_batches } => {
+            state.borrow_mut().lose_device_after = Some(after_batches)
+        }
+        message => driver::enqueue(state, message, bytes),
     }
 }
 
-/// The device the probe settled on (the CPU until it has).
-fn chosen_device(state: &Rc<RefCell<WorkerState>>) -> Device {
-    match &state.borrow().chosen {
-        Some(chosen) => chosen.device.clone(),
-        None => crate::compute::cpu_device(),
+impl WorkerState {
+    /// The device the probe settled on (the CPU until it has).
+    pub fn device(&self) -> Device {
+        match &self.chosen {
+            Some(chosen) => chosen.device.clone(),
+            None => crate::compute::ndarray_device(),
+        }
     }
 }

@@ -3,109 +3,12 @@
 // Screenshots go to target/e2e-screenshots/ — look at them.
 //
 // Run by `make test-e2e` (which builds dist/ first): node --test tests/e2e/
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { setup, open, backendBadge, activeCell, text, canvasColours, shots } from './helpers.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.LECTERN_DIST ?? path.join(root, 'dist');
-const shots = path.join(root, 'target', 'e2e-screenshots');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
-// WebGPU on the CPU (SwiftShader), canvases visible in screenshots, no network chatter.
-const chromiumArgs = [
-  '--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--use-angle=swiftshader',
-  '--use-webgpu-adapter=opengles', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-// Probing WebGPU on a software adapter takes seconds; give it room.
-const BACKEND_TIMEOUT_MS = 90_000;
-
-const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.json': 'application/json', '.bin': 'application/octet-stream', '.png': 'image/png',
-};
-
-let server;
-let baseUrl;
-let browser;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `${dist}/index.html is missing: build the site first`);
-  fs.mkdirSync(shots, { recursive: true });
-  server = http.createServer((req, res) => {
-    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = path.join(dist, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
-    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: chromiumArgs,
-    headless: true,
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
-});
-
-/** Opens the notebook with `query`, recording every console problem. */
-async function open(query = '', viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') {
-      problems.push(`console.${msg.type()}: ${msg.text()}`);
-    }
-  });
-  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  page.on('worker', (worker) => {
-    worker.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'warning') {
-        problems.push(`worker console.${msg.type()}: ${msg.text()}`);
-      }
-    });
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()}`));
-  await page.goto(baseUrl + query);
-  await page.getByTestId('notebook').waitFor();
-  return {
-    page,
-    problems,
-    async close() {
-      await context.close();
-      assert.deepEqual(problems, [], 'the page logged errors or warnings');
-    },
-  };
-}
-
-/** Waits until the backend badge names a backend, and returns its text. */
-async function backendBadge(page) {
-  const badge = page.getByTestId('backend-badge');
-  await page.waitForFunction(
-    () => /^(WebGPU|CPU)/.test(document.querySelector('[data-testid="backend-badge"]')?.textContent ?? ''),
-    null,
-    { timeout: BACKEND_TIMEOUT_MS },
-  );
-  return (await badge.textContent()).trim();
-}
-
-async function activeCell(page) {
-  return page.locator('section[data-active="true"]').getAttribute('data-testid');
-}
+setup();
 
 test('the notebook shows four cells in order and picks the CPU over a software GPU', async () => {
   const { page, close } = await open();
@@ -191,21 +94,6 @@ test('the layout reads on a small laptop screen', async () => {
 });
 
 // ---------------------------------------------------------------- the theory cell
-
-/** Text of a test id, trimmed. */
-async function text(page, id) {
-  return (await page.getByTestId(id).textContent()).trim();
-}
-
-/** How many distinct colours a canvas shows (a blank one shows one). */
-async function canvasColours(page, id) {
-  return page.getByTestId(id).evaluate((canvas) => {
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    const seen = new Set();
-    for (let i = 0; i < data.length; i += 4 * 7) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
-    return seen.size;
-  });
-}
 
 test('theory: step through x0 = −1 by keyboard to the tangent line 1.5x + 3, checked by autodiff', async () => {
   const { page, close } = await open('?backend=cpu');
@@ -312,8 +200,8 @@ test('theory: dead ReLUs — negative biases kill the network, BatchNorm brings 
   const { page, close } = await open('?backend=cpu');
   await backendBadge(page);
   const section = page.getByTestId('dead-relu');
-  await section.getByRole('button', { name: 'Biases at −2', exact: true }).click();
-  assert.equal(await page.getByTestId('dead-bias-init').inputValue(), '-2');
+  await section.getByRole('button', { name: 'Biases at −3', exact: true }).click();
+  assert.equal(await page.getByTestId('dead-bias-init').inputValue(), '-3');
   await page.getByTestId('dead-relu-run').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="dead-relu-result"]'));
   let result = await text(page, 'dead-relu-result');

@@ -1,15 +1,14 @@
-//! One notebook cell: a heading, a short intro, and (from later issues) its live content.
+//! One notebook cell: a heading, a short intro, and its live content.
 
 use yew::prelude::*;
 
-use crate::ui::state::CellInfo;
+use crate::ui::cells::CellId;
 
 #[derive(Properties, PartialEq)]
 pub struct CellProps {
-    pub info: CellInfo,
-    pub index: usize,
+    pub id: CellId,
     pub active: bool,
-    pub on_focus: Callback<usize>,
+    pub on_focus: Callback<CellId>,
     #[prop_or_default]
     pub children: Html,
 }
@@ -17,27 +16,26 @@ pub struct CellProps {
 #[function_component]
 pub fn Cell(props: &CellProps) -> Html {
     let CellProps {
-        info,
-        index,
+        id,
         active,
         on_focus,
         children,
     } = props;
     let onclick = {
-        let (on_focus, index) = (on_focus.clone(), *index);
-        Callback::from(move |_: MouseEvent| on_focus.emit(index))
+        let (on_focus, id) = (on_focus.clone(), *id);
+        Callback::from(move |_: MouseEvent| on_focus.emit(id))
     };
     html! {
         <section
-            id={info.id}
+            id={id.anchor()}
             class={classes!("cell", active.then_some("active"))}
-            data-testid={format!("section-{}", info.id)}
+            data-testid={format!("section-{}", id.anchor())}
             data-active={active.to_string()}
             aria-current={active.then_some("true")}
             {onclick}
         >
-            <h2>{ info.title }</h2>
-            <p class="intro">{ info.intro }</p>
+            <h2>{ id.title() }</h2>
+            <p class="intro">{ id.intro() }</p>
             { children.clone() }
         </section>
     }

@@ -3,7 +3,7 @@
 use yew::prelude::*;
 
 use crate::protocol::ProbeReport;
-use crate::ui::state::{ComputeStatus, Notebook};
+use crate::ui::state::{Compute, ComputeStatus};
 
 /// One line on how the backend proved itself, e.g. "64×64 matmul and an autodiff gradient
 /// checked in 12.5 ms, max error 2.4e-7".
@@ -23,14 +23,15 @@ pub fn probe_summary(report: &ProbeReport) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct StatusBarProps {
-    pub state: Notebook,
+    pub compute: Compute,
+    pub large_type: bool,
     pub on_toggle_large_type: Callback<()>,
 }
 
 #[function_component]
 pub fn StatusBar(props: &StatusBarProps) -> Html {
-    let state = &props.state;
-    let (badge, kind, detail) = match &state.compute {
+    let compute = &props.compute;
+    let (badge, kind, detail) = match &compute.status {
         ComputeStatus::Starting => (
             "Starting the compute worker\u{2026}".to_string(),
             "pending",
@@ -46,23 +47,12 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
         } => (backend.label(), "ready", Some(probe_summary(report))),
         ComputeStatus::Failed(_) => ("No compute backend".to_string(), "failed", None),
     };
-    let mut notes: Vec<String> = state.url_notes.clone();
-    if let Some(why) = &state.stop_reason {
-        notes.push(match &state.compute {
-            ComputeStatus::Failed(_) => why.clone(),
-            _ => format!("{why} It was restarted on the CPU."),
-        });
-    }
+    let mut notes: Vec<String> = compute.notes.clone();
     if let ComputeStatus::Ready {
         note: Some(note), ..
-    } = &state.compute
+    } = &compute.status
     {
         notes.push(note.clone());
-    }
-    if let ComputeStatus::Failed(e) = &state.compute
-        && state.stop_reason.as_deref() != Some(e.as_str())
-    {
-        notes.push(e.clone());
     }
     let on_toggle = props.on_toggle_large_type.reform(|_: MouseEvent| ());
     html! {
@@ -74,9 +64,9 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
             { for notes.iter().map(|note| html! {
                 <span class="note" data-testid="status-note">{ note.clone() }</span>
             }) }
-            <button class="type-toggle" data-testid="large-type" aria-pressed={state.large_type.to_string()}
+            <button class="type-toggle" data-testid="large-type" aria-pressed={props.large_type.to_string()}
                     onclick={on_toggle} title="Large type for projectors (key t)">
-                { if state.large_type { "Normal type" } else { "Large type" } }
+                { if props.large_type { "Normal type" } else { "Large type" } }
             </button>
         </footer>
     }
@@ -90,7 +80,6 @@ mod tests {
     fn probe_summary_reports_time_and_error() {
         let mut report = ProbeReport {
             size: 64,
-            matmul_sum: 0.0,
             matmul_max_error: 0.0,
             gradient_max_error: 0.0,
             millis: 12.34,

@@ -2,12 +2,12 @@
 
 use yew::prelude::*;
 
-use crate::ui::state::CELLS;
+use crate::ui::cells::CellId;
 
 #[derive(Properties, PartialEq)]
 pub struct TocProps {
-    pub active: usize,
-    pub on_focus: Callback<usize>,
+    pub active: CellId,
+    pub on_focus: Callback<CellId>,
 }
 
 #[function_component]
@@ -16,12 +16,12 @@ pub fn Toc(props: &TocProps) -> Html {
         <nav class="toc" aria-label="Contents" data-testid="toc">
             <h2>{ "Contents" }</h2>
             <ol>
-            { for CELLS.iter().enumerate().map(|(i, cell)| {
+            { for CellId::ALL.iter().map(|&cell| {
                 let on_focus = props.on_focus.clone();
-                let onclick = Callback::from(move |_: MouseEvent| on_focus.emit(i));
+                let onclick = Callback::from(move |_: MouseEvent| on_focus.emit(cell));
                 html! {
-                    <li class={classes!((i == props.active).then_some("active"))}>
-                        <a href={format!("#{}", cell.id)} {onclick}>{ cell.title }</a>
+                    <li class={classes!((cell == props.active).then_some("active"))}>
+                        <a href={format!("#{}", cell.anchor())} {onclick}>{ cell.title() }</a>
                     </li>
                 }
             }) }

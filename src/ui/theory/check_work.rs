@@ -4,8 +4,9 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::format::plain;
 use crate::theory::Network;
-use crate::theory::check::{StudentWork, Verdict, check, num, student_examples};
+use crate::theory::check::{StudentWork, Verdict, check, student_examples};
 
 /// The form's fields: (label, key). Pairs are rows 1 and 2 of a vector.
 const FIELDS: [(&str, &str); 12] = [
@@ -24,10 +25,10 @@ const FIELDS: [(&str, &str); 12] = [
 ];
 
 fn texts_of(work: &StudentWork) -> Vec<String> {
-    let o = |v: Option<f64>| v.map(num).unwrap_or_default();
+    let o = |v: Option<f64>| v.map(plain).unwrap_or_default();
     let pair = |v: Option<[f64; 2]>, i: usize| o(v.map(|p| p[i]));
     vec![
-        num(work.x0),
+        plain(work.x0),
         pair(work.z1, 0),
         pair(work.z1, 1),
         pair(work.y1, 0),

@@ -4,7 +4,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::protocol::{DeadReluReport, DeadReluSettings};
+use crate::protocol::theory::DeadReluReport;
+use crate::settings::dead_relu::{self as knobs, DeadReluSettings};
 
 #[derive(Properties, PartialEq)]
 pub struct DeadReluProps {
@@ -21,16 +22,16 @@ fn presets() -> [(&'static str, DeadReluSettings); 4] {
     [
         ("He init, zero biases", base),
         (
-            "Biases at \u{2212}2",
+            "Biases at \u{2212}3",
             DeadReluSettings {
-                bias_init: -2.0,
+                bias_init: -3.0,
                 ..base
             },
         ),
         (
-            "Biases at \u{2212}2 + BatchNorm",
+            "Biases at \u{2212}3 + BatchNorm",
             DeadReluSettings {
-                bias_init: -2.0,
+                bias_init: -3.0,
                 batch_norm: true,
                 ..base
             },
@@ -48,8 +49,7 @@ fn presets() -> [(&'static str, DeadReluSettings); 4] {
 fn number_input(
     label: &str,
     value: f64,
-    min: f64,
-    max: f64,
+    range: crate::settings::Range,
     step: f64,
     on: Callback<f64>,
     testid: &str,
@@ -66,7 +66,7 @@ fn number_input(
     html! {
         <label class="knob">
             <span>{ label.to_string() }</span>
-            <input type="number" value={value.to_string()} min={min.to_string()} max={max.to_string()}
+            <input type="number" value={value.to_string()} min={range.min.to_string()} max={range.max.to_string()}
                    step={step.to_string()} {oninput} data-testid={testid.to_string()} />
         </label>
     }
@@ -84,7 +84,7 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
         })
     };
     let s = *settings;
-    let invalid = s.validate().err();
+    let invalid = s.validate().err().map(|e| e.to_string());
     let run = {
         let (on_run, settings) = (props.on_run.clone(), settings.clone());
         Callback::from(move |_: MouseEvent| on_run.emit(*settings))
@@ -142,7 +142,7 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
                   every unit's input on each batch, so at initialisation no unit can be off for the whole batch; and moderate \
                   learning rates avoid the big updates that push biases far negative." }</p>
             <p>{ format!("Below, a 2 \u{2192} {h} \u{2192} {h} \u{2192} 2 ReLU network learns to tell a disc from the ring \
-                  around it ({} points), trained in the worker \u{2014} try biases at \u{2212}2, then switch BatchNorm on.",
+                  around it ({} points), trained in the worker \u{2014} try biases at \u{2212}3, then switch BatchNorm on.",
                   s.points, h = s.hidden) }</p>
             <p class="examples">
             { for presets().into_iter().map(|(label, preset)| {
@@ -151,9 +151,9 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
             }) }
             </p>
             <div class="knobs">
-                { number_input("init scale (\u{d7} He std)", s.init_scale, 0.01, 10.0, 0.1, update(|s, v| s.init_scale = v), "dead-init-scale") }
-                { number_input("bias init", s.bias_init, -5.0, 5.0, 0.5, update(|s, v| s.bias_init = v), "dead-bias-init") }
-                { number_input("learning rate", s.learning_rate, 0.0001, 10.0, 0.05, update(|s, v| s.learning_rate = v), "dead-learning-rate") }
+                { number_input("init scale (\u{d7} He std)", s.init_scale, knobs::INIT_SCALE, 0.1, update(|s, v| s.init_scale = v), "dead-init-scale") }
+                { number_input("bias init", s.bias_init, knobs::BIAS_INIT, 0.5, update(|s, v| s.bias_init = v), "dead-bias-init") }
+                { number_input("learning rate", s.learning_rate, knobs::LEARNING_RATE, 0.05, update(|s, v| s.learning_rate = v), "dead-learning-rate") }
                 <label class="knob">
                     <input type="checkbox" checked={s.batch_norm} onchange={toggle_bn} data-testid="dead-batch-norm" />
                     <span>{ "BatchNorm" }</span>

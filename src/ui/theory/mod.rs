@@ -11,79 +11,24 @@ use yew::prelude::*;
 
 use self::check_work::CheckWork;
 use self::dead_relu::DeadRelu;
-use self::state::{PRESETS, STEP_TITLES, TheoryAction, TheoryState, parse_x};
+use self::state::{PRESETS, STEP_TITLES, TheoryAction, TheoryState};
 use self::steps::Steps;
-use crate::protocol::{AutodiffResult, DeadReluReport, DeadReluSettings};
-use crate::theory::check::{num, positivity_counterexample};
+use crate::format::{display, plain};
+use crate::protocol::ToWorker;
+use crate::protocol::theory::{AutodiffResult, Request};
+use crate::theory::check::positivity_counterexample;
 use crate::theory::network::parse_list;
 use crate::theory::{Network, Slope};
+use crate::ui::components::number_field::NumberField;
 use crate::ui::plot::theory_plot::TheoryPlot;
+use crate::ui::worker_link::Worker;
 
 #[derive(Properties, PartialEq)]
 pub struct TheoryCellProps {
     pub state: TheoryState,
     pub dispatch: Callback<TheoryAction>,
-    /// The latest autodiff answer from the worker.
-    pub autodiff: Option<Result<AutodiffResult, String>>,
     /// The backend's label once the worker is ready (autodiff runs only then).
     pub backend: Option<String>,
-    pub request_autodiff: Callback<(Network, f64)>,
-    pub dead_relu: Option<Result<DeadReluReport, String>>,
-    pub dead_relu_running: bool,
-    pub run_dead_relu: Callback<DeadReluSettings>,
-}
-
-/// A text field bound to a number: keeps what the person types, reports a bad value under it,
-/// and follows the value when it changes elsewhere.
-#[derive(Properties, PartialEq)]
-struct NumberFieldProps {
-    label: AttrValue,
-    value: f64,
-    /// Takes a parsed number; an `Err` is shown under the field and the value is not used.
-    on_value: Callback<f64, Result<(), String>>,
-    testid: AttrValue,
-}
-
-#[function_component]
-fn NumberField(props: &NumberFieldProps) -> Html {
-    let text = use_state(|| num(props.value));
-    let error = use_state(|| None::<String>);
-    {
-        let (text, error) = (text.clone(), error.clone());
-        use_effect_with(props.value, move |&value| {
-            if parse_x("", &text).ok() != Some(value) {
-                text.set(num(value));
-                error.set(None);
-            }
-        });
-    }
-    let oninput = {
-        let (text, error, on_value, label) = (
-            text.clone(),
-            error.clone(),
-            props.on_value.clone(),
-            props.label.clone(),
-        );
-        Callback::from(move |e: InputEvent| {
-            let value = e.target_unchecked_into::<HtmlInputElement>().value();
-            error.set(parse_x(&label, &value).and_then(|v| on_value.emit(v)).err());
-            text.set(value);
-        })
-    };
-    // Enter leaves the field, so the arrow keys step through the derivation again.
-    let onkeydown = Callback::from(|e: KeyboardEvent| {
-        if e.key() == "Enter" || e.key() == "Escape" {
-            let _ = e.target_unchecked_into::<HtmlInputElement>().blur();
-        }
-    });
-    html! {
-        <label class="number-field">
-            <span>{ props.label.clone() }</span>
-            <input type="text" inputmode="decimal" value={(*text).clone()} {oninput} {onkeydown}
-                   data-testid={props.testid.clone()} aria-invalid={error.is_some().to_string()} />
-            if let Some(e) = &*error { <span class="field-error" role="alert">{ e.clone() }</span> }
-        </label>
-    }
 }
 
 /// The four weight fields: a list of numbers each, applied when valid.
@@ -97,19 +42,19 @@ struct WeightsProps {
 fn Weights(props: &WeightsProps) -> Html {
     let n = props.network;
     let fields: [(&str, String); 4] = [
-        ("W\u{b9}", format!("{}, {}", num(n.w1[0]), num(n.w1[1]))),
-        ("b\u{b9}", format!("{}, {}", num(n.b1[0]), num(n.b1[1]))),
+        ("W\u{b9}", format!("{}, {}", plain(n.w1[0]), plain(n.w1[1]))),
+        ("b\u{b9}", format!("{}, {}", plain(n.b1[0]), plain(n.b1[1]))),
         (
             "W\u{b2}",
             format!(
                 "{}, {}, {}, {}",
-                num(n.w2[0][0]),
-                num(n.w2[0][1]),
-                num(n.w2[1][0]),
-                num(n.w2[1][1])
+                plain(n.w2[0][0]),
+                plain(n.w2[0][1]),
+                plain(n.w2[1][0]),
+                plain(n.w2[1][1])
             ),
         ),
-        ("b\u{b2}", format!("{}, {}", num(n.b2[0]), num(n.b2[1]))),
+        ("b\u{b2}", format!("{}, {}", plain(n.b2[0]), plain(n.b2[1]))),
     ];
     let error = use_state(|| None::<String>);
     let apply = |index: usize| {
@@ -160,24 +105,32 @@ fn Weights(props: &WeightsProps) -> Html {
 pub fn TheoryCell(props: &TheoryCellProps) -> Html {
     let s = &props.state;
     let dispatch = &props.dispatch;
+    let worker = use_context::<Worker>().expect("the worker context");
 
     // Ask the worker for the autodiff cross-check whenever the point or the weights change.
     {
-        let request = props.request_autodiff.clone();
+        let worker = worker.clone();
         let ready = props.backend.is_some();
         use_effect_with((s.network, s.x0, ready), move |&(network, x0, ready)| {
             if ready {
-                request.emit((network, x0));
+                worker.send(ToWorker::Theory(Request::Autodiff { network, x0 }));
             }
         });
     }
+    let run_dead_relu = {
+        let (worker, dispatch) = (worker.clone(), dispatch.clone());
+        Callback::from(move |settings| {
+            dispatch.emit(TheoryAction::DeadReluStarted);
+            worker.send(ToWorker::Theory(Request::DeadRelu(settings)));
+        })
+    };
 
     let presets = PRESETS.iter().map(|&p| {
         let onclick = dispatch.reform(move |_: MouseEvent| TheoryAction::SetX0(p));
         html! {
             <button type="button" class={classes!((s.x0 == p).then_some("selected"))} {onclick}
-                    data-testid={format!("preset-{}", num(p))}>
-                { format!("x\u{2080} = {}", num(p).replace('-', "\u{2212}")) }
+                    data-testid={format!("preset-{}", plain(p))}>
+                { format!("x\u{2080} = {}", display(p)) }
             </button>
         }
     });
@@ -207,14 +160,14 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
             } else {
                 Err(format!(
                     "the range needs from < to (now {} to {}); the plot keeps its range",
-                    num(from),
-                    num(to)
+                    plain(from),
+                    plain(to)
                 ))
             }
         })
     };
 
-    let autodiff = autodiff_line(s, props.autodiff.as_ref(), props.backend.as_deref());
+    let autodiff = autodiff_line(s, s.autodiff.as_ref(), props.backend.as_deref());
     let claim = positivity_claim(&s.network, dispatch);
 
     html! {
@@ -249,8 +202,8 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
             <Weights network={s.network} on_network={dispatch.reform(TheoryAction::SetNetwork)} />
             { claim }
             <CheckWork network={s.network} />
-            <DeadRelu result={props.dead_relu.clone()} running={props.dead_relu_running}
-                      ready={props.backend.is_some()} on_run={props.run_dead_relu.clone()} />
+            <DeadRelu result={s.dead_relu.clone()} running={s.dead_relu_running}
+                      ready={props.backend.is_some()} on_run={run_dead_relu} />
         </div>
     }
 }
@@ -262,12 +215,12 @@ fn pieces_text(network: &Network) -> String {
         .iter()
         .map(|p| {
             let f = steps::line(p.slope, p.intercept);
-            let m = |v: f64| num(v).replace('-', "\u{2212}");
+
             match (p.from.is_finite(), p.to.is_finite()) {
                 (false, false) => format!("{f} everywhere"),
-                (false, true) => format!("{f} for x \u{2264} {}", m(p.to)),
-                (true, false) => format!("{f} for x \u{2265} {}", m(p.from)),
-                (true, true) => format!("{f} on [{}, {}]", m(p.from), m(p.to)),
+                (false, true) => format!("{f} for x \u{2264} {}", display(p.to)),
+                (true, false) => format!("{f} for x \u{2265} {}", display(p.from)),
+                (true, true) => format!("{f} on [{}, {}]", display(p.from), display(p.to)),
             }
         })
         .collect();
@@ -287,11 +240,11 @@ fn autodiff_line(
                 Slope::Defined(w) if (r.slope - w).abs() <= 1e-4 * w.abs().max(1.0) => {
                     "matches the chain rule".to_string()
                 }
-                Slope::Defined(w) => format!("does NOT match the chain rule ({})", num(w)),
+                Slope::Defined(w) => format!("does NOT match the chain rule ({})", plain(w)),
                 Slope::Kink { left, right } => format!(
                     "at a kink, autodiff returns one one-sided slope (left {}, right {}) without a warning",
-                    num(left),
-                    num(right)
+                    plain(left),
+                    plain(right)
                 ),
             };
             format!(
@@ -311,19 +264,18 @@ fn positivity_claim(network: &Network, dispatch: &Callback<TheoryAction>) -> Htm
             html! { <p class="claim">{ format!("A student's claim: {claim} For these weights no unit is ever switched off.") }</p> }
         }
         Some((unit, lo, hi, x, y)) => {
-            let m = |v: f64| num(v).replace('-', "\u{2212}");
             let interval = match (lo.is_finite(), hi.is_finite()) {
-                (false, true) => format!("x \u{2264} {}", m(hi)),
-                (true, false) => format!("x \u{2265} {}", m(lo)),
-                (true, true) => format!("{} < x < {}", m(lo), m(hi)),
+                (false, true) => format!("x \u{2264} {}", display(hi)),
+                (true, false) => format!("x \u{2265} {}", display(lo)),
+                (true, true) => format!("{} < x < {}", display(lo), display(hi)),
                 (false, false) => "every x".to_string(),
             };
             let onclick = dispatch.reform(move |_: MouseEvent| TheoryAction::SetX0(x));
             html! {
                 <p class="claim" data-testid="positivity-claim">
                     { format!("A student's claim: {claim} It fails for {interval}: at x\u{2080} = {}, {unit} = {} \
-                               (the biases and negative inputs push its pre-activation to \u{2264} 0). ", m(x), m(y)) }
-                    <button type="button" {onclick}>{ format!("Show x\u{2080} = {}", m(x)) }</button>
+                               (the biases and negative inputs push its pre-activation to \u{2264} 0). ", display(x), display(y)) }
+                    <button type="button" {onclick}>{ format!("Show x\u{2080} = {}", display(x)) }</button>
                 </p>
             }
         }

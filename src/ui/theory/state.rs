@@ -1,6 +1,7 @@
 //! The theory cell's state, part of the notebook's one reducer: x0, the revealed step, the
 //! network being studied and the plot's range.
 
+use crate::protocol::theory::{AutodiffResult, DeadReluReport, Reply};
 use crate::theory::Network;
 
 /// The derivation's steps, in order; the URL's `step` is 1-based into this list.
@@ -19,6 +20,9 @@ pub const STEP_TITLES: [&str; 9] = [
 /// The assignment's three points, offered as buttons.
 pub const PRESETS: [f64; 3] = [2.0, -1.0, 1.0];
 
+/// The x0 the cell opens at.
+pub const DEFAULT_X0: f64 = 2.0;
+
 /// Largest |x| the page accepts for x0 and the plot range.
 pub const MAX_ABS_X: f64 = 1e6;
 
@@ -30,15 +34,23 @@ pub struct TheoryState {
     pub network: Network,
     /// The plot's x range.
     pub range: (f64, f64),
+    /// The worker's latest autodiff answer.
+    pub autodiff: Option<Result<AutodiffResult, String>>,
+    /// The dead-ReLU demo's latest result, and whether a run is under way.
+    pub dead_relu: Option<Result<DeadReluReport, String>>,
+    pub dead_relu_running: bool,
 }
 
 impl Default for TheoryState {
     fn default() -> Self {
         Self {
-            x0: 2.0,
+            x0: DEFAULT_X0,
             step: 0,
             network: Network::default(),
             range: (-4.0, 3.0),
+            autodiff: None,
+            dead_relu: None,
+            dead_relu_running: false,
         }
     }
 }
@@ -53,6 +65,8 @@ pub enum TheoryAction {
     SetX0(f64),
     SetNetwork(Network),
     SetRange(f64, f64),
+    /// A dead-ReLU training run was sent to the worker.
+    DeadReluStarted,
 }
 
 impl TheoryState {
@@ -73,7 +87,24 @@ impl TheoryState {
                 self.range = (from, to)
             }
             TheoryAction::SetRange(..) => {}
+            TheoryAction::DeadReluStarted => self.dead_relu_running = true,
         }
+    }
+
+    /// The worker answered one of this cell's requests.
+    pub fn on_reply(&mut self, reply: Reply) {
+        match reply {
+            Reply::Autodiff(result) => self.autodiff = Some(result),
+            Reply::DeadRelu(result) => {
+                self.dead_relu = Some(result);
+                self.dead_relu_running = false;
+            }
+        }
+    }
+
+    /// The worker stopped: nothing it was doing will answer.
+    pub fn worker_stopped(&mut self) {
+        self.dead_relu_running = false;
     }
 }
 
@@ -86,7 +117,9 @@ pub fn parse_x(label: &str, text: &str) -> Result<f64, String> {
         .map_err(|_| format!("{label}: \u{201c}{}\u{201d} is not a number", text.trim()))?;
     if !value.is_finite() || value.abs() > MAX_ABS_X {
         return Err(format!(
-            "{label} must be a finite number between \u{2212}10\u{2076} and 10\u{2076}"
+            "{label} must be a finite number between {} and {}",
+            crate::format::display(-MAX_ABS_X),
+            crate::format::display(MAX_ABS_X)
         ));
     }
     Ok(value)

@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use super::state::STEP_TITLES;
-use crate::theory::check::num;
+use crate::format::{display, plain};
 use crate::theory::{Network, Slope};
 use crate::ui::math::{block, column, diag, matrix, matrix2, mn, mo, row, var, x0 as x0_sym};
 
@@ -98,7 +98,7 @@ pub fn Steps(props: &StepsProps) -> Html {
             </> },
             4 => html! { <>
                 { block(vec![html! { <mi>{ "h" }</mi> }, mo("("), x0_sym(), mo(")"), eq(), mn(f.y2[0]), mo("+"), mn(f.y2[1]), mo("\u{2212}"), mn(1.0), eq(), mn(f.h)]) }
-                <p class="result">{ "h(x\u{2080}) = " }<strong data-testid="h-value">{ num(f.h) }</strong></p>
+                <p class="result">{ "h(x\u{2080}) = " }<strong data-testid="h-value">{ plain(f.h) }</strong></p>
             </> },
             5 => html! { <>
                 <p>{ "ReLU\u{2032}(z) = 1 where z > 0 and 0 where z < 0. At z = 0 ReLU has no derivative; \
@@ -129,15 +129,15 @@ pub fn Steps(props: &StepsProps) -> Html {
                         { block(product) }
                         <p class="kink" data-testid="kink-note">{ format!(
                             "x\u{2080} = {} is a kink: a pre-activation is exactly 0, so h has no derivative here. \
-                             Slope from the left: {}, from the right: {}.", num(x), num(left), num(right)) }</p>
+                             Slope from the left: {}, from the right: {}.", plain(x), plain(left), plain(right)) }</p>
                     </> },
                 }
             }
             7 => match slope {
                 Slope::Defined(w) => html! { <>
                     { block(vec![html! { <mi>{ "W" }</mi> }, eq(), mn(w), mo(","), html! { <mi>{ "b" }</mi> }, eq(), mn(f.h), mo("\u{2212}"), mn(w), mo("\u{b7}"), if x < 0.0 { row(vec![mo("("), mn(x), mo(")")]) } else { mn(x) }, eq(), mn(f.h - w * x)]) }
-                    <p class="result">{ "W = " }<strong data-testid="tangent-slope">{ num(w) }</strong>
-                        { ", b = " }<strong data-testid="tangent-intercept">{ num(f.h - w * x) }</strong></p>
+                    <p class="result">{ "W = " }<strong data-testid="tangent-slope">{ plain(w) }</strong>
+                        { ", b = " }<strong data-testid="tangent-intercept">{ plain(f.h - w * x) }</strong></p>
                 </> },
                 Slope::Kink { left, right } => html! {
                     <p class="kink">{ format!("No single tangent at a kink: the one-sided lines are {} and {}.",
@@ -146,7 +146,7 @@ pub fn Steps(props: &StepsProps) -> Html {
             },
             _ => match slope {
                 Slope::Defined(w) => html! {
-                    <p class="result big">{ "Tangent line of h at x\u{2080} = " }{ num(x).replace('-', "\u{2212}") }{ ": " }
+                    <p class="result big">{ "Tangent line of h at x\u{2080} = " }{ display(x) }{ ": " }
                         <strong data-testid="tangent-line">{ line(w, f.h - w * x) }</strong></p>
                 },
                 Slope::Kink { .. } => {
@@ -185,13 +185,13 @@ pub fn line(slope: f64, intercept: f64) -> String {
         0.0 => String::new(),
         1.0 => "x".to_string(),
         -1.0 => "\u{2212}x".to_string(),
-        w => format!("{}x", num(w).replace('-', "\u{2212}")),
+        w => format!("{}x", display(w)),
     };
     match (s.is_empty(), intercept) {
-        (true, b) => num(b).replace('-', "\u{2212}"),
+        (true, b) => display(b),
         (false, 0.0) => s,
-        (false, b) if b < 0.0 => format!("{s} \u{2212} {}", num(-b)),
-        (false, b) => format!("{s} + {}", num(b)),
+        (false, b) if b < 0.0 => format!("{s} \u{2212} {}", plain(-b)),
+        (false, b) => format!("{s} + {}", plain(b)),
     }
 }
 

@@ -1,0 +1,360 @@
+//! `lectern train`: the notebook's training run, natively, with a progress bar and a JSON report.
+//! Every option not given takes the page's default for the dataset (`crate::settings`).
+
+use std::path::{Path, PathBuf};
+
+use super::{CliError, NativeBackend, check_writable, percent_list, write_json};
+use crate::data::cifar::Records;
+use crate::data::dataset::{Cap, Dataset};
+use crate::data::source::open;
+use crate::data::subset;
+use crate::format::thousands;
+use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::settings::loss::LossKind;
+use crate::settings::model::ModelSettings;
+use crate::settings::train::{Schedule, TrainSettings};
+use crate::settings::{SettingsError, model};
+use crate::train::engine::{TrainError, Trainer};
+use crate::train::metrics::Confusion;
+use crate::train::progress::EpochMeter;
+
+/// Test images scored at once.
+pub const EVAL_BATCH: usize = 200;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// `cifar-10-binary.tar.gz`, a `cifar-10-batches-bin` folder, or `toy`.
+    #[arg(long)]
+    data: String,
+    /// Training images per class (balanced), or the head class's count n_max with --imbalance.
+    #[arg(long)]
+    per_class: Option<usize>,
+    /// Imbalance factor IF ≥ 1 of a long-tailed subset.
+    #[arg(long)]
+    imbalance: Option<f64>,
+    /// ce | focal | cb-softmax | cb-sigmoid | cb-focal
+    #[arg(long, value_parser = LossKind::parse)]
+    loss: Option<LossKind>,
+    #[arg(long, allow_hyphen_values = true)]
+    beta: Option<f64>,
+    #[arg(long, allow_hyphen_values = true)]
+    gamma: Option<f64>,
+    #[arg(long)]
+    epochs: Option<usize>,
+    #[arg(long)]
+    batch: Option<usize>,
+    #[arg(long, allow_hyphen_values = true)]
+    lr: Option<f64>,
+    /// `constant`, or `step:E1,E2,…:F` (multiply the learning rate by F after epochs E1, E2, …).
+    #[arg(long, value_parser = str::parse::<Schedule>)]
+    schedule: Option<Schedule>,
+    /// Raise the learning rate linearly from ~0 over this many epochs.
+    #[arg(long)]
+    warmup_epochs: Option<usize>,
+    #[arg(long, allow_hyphen_values = true)]
+    momentum: Option<f64>,
+    #[arg(long, allow_hyphen_values = true)]
+    weight_decay: Option<f64>,
+    /// Channels of the two blocks, `a,b`.
+    #[arg(long, value_parser = parse_widths)]
+    width: Option<[usize; 2]>,
+    /// Square kernel side, 3 or 5.
+    #[arg(long)]
+    kernel: Option<usize>,
+    /// BatchNorm after every convolution (true or false).
+    #[arg(long)]
+    batch_norm: Option<bool>,
+    #[arg(long)]
+    dropout: Option<f64>,
+    /// Random crop and flip (true or false).
+    #[arg(long)]
+    augment: Option<bool>,
+    /// Texture randomisation (the paper cell's experiment C).
+    #[arg(long)]
+    texture_randomised: bool,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// cpu (burn-ndarray, the notebook's CPU backend) or flex (burn-flex, faster natively).
+    #[arg(long, value_enum, default_value_t = NativeBackend::Cpu)]
+    backend: NativeBackend,
+    /// Write the run (config, curves, accuracy, per_class_accuracy, confusion) as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Save the trained model (a checkpoint `lectern eval` and the notebook read) here.
+    #[arg(long)]
+    save: Option<PathBuf>,
+}
+
+fn parse_widths(text: &str) -> Result<[usize; 2], SettingsError> {
+    let parts: Vec<Option<usize>> = text.split(',').map(|w| w.trim().parse().ok()).collect();
+    match parts.as_slice() {
+        [Some(a), Some(b)] => Ok([*a, *b]),
+        _ => Err(SettingsError::Invalid {
+            name: "--width",
+            reason: format!(
+                "needs two whole numbers a,b in {}, got {text}",
+                model::WIDTH.describe()
+            ),
+        }),
+    }
+}
+
+impl Args {
+    fn dataset_kind(&self) -> DatasetKind {
+        if self.data == "toy" {
+            DatasetKind::Toy
+        } else {
+            DatasetKind::Cifar
+        }
+    }
+
+    /// The run's settings: the options given, the page's defaults for the rest.
+    fn settings(&self) -> Result<(TrainSettings, SubsetSettings), SettingsError> {
+        let kind = self.dataset_kind();
+        let d = TrainSettings::for_dataset(kind);
+        let mut settings = TrainSettings {
+            model: ModelSettings {
+                widths: self.width.unwrap_or(d.model.widths),
+                kernel: self.kernel.unwrap_or(d.model.kernel),
+                batch_norm: self.batch_norm.unwrap_or(d.model.batch_norm),
+                dropout: self.dropout.unwrap_or(d.model.dropout),
+            },
+            epochs: self.epochs.unwrap_or(d.epochs),
+            batch: self.batch.unwrap_or(d.batch),
+            learning_rate: self.lr.unwrap_or(d.learning_rate),
+            momentum: self.momentum.unwrap_or(d.momentum),
+            weight_decay: self.weight_decay.unwrap_or(d.weight_decay),
+            schedule: self.schedule.clone().unwrap_or(d.schedule.clone()),
+            warmup_epochs: self.warmup_epochs.unwrap_or(d.warmup_epochs),
+            augment: self.augment.unwrap_or(d.augment),
+            texture_randomised: self.texture_randomised,
+            seed: self.seed.unwrap_or(d.seed),
+            ..d.clone()
+        };
+        settings.loss.kind = self.loss.unwrap_or(d.loss.kind);
+        settings.loss.beta = self.beta.unwrap_or(d.loss.beta);
+        settings.loss.gamma = self.gamma.unwrap_or(d.loss.gamma);
+        settings.validate()?;
+        let ds = SubsetSettings::for_dataset(kind);
+        let subset = SubsetSettings {
+            per_class: self.per_class.unwrap_or(ds.per_class),
+            imbalance: self.imbalance.unwrap_or(ds.imbalance),
+        };
+        subset.validate()?;
+        Ok((settings, subset))
+    }
+}
+
+/// The toy set, or CIFAR-10 from an archive or folder, all of it.
+pub fn load_dataset(data: &str) -> Result<Dataset, CliError> {
+    if data == "toy" {
+        return Ok(Dataset::toy());
+    }
+    let files = open(Path::new(data))?;
+    Ok(Dataset::from_splits(
+        DatasetKind::Cifar,
+        data.to_string(),
+        files.classes.clone(),
+        &files.train,
+        &files.test,
+        Cap::NONE,
+    ))
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let (settings, subset) = args.settings()?;
+    let compute = args.backend.compute()?;
+    for path in [&args.save, &args.json].into_iter().flatten() {
+        check_writable(path)?;
+    }
+    let dataset = load_dataset(&args.data)?;
+    let train = subset::select(&dataset.train, &subset, &dataset.class_names)?;
+    let counts = train.class_counts().to_vec();
+    let paths = compute.conv_paths();
+    eprintln!(
+        "training on {} images ({} a class at most) on {}, testing on {}",
+        thousands(train.len() as u64),
+        counts.iter().max().unwrap_or(&0),
+        args.backend.name(),
+        thousands(dataset.test.len() as u64)
+    );
+    let trainer = Trainer::new(&settings, paths.train, train, &args.backend.device()?)?
+        .with_eval_path(paths.eval);
+    let outcome = train_to_the_end(trainer, &dataset.test)?;
+    let Outcome {
+        trainer,
+        curves,
+        iteration_loss,
+        failure,
+        seconds,
+    } = outcome;
+    // After a NaN the trainer holds the last finished epoch's weights: report and save those.
+    let confusion = pollster::block_on(trainer.evaluate(&dataset.test, EVAL_BATCH))?;
+    println!(
+        "test accuracy {:.2} %, mean per-class {:.2} % ({} epochs)",
+        100.0 * confusion.accuracy(),
+        100.0 * confusion.mean_per_class_accuracy(),
+        trainer.epoch
+    );
+    println!(
+        "per class: {}",
+        percent_list(&confusion.per_class_accuracy())
+    );
+    if let Some(path) = &args.json {
+        write_json(
+            path,
+            &report_json(
+                &settings,
+                &subset,
+                &args,
+                &counts,
+                &trainer,
+                &confusion,
+                curves,
+                iteration_loss,
+                &failure,
+                seconds,
+            ),
+        )?;
+    }
+    if let Some(path) = &args.save {
+        if trainer.epoch == 0 {
+            eprintln!(
+                "{}: not written, no epoch finished before training stopped",
+                path.display()
+            );
+        } else {
+            pollster::block_on(trainer.checkpoint())?.save(path)?;
+            eprintln!(
+                "saved the model after epoch {} to {}",
+                trainer.epoch,
+                path.display()
+            );
+        }
+    }
+    match failure {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report_json(
+    settings: &TrainSettings,
+    subset: &SubsetSettings,
+    args: &Args,
+    counts: &[usize],
+    trainer: &Trainer,
+    confusion: &Confusion,
+    curves: Vec<serde_json::Value>,
+    iteration_loss: Vec<f32>,
+    failure: &Option<TrainError>,
+    seconds: f64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "config": settings,
+        "subset": subset,
+        "backend": args.backend.name(),
+        "train_counts": counts,
+        "epochs_completed": trainer.epoch,
+        "error": failure.as_ref().map(ToString::to_string),
+        "curves": curves,
+        "iteration_loss": iteration_loss,
+        "accuracy": confusion.accuracy(),
+        "per_class_accuracy": confusion.per_class_accuracy(),
+        "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
+        "shot_groups": confusion.shot_groups(counts),
+        "confusion": confusion.counts,
+        "seconds": seconds,
+    })
+}
+
+/// `[#####-----]` for `done` of `total`.
+fn progress_bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 24;
+    let filled = (done * WIDTH)
+        .checked_div(total)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    format!("[{}{}]", "#".repeat(filled), "-".repeat(WIDTH - filled))
+}
+
+struct Outcome {
+    trainer: Trainer,
+    curves: Vec<serde_json::Value>,
+    iteration_loss: Vec<f32>,
+    /// Why training stopped early (a NaN loss).
+    failure: Option<TrainError>,
+    seconds: f64,
+}
+
+/// Trains every epoch (or until the loss diverges), evaluating after each.
+fn train_to_the_end(mut trainer: Trainer, test: &Records) -> Result<Outcome, CliError> {
+    let started = std::time::Instant::now();
+    let clock = || started.elapsed().as_secs_f64() * 1000.0;
+    let epochs = trainer.settings().epochs;
+    let per_epoch = trainer.iterations_per_epoch();
+    let (mut curves, mut iteration_loss) = (Vec::new(), Vec::new());
+    let mut meter = EpochMeter::default();
+    let mut failure = None;
+    trainer.restart_clock(clock());
+    while !trainer.finished() {
+        let epoch_done = trainer.step();
+        let reports = match pollster::block_on(trainer.report(clock)) {
+            Ok(reports) => reports,
+            Err(e @ TrainError::Diverged { .. }) => {
+                eprintln!();
+                failure = Some(e);
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for r in &reports {
+            iteration_loss.push(r.loss);
+            meter.add(r);
+            let within = (r.iteration % per_epoch) + 1;
+            eprint!(
+                "\repoch {:>2}/{epochs} {} {within:>4}/{per_epoch} loss {:.4} {:>5.0} img/s",
+                r.epoch + 1,
+                progress_bar(within, per_epoch),
+                meter.mean_loss(),
+                meter.images_per_second()
+            );
+        }
+        if epoch_done {
+            let confusion = pollster::block_on(trainer.evaluate(test, EVAL_BATCH))?;
+            let last = reports.last().expect("a report for the epoch's last batch");
+            curves.push(serde_json::json!({
+                "epoch": trainer.epoch,
+                "loss": meter.mean_loss(),
+                "train_accuracy": meter.accuracy(),
+                "test_accuracy": confusion.accuracy(),
+                "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
+                "learning_rate": last.learning_rate,
+                "images_per_second": meter.images_per_second(),
+                "seconds": started.elapsed().as_secs_f64(),
+            }));
+            eprintln!(
+                "\repoch {:>2}/{epochs}: loss {:.4}, train acc {:.1} %, test acc {:.1} %, mean per-class {:.1} %, {:.0} img/s, {:.0} s{}",
+                trainer.epoch,
+                meter.mean_loss(),
+                100.0 * meter.accuracy(),
+                100.0 * confusion.accuracy(),
+                100.0 * confusion.mean_per_class_accuracy(),
+                meter.images_per_second(),
+                started.elapsed().as_secs_f64(),
+                " ".repeat(12)
+            );
+            meter = EpochMeter::default();
+            // Evaluation is not training time.
+            trainer.restart_clock(clock());
+        }
+    }
+    Ok(Outcome {
+        trainer,
+        curves,
+        iteration_loss,
+        failure,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

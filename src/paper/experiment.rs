@@ -1,0 +1,369 @@
+//! Running the texture-vs-shape experiments on a model: A (cue conflict, in colour and grey),
+//! B (patch shuffle), and accuracy under noise and blur — the same code for the worker and
+//! `lectern paper`, so the page and the CLI report the same numbers for the same model and data.
+//! Experiment C (`train_and_probe`) trains a model, with or without texture randomisation, and
+//! probes it.
+//!
+//! Images are scored in chunks; between chunks a [`Progress`] hook is told how far it got (the
+//! worker posts it and yields to its event loop, so a Cancel is read) and may cancel.
+
+use burn::tensor::Device;
+
+use super::results::{CueConflict, PatchShuffle, ProbeResults, Robustness, Stimulus, Tally};
+use super::transforms::{add_noise, cue_conflict, cue_conflict_pairs, low_pass, patch_shuffle};
+use crate::compute::ReadError;
+use crate::data::augment::ChannelStats;
+use crate::data::cifar::{IMAGE_BYTES, Records};
+use crate::data::rng::SplitMix64;
+use crate::nn::convnet::ConvNet;
+use crate::protocol::RunId;
+use crate::settings::model::ConvPath;
+use crate::settings::paper::{PaperSettings, SHUFFLE_GRIDS};
+use crate::settings::train::TrainSettings;
+use crate::train::engine::{TrainError, Trainer, predict_records};
+
+/// Images scored at once (and between two progress reports).
+pub const CHUNK: usize = 100;
+/// Standard deviations of the additive noise (pixels in [0, 1]).
+pub const NOISE_STDS: [f64; 3] = [0.05, 0.1, 0.2];
+/// σ of the low-pass blurs, in pixels.
+pub const BLUR_SIGMAS: [f64; 2] = [1.0, 2.0];
+/// Cue-conflict stimuli shown as examples.
+pub const SHOWN_STIMULI: usize = 12;
+
+/// Told how far an experiment got; answers whether to go on.
+#[allow(async_fn_in_trait)]
+pub trait Progress {
+    async fn report(&mut self, stage: &str, done: usize, total: usize) -> bool;
+}
+
+/// Goes on, silently.
+pub struct Silent;
+
+impl Progress for Silent {
+    async fn report(&mut self, _: &str, _: usize, _: usize) -> bool {
+        true
+    }
+}
+
+/// A model to probe, with what it needs to see images as it was trained to.
+pub struct Subject<'a> {
+    pub model: &'a ConvNet,
+    pub stats: &'a ChannelStats,
+    pub device: &'a Device,
+    /// How the convolutions are computed here (the fastest forward path).
+    pub path: ConvPath,
+    /// "the ConvNet cell's model (6 epochs)", a file name…
+    pub label: String,
+}
+
+/// The experiment was cancelled, or reading a result back failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExperimentError {
+    #[error("the experiment was cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+}
+
+/// Scores `images` (bytes, 3 planes each) in chunks, reporting progress as `stage`.
+async fn classify(
+    subject: &Subject<'_>,
+    model: &ConvNet,
+    images: &[Vec<u8>],
+    stage: &str,
+    progress: &mut impl Progress,
+) -> Result<Vec<usize>, ExperimentError> {
+    let mut predicted = Vec::with_capacity(images.len());
+    for chunk in images.chunks(CHUNK) {
+        if !progress.report(stage, predicted.len(), images.len()).await {
+            return Err(ExperimentError::Cancelled);
+        }
+        // `predict_records` takes whole records (a label byte first); the label is not used.
+        let records: Vec<Vec<u8>> = chunk
+            .iter()
+            .map(|image| {
+                let mut r = Vec::with_capacity(1 + IMAGE_BYTES);
+                r.push(0);
+                r.extend_from_slice(image);
+                r
+            })
+            .collect();
+        let slices: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+        predicted
+            .extend(predict_records(model, subject.stats, &slices, CHUNK, subject.device).await?);
+    }
+    Ok(predicted)
+}
+
+fn tally(predicted: &[usize], labels: &[usize]) -> Tally {
+    Tally {
+        correct: predicted.iter().zip(labels).filter(|(p, l)| p == l).count(),
+        total: labels.len(),
+    }
+}
+
+/// Experiments A and B and the robustness check on `test`.
+pub async fn probe(
+    subject: &Subject<'_>,
+    test: &Records,
+    class_names: &[String],
+    settings: &PaperSettings,
+    run: RunId,
+    progress: &mut impl Progress,
+) -> Result<ProbeResults, ExperimentError> {
+    let model = subject.model.clone().with_conv_path(subject.path);
+    let labels: Vec<usize> = (0..test.len()).map(|i| test.label(i)).collect();
+    let clean_images: Vec<Vec<u8>> = (0..test.len()).map(|i| test.image(i).to_vec()).collect();
+    let clean = classify(
+        subject,
+        &model,
+        &clean_images,
+        "clean test images",
+        progress,
+    )
+    .await?;
+    let correct = |i: usize| clean[i] == labels[i];
+
+    // A: pairs whose two images the model gets right.
+    let pairs: Vec<(usize, usize)> = cue_conflict_pairs(test)
+        .into_iter()
+        .filter(|&(a, b)| correct(a) && correct(b))
+        .collect();
+    let mut cues = Vec::with_capacity(2);
+    let mut stimuli = Vec::new();
+    for grey in [false, true] {
+        let images: Vec<Vec<u8>> = pairs
+            .iter()
+            .enumerate()
+            .map(|(k, &(a, b))| {
+                let mut rng = SplitMix64::stream(settings.seed, grey as u64, k as u64);
+                cue_conflict(test.image(a), test.image(b), settings.sigma, grey, &mut rng)
+            })
+            .collect();
+        let stage = if grey {
+            "cue conflict, greyscale"
+        } else {
+            "cue conflict"
+        };
+        let answers = classify(subject, &model, &images, stage, progress).await?;
+        let mut cue = CueConflict {
+            sigma: settings.sigma,
+            grey,
+            pairs: pairs.len(),
+            shape: 0,
+            texture: 0,
+            other: 0,
+        };
+        for (&(a, b), &answer) in pairs.iter().zip(&answers) {
+            if answer == labels[a] {
+                cue.shape += 1;
+            } else if answer == labels[b] {
+                cue.texture += 1;
+            } else {
+                cue.other += 1;
+            }
+        }
+        if grey == settings.grey {
+            stimuli = pairs
+                .iter()
+                .zip(images)
+                .zip(&answers)
+                .take(SHOWN_STIMULI)
+                .map(|((&(a, b), image), &predicted)| Stimulus {
+                    image,
+                    shape_class: labels[a],
+                    texture_class: labels[b],
+                    predicted,
+                })
+                .collect();
+        }
+        cues.push(cue);
+    }
+
+    // B: patch shuffle.
+    let mut grids = Vec::new();
+    for grid in SHUFFLE_GRIDS {
+        let images: Vec<Vec<u8>> = (0..test.len())
+            .map(|i| {
+                let mut rng = SplitMix64::stream(settings.seed, 100 + grid as u64, i as u64);
+                patch_shuffle(test.image(i), grid, &mut rng)
+            })
+            .collect();
+        let stage = format!("{grid}\u{d7}{grid} patch shuffle");
+        let answers = classify(subject, &model, &images, &stage, progress).await?;
+        grids.push((grid, tally(&answers, &labels)));
+    }
+
+    // Robustness: additive noise and low-pass blur.
+    let mut noise = Vec::new();
+    for std in NOISE_STDS {
+        let images: Vec<Vec<u8>> = (0..test.len())
+            .map(|i| {
+                let mut rng = SplitMix64::stream(settings.seed, std.to_bits(), i as u64);
+                add_noise(test.image(i), std, &mut rng)
+            })
+            .collect();
+        let answers = classify(subject, &model, &images, "noise", progress).await?;
+        noise.push((std, tally(&answers, &labels)));
+    }
+    let mut blur = Vec::new();
+    for sigma in BLUR_SIGMAS {
+        let images: Vec<Vec<u8>> = (0..test.len())
+            .map(|i| low_pass(test.image(i), sigma))
+            .collect();
+        let answers = classify(subject, &model, &images, "blur", progress).await?;
+        blur.push((sigma, tally(&answers, &labels)));
+    }
+    progress.report("done", 1, 1).await;
+
+    let cue_grey = cues.pop().expect("two cue-conflict runs");
+    let cue = cues.pop().expect("two cue-conflict runs");
+    Ok(ProbeResults {
+        run,
+        model: subject.label.clone(),
+        class_names: class_names.to_vec(),
+        test_images: test.len(),
+        cue,
+        cue_grey,
+        shuffle: PatchShuffle {
+            clean: tally(&clean, &labels),
+            grids,
+        },
+        robustness: Robustness { noise, blur },
+        stimuli,
+    })
+}
+
+/// Trains a model with `settings` on `train` (every epoch), for experiment C, reporting each
+/// batch as `stage`. Returns the trainer (its model, statistics and device).
+pub async fn train_fully(
+    settings: &TrainSettings,
+    path: ConvPath,
+    train: Records,
+    device: &Device,
+    stage: &str,
+    progress: &mut impl Progress,
+) -> Result<Trainer, ExperimentError> {
+    let mut trainer = Trainer::new(settings, path, train, device)?;
+    let total = trainer.iterations_per_epoch() * settings.epochs;
+    while !trainer.finished() {
+        if !progress.report(stage, trainer.iteration, total).await {
+            return Err(ExperimentError::Cancelled);
+        }
+        trainer.step();
+        trainer.report(|| 0.0).await?;
+    }
+    Ok(trainer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::ndarray_device;
+    use crate::data::toy::toy_records;
+    use crate::nn::convnet::ConvNetConfig;
+
+    /// Counts the calls; cancels after `stop_after` when given.
+    struct Count {
+        calls: usize,
+        stop_after: Option<usize>,
+    }
+
+    impl Progress for Count {
+        async fn report(&mut self, _: &str, _: usize, _: usize) -> bool {
+            self.calls += 1;
+            self.stop_after.is_none_or(|n| self.calls <= n)
+        }
+    }
+
+    fn subject_parts() -> (ConvNet, ChannelStats, Records) {
+        let device = ndarray_device();
+        let model = ConvNetConfig::new().with_widths([4, 8]).init(&device);
+        let test = Records::parse(toy_records(9, 4)).unwrap();
+        let stats = ChannelStats::of(test.records().map(|r| &r[1..]));
+        (model, stats, test)
+    }
+
+    #[test]
+    fn a_probe_counts_every_decision_and_reports_progress() {
+        let (model, stats, test) = subject_parts();
+        let device = ndarray_device();
+        let subject = Subject {
+            model: &model,
+            stats: &stats,
+            device: &device,
+            path: ConvPath::Patches,
+            label: "untrained".into(),
+        };
+        let names: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+        let mut count = Count {
+            calls: 0,
+            stop_after: None,
+        };
+        let r = pollster::block_on(probe(
+            &subject,
+            &test,
+            &names,
+            &PaperSettings::default(),
+            RunId(4),
+            &mut count,
+        ))
+        .unwrap();
+        assert_eq!(r.run, RunId(4));
+        assert_eq!(r.test_images, 90);
+        for cue in [r.cue, r.cue_grey] {
+            assert_eq!(cue.shape + cue.texture + cue.other, cue.pairs);
+        }
+        assert!(!r.cue.grey && r.cue_grey.grey);
+        assert_eq!(r.shuffle.clean.total, 90);
+        assert_eq!(
+            r.shuffle.grids.iter().map(|g| g.0).collect::<Vec<_>>(),
+            SHUFFLE_GRIDS.to_vec()
+        );
+        assert_eq!(r.robustness.noise.len(), NOISE_STDS.len());
+        assert!(r.stimuli.len() <= SHOWN_STIMULI.min(r.cue.pairs));
+        assert!(count.calls >= 10, "{}", count.calls);
+        // The same model and data give the same figures.
+        let again = pollster::block_on(probe(
+            &subject,
+            &test,
+            &names,
+            &PaperSettings::default(),
+            RunId(4),
+            &mut Silent,
+        ))
+        .unwrap();
+        assert_eq!(again, r);
+    }
+
+    #[test]
+    fn a_probe_can_be_cancelled() {
+        let (model, stats, test) = subject_parts();
+        let device = ndarray_device();
+        let subject = Subject {
+            model: &model,
+            stats: &stats,
+            device: &device,
+            path: ConvPath::Patches,
+            label: "untrained".into(),
+        };
+        let mut count = Count {
+            calls: 0,
+            stop_after: Some(2),
+        };
+        let err = pollster::block_on(probe(
+            &subject,
+            &test,
+            &[],
+            &PaperSettings::default(),
+            RunId(1),
+            &mut count,
+        ))
+        .unwrap_err();
+        assert_eq!(err, ExperimentError::Cancelled);
+        assert_eq!(count.calls, 3);
+    }
+}

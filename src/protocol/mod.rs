@@ -1,0 +1,441 @@
+//! The typed messages between the UI bundle and the compute worker: the only place the two meet.
+//! The UI never touches Burn, the worker never touches the DOM.
+//!
+//! One request/reply pair per cell ([`ToWorker::Theory`] … [`FromWorker::Paper`]); a new cell
+//! adds its file here, a variant to each enum, a handler in `worker/` and a state in `ui/`.
+//! Long-running requests carry a [`RunId`] chosen by the page, and so does every reply to them,
+//! so a late reply from a run the page has moved on from is recognised and ignored.
+//!
+//! On the wire a message is JSON text (readable in the browser's developer tools). Bulk bytes —
+//! a dataset file, a model — travel beside it as a transferred `ArrayBuffer`: the posted value
+//! is then `{json, bytes}` instead of the bare string. [`FromWorker::to_json`] never sends what
+//! the page could not read back (a NaN or ∞ would become `null`): such a reply turns into its own
+//! request's failure, with the reason.
+
+pub mod backend;
+pub mod paper;
+pub mod theory;
+pub mod training;
+
+use serde::{Deserialize, Serialize};
+
+pub use backend::{Backend, BackendRequest, ProbeReport};
+use training::TrainingCell;
+
+/// Names one long-running request (a training run, an experiment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct RunId(pub u32);
+
+impl RunId {
+    /// The id after this one.
+    pub fn next(self) -> Self {
+        RunId(self.0.wrapping_add(1))
+    }
+}
+
+/// UI → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Choose a backend, prove it with a real computation, and answer with
+    /// [`FromWorker::BackendReady`].
+    Probe(BackendRequest),
+    Theory(theory::Request),
+    ConvNet(training::Request),
+    Imbalance(training::Request),
+    Paper(paper::Request),
+    /// Test hook (`?inject=device-lost` in the URL, and the wasm tests): on WebGPU, act as if the
+    /// GPU device were lost after this many more training batches.
+    InjectDeviceLoss {
+        after_batches: usize,
+    },
+}
+
+impl ToWorker {
+    /// A training cell's request.
+    pub fn training(cell: TrainingCell, request: training::Request) -> Self {
+        match cell {
+            TrainingCell::ConvNet => ToWorker::ConvNet(request),
+            TrainingCell::Imbalance => ToWorker::Imbalance(request),
+        }
+    }
+
+    /// Serialises for `postMessage`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("requests hold plain data")
+    }
+}
+
+/// Worker → UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The worker's WebAssembly is loaded and it listens for messages.
+    Ready,
+    /// A backend works: the probe ran on it and matched the reference.
+    BackendReady {
+        backend: Backend,
+        report: ProbeReport,
+        /// Why the worker did not use what was asked or preferred (e.g. WebGPU failed), if so.
+        note: Option<String>,
+    },
+    /// The worker moved to another backend while it ran (e.g. the GPU device was lost).
+    BackendChanged {
+        backend: Backend,
+        reason: String,
+    },
+    Theory(theory::Reply),
+    ConvNet(training::Event),
+    Imbalance(training::Event),
+    Paper(paper::Reply),
+    /// A message the worker could not read or act on; nothing else is affected.
+    Rejected {
+        reason: String,
+    },
+}
+
+impl FromWorker {
+    /// A training cell's event.
+    pub fn training(cell: TrainingCell, event: training::Event) -> Self {
+        match cell {
+            TrainingCell::ConvNet => FromWorker::ConvNet(event),
+            TrainingCell::Imbalance => FromWorker::Imbalance(event),
+        }
+    }
+
+    /// This message's request failed instead, with `reason`.
+    pub fn failed(&self, reason: String) -> Self {
+        match self {
+            FromWorker::Theory(reply) => FromWorker::Theory(reply.failed(reason)),
+            FromWorker::ConvNet(event) => FromWorker::ConvNet(event.failed(reason)),
+            FromWorker::Imbalance(event) => FromWorker::Imbalance(event.failed(reason)),
+            FromWorker::Paper(reply) => FromWorker::Paper(reply.failed(reason)),
+            FromWorker::Ready
+            | FromWorker::BackendReady { .. }
+            | FromWorker::BackendChanged { .. }
+            | FromWorker::Rejected { .. } => FromWorker::Rejected { reason },
+        }
+    }
+
+    /// Serialises for `postMessage`. JSON has no NaN or ∞ (serde writes `null`, which the page
+    /// cannot read as a number), so a message that would not read back is replaced by its
+    /// request's failure.
+    pub fn to_json(&self) -> String {
+        let text = serde_json::to_string(self).expect("replies hold plain data");
+        if serde_json::from_str::<FromWorker>(&text).is_ok() {
+            return text;
+        }
+        let reason = "the result holds a number that is not finite (NaN or \u{221e}): \
+                      the computation overflowed 32-bit floats"
+            .to_string();
+        serde_json::to_string(&self.failed(reason)).expect("a failure holds plain text")
+    }
+}
+
+/// Parses a message received through `postMessage`.
+pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| {
+        let shown: String = text.chars().take(200).collect();
+        format!("unreadable worker message ({e}): {shown}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::theory::{AutodiffResult, DeadReluReport};
+    use super::training::{
+        DataSource, DatasetSummary, EpochReport, Event, Filters, Request, RunResults, RunStarted,
+        Sample, StepReport, StopReason,
+    };
+    use super::*;
+    use crate::settings::data::{DatasetKind, SubsetSettings};
+    use crate::settings::dead_relu::DeadReluSettings;
+    use crate::settings::model::{ConvPath, ModelSettings};
+    use crate::settings::train::TrainSettings;
+    use crate::theory::Network;
+    use crate::train::metrics::Confusion;
+
+    #[test]
+    fn backend_parameter_parses_and_rejects_clearly() {
+        assert_eq!(BackendRequest::parse("webgpu"), Ok(BackendRequest::WebGpu));
+        assert_eq!(BackendRequest::parse("WebGPU"), Ok(BackendRequest::WebGpu));
+        assert_eq!(BackendRequest::parse("cpu"), Ok(BackendRequest::Cpu));
+        assert_eq!(BackendRequest::parse("auto"), Ok(BackendRequest::Auto));
+        let err = BackendRequest::parse("tpu").unwrap_err();
+        assert!(
+            err.contains("tpu") && err.contains("backend=webgpu"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn labels_start_with_the_backend_name() {
+        let gpu = Backend::WebGpu {
+            adapter: "SwiftShader".into(),
+            fallback: true,
+        };
+        assert_eq!(gpu.label(), "WebGPU \u{b7} SwiftShader (fallback)");
+        assert!(Backend::Cpu.label().starts_with("CPU"));
+    }
+
+    fn confusion() -> Confusion {
+        let mut c = Confusion::new(10);
+        c.add(&[0, 1, 2, 9], &[0, 1, 3, 9]);
+        c
+    }
+
+    fn every_request() -> Vec<ToWorker> {
+        let run = RunId(3);
+        let training = [
+            Request::LoadData(DataSource::Toy),
+            Request::LoadData(DataSource::Site),
+            Request::LoadData(DataSource::Upload {
+                name: "cifar-10-binary.tar.gz".into(),
+            }),
+            Request::Start {
+                run,
+                data: DatasetKind::Toy,
+                subset: SubsetSettings::for_dataset(DatasetKind::Toy),
+                settings: TrainSettings::default(),
+                paused: true,
+            },
+            Request::DrawSubset {
+                data: DatasetKind::Toy,
+                subset: SubsetSettings {
+                    per_class: 100,
+                    imbalance: 50.0,
+                },
+            },
+            Request::Pause,
+            Request::Resume,
+            Request::Step { batches: 1 },
+            Request::Stop,
+            Request::Reset,
+            Request::SaveModel,
+            Request::LoadModel {
+                run,
+                name: "m.bin".into(),
+                data: DatasetKind::Cifar,
+            },
+        ];
+        let mut all = vec![
+            ToWorker::Probe(BackendRequest::WebGpu),
+            ToWorker::Theory(theory::Request::Autodiff {
+                network: Network::default(),
+                x0: -1.0,
+            }),
+            ToWorker::Theory(theory::Request::DeadRelu(DeadReluSettings::default())),
+            ToWorker::Paper(paper::Request::Probe {
+                run,
+                model: paper::ModelSource::Checkpoint {
+                    name: "m.bin".into(),
+                },
+                data: DatasetKind::Cifar,
+                settings: Default::default(),
+            }),
+            ToWorker::Paper(paper::Request::Cancel),
+            ToWorker::InjectDeviceLoss { after_batches: 3 },
+        ];
+        for request in training {
+            all.push(ToWorker::ConvNet(request.clone()));
+            all.push(ToWorker::Imbalance(request));
+        }
+        all
+    }
+
+    fn every_reply() -> Vec<FromWorker> {
+        let run = RunId(7);
+        let results = RunResults {
+            run,
+            epochs: 2,
+            test: confusion(),
+            samples: vec![Sample {
+                image: vec![7; 3072],
+                label: 1,
+                predicted: 2,
+            }],
+            filters: Filters {
+                out: 1,
+                kernel: 3,
+                weights: vec![0.5; 27],
+            },
+        };
+        let events = [
+            Event::DataProgress {
+                source: DatasetKind::Cifar,
+                loaded: 10,
+                total: Some(100),
+            },
+            Event::DataReady(DatasetSummary {
+                source: DatasetKind::Toy,
+                name: "toy".into(),
+                class_names: vec!["a".into(); 10],
+                train_per_class: vec![5; 10],
+                test_per_class: vec![2; 10],
+            }),
+            Event::DataRefused {
+                source: DatasetKind::Upload,
+                reason: "not gzip".into(),
+            },
+            Event::SubsetDrawn {
+                subset: SubsetSettings {
+                    per_class: 100,
+                    imbalance: 50.0,
+                },
+                counts: vec![100, 64, 41, 27, 17, 11, 7, 4, 3, 2],
+            },
+            Event::Started(RunStarted {
+                run,
+                train_counts: vec![5; 10],
+                test_images: 20,
+                iterations_per_epoch: 3,
+                epochs: 2,
+                parameters: 1000,
+                backend: Backend::Cpu,
+                conv_path: ConvPath::Patches,
+            }),
+            Event::Steps {
+                run,
+                steps: vec![StepReport {
+                    iteration: 0,
+                    epoch: 0,
+                    loss: 2.3,
+                    accuracy: 0.1,
+                    learning_rate: 0.05,
+                    images: 64,
+                    millis: 120.0,
+                }],
+            },
+            Event::Epoch(EpochReport {
+                run,
+                epoch: 1,
+                train_loss: 2.0,
+                train_accuracy: 0.2,
+                test: confusion(),
+                learning_rate: 0.05,
+                images_per_second: 300.0,
+                seconds: 3.0,
+            }),
+            Event::Paused { run },
+            Event::Resumed { run },
+            Event::Finished(results.clone()),
+            Event::Stopped {
+                run,
+                reason: StopReason::Diverged("the loss became NaN".into()),
+                results: results.clone(),
+            },
+            Event::MovedToCpu {
+                run,
+                epoch: 1,
+                reason: "the GPU device was lost".into(),
+            },
+            Event::ModelSaved {
+                file_name: "lectern-convnet.bin".into(),
+                epochs: 2,
+            },
+            Event::ModelLoaded(training::LoadedModel {
+                run,
+                name: "m.bin".into(),
+                model: ModelSettings::default(),
+                results,
+            }),
+            Event::Refused {
+                run: None,
+                reason: "no dataset".into(),
+            },
+        ];
+        let mut all = vec![
+            FromWorker::Ready,
+            FromWorker::BackendReady {
+                backend: Backend::Cpu,
+                report: ProbeReport {
+                    size: 64,
+                    matmul_max_error: 0.0,
+                    gradient_max_error: 1e-7,
+                    millis: 3.0,
+                },
+                note: Some("WebGPU failed".into()),
+            },
+            FromWorker::BackendChanged {
+                backend: Backend::Cpu,
+                reason: "the GPU device was lost".into(),
+            },
+            FromWorker::Theory(theory::Reply::Autodiff(Ok(AutodiffResult {
+                network: Network::default(),
+                x0: 2.0,
+                h: 15.0,
+                slope: 6.0,
+            }))),
+            FromWorker::Theory(theory::Reply::DeadRelu(Ok(DeadReluReport {
+                settings: DeadReluSettings::default(),
+                dead_at_init: [1, 2],
+                dead_after: [3, 4],
+                losses: vec![(0, 0.7)],
+                accuracy: 0.9,
+            }))),
+            FromWorker::Paper(paper::Reply::Progress {
+                run,
+                stage: "cue conflict".into(),
+                done: 1,
+                total: 4,
+            }),
+            FromWorker::Rejected {
+                reason: "bad".into(),
+            },
+        ];
+        for event in events {
+            all.push(FromWorker::ConvNet(event.clone()));
+            all.push(FromWorker::Imbalance(event));
+        }
+        all
+    }
+
+    #[test]
+    fn every_message_round_trips_through_json() {
+        for message in every_request() {
+            assert_eq!(from_json::<ToWorker>(&message.to_json()), Ok(message));
+        }
+        for message in every_reply() {
+            let back: FromWorker = from_json(&message.to_json()).unwrap();
+            assert_eq!(back, message);
+        }
+        assert!(from_json::<ToWorker>("{\"Nope\":1}").is_err());
+    }
+
+    #[test]
+    fn a_non_finite_number_becomes_its_requests_failure_never_null() {
+        // 1e38 weights overflow f32 in the worker's autodiff: h = ∞.
+        let overflow = FromWorker::Theory(theory::Reply::Autodiff(Ok(AutodiffResult {
+            network: Network::default(),
+            x0: 2.0,
+            h: f64::INFINITY,
+            slope: f64::NAN,
+        })));
+        let text = overflow.to_json();
+        assert!(!text.contains("null"), "{text}");
+        match from_json::<FromWorker>(&text).unwrap() {
+            FromWorker::Theory(theory::Reply::Autodiff(Err(reason))) => {
+                assert!(reason.contains("not finite"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // A training event keeps its run, so the page knows which run failed.
+        let step = FromWorker::ConvNet(Event::Steps {
+            run: RunId(9),
+            steps: vec![StepReport {
+                iteration: 0,
+                epoch: 0,
+                loss: f32::NAN,
+                accuracy: 0.0,
+                learning_rate: 0.1,
+                images: 1,
+                millis: 1.0,
+            }],
+        });
+        assert_eq!(
+            from_json::<FromWorker>(&step.to_json()).unwrap(),
+            FromWorker::ConvNet(Event::Refused {
+                run: Some(RunId(9)),
+                reason: "the result holds a number that is not finite (NaN or \u{221e}): the computation overflowed 32-bit floats".into(),
+            })
+        );
+    }
+}

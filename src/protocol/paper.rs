@@ -1,0 +1,76 @@
+//! The paper cell's requests: the texture-vs-shape proxy experiments on a model in the worker.
+
+use serde::{Deserialize, Serialize};
+
+use super::RunId;
+use crate::paper::results::{ProbeResults, TextureComparison};
+use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::settings::paper::PaperSettings;
+use crate::settings::train::TrainSettings;
+
+/// Which model an experiment asks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ModelSource {
+    /// The ConvNet cell's model: just trained, or loaded there.
+    ConvNetCell,
+    /// A checkpoint whose bytes travel beside the message.
+    Checkpoint { name: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Experiments A (cue conflict) and B (patch shuffle), plus noise and blur, on `data`'s test
+    /// set (loaded by a training cell).
+    Probe {
+        run: RunId,
+        model: ModelSource,
+        data: DatasetKind,
+        settings: PaperSettings,
+    },
+    /// Experiment C: train the same model with and without texture randomisation (same seed,
+    /// same epochs) and probe both.
+    Compare {
+        run: RunId,
+        data: DatasetKind,
+        subset: SubsetSettings,
+        train: TrainSettings,
+        settings: PaperSettings,
+    },
+    /// Abandon the experiment under way.
+    Cancel,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    Progress {
+        run: RunId,
+        stage: String,
+        done: usize,
+        total: usize,
+    },
+    Probed(ProbeResults),
+    Compared(TextureComparison),
+    Failed {
+        run: Option<RunId>,
+        reason: String,
+    },
+}
+
+impl Reply {
+    pub fn run(&self) -> Option<RunId> {
+        match self {
+            Reply::Progress { run, .. } => Some(*run),
+            Reply::Probed(r) => Some(r.run),
+            Reply::Compared(c) => Some(c.run),
+            Reply::Failed { run, .. } => *run,
+        }
+    }
+
+    /// This reply's request failed instead, with `reason`.
+    pub fn failed(&self, reason: String) -> Self {
+        Reply::Failed {
+            run: self.run(),
+            reason,
+        }
+    }
+}

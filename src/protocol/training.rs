@@ -1,0 +1,297 @@
+//! The training cells' requests and events. The ConvNet cell and the class-imbalance lab speak
+//! the same language; the worker keeps one training session for each
+//! ([`crate::protocol::ToWorker::ConvNet`], [`crate::protocol::ToWorker::Imbalance`]).
+//!
+//! Image data never travels as JSON: a file the person picked, and a model to save or load,
+//! travel beside the message as a transferred `ArrayBuffer` (see `protocol`'s module docs). Only
+//! the few test images the results show are in the messages.
+
+use serde::{Deserialize, Serialize};
+
+use super::RunId;
+use super::backend::Backend;
+use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::settings::model::{ConvPath, ModelSettings};
+use crate::settings::train::TrainSettings;
+use crate::train::metrics::Confusion;
+
+/// The cells that train a ConvNet in the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TrainingCell {
+    ConvNet,
+    Imbalance,
+}
+
+/// Where a dataset comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DataSource {
+    /// The built-in toy set, generated in the worker.
+    Toy,
+    /// The site's CIFAR-10 subset: `data/train.bin`, `data/test.bin`, `data/meta.json`.
+    Site,
+    /// A file the person picked (`cifar-10-binary.tar.gz` or one `.bin` batch); its bytes
+    /// travel beside the message.
+    Upload { name: String },
+}
+
+impl DataSource {
+    pub fn kind(&self) -> DatasetKind {
+        match self {
+            DataSource::Toy => DatasetKind::Toy,
+            DataSource::Site => DatasetKind::Cifar,
+            DataSource::Upload { .. } => DatasetKind::Upload,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Load a dataset (or reuse it): [`Event::DataProgress`], then [`Event::DataReady`] or
+    /// [`Event::DataRefused`] (the dataset loaded before stays).
+    LoadData(DataSource),
+    /// Draw the training subset `subset` of the loaded dataset `data` without training:
+    /// [`Event::SubsetDrawn`] says how many images each class got (or why it cannot be drawn).
+    DrawSubset {
+        data: DatasetKind,
+        subset: SubsetSettings,
+    },
+    /// Build a session on the loaded dataset `data` and train it, one batch per task; with
+    /// `paused`, wait for [`Request::Step`] or [`Request::Resume`]. Replaces the cell's session.
+    Start {
+        run: RunId,
+        data: DatasetKind,
+        subset: SubsetSettings,
+        settings: TrainSettings,
+        paused: bool,
+    },
+    Pause,
+    Resume,
+    /// Train this many batches, then pause.
+    Step {
+        batches: usize,
+    },
+    /// End the run; what it learnt stays (it can still be saved).
+    Stop,
+    /// Drop the session and its model.
+    Reset,
+    /// Send the session's model as a checkpoint file (the format `lectern train --save` writes).
+    SaveModel,
+    /// A checkpoint (bytes beside) becomes the session's model and is evaluated on `data`'s
+    /// test set.
+    LoadModel {
+        run: RunId,
+        name: String,
+        data: DatasetKind,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// Bytes of a dataset arrived (`total` when the server said).
+    DataProgress {
+        source: DatasetKind,
+        loaded: u64,
+        total: Option<u64>,
+    },
+    DataReady(DatasetSummary),
+    /// A dataset could not be loaded; the one loaded before stays.
+    DataRefused {
+        source: DatasetKind,
+        reason: String,
+    },
+    /// The images per class a [`Request::DrawSubset`] drew.
+    SubsetDrawn {
+        subset: SubsetSettings,
+        counts: Vec<usize>,
+    },
+    Started(RunStarted),
+    /// One report per trained batch (several arrive together where the device is read back
+    /// only every few batches).
+    Steps {
+        run: RunId,
+        steps: Vec<StepReport>,
+    },
+    Epoch(EpochReport),
+    Paused {
+        run: RunId,
+    },
+    Resumed {
+        run: RunId,
+    },
+    Finished(RunResults),
+    /// The run ended early; `results` are the model's as it stands (after a NaN: the last
+    /// finished epoch's, which the worker put back).
+    Stopped {
+        run: RunId,
+        reason: StopReason,
+        results: RunResults,
+    },
+    /// WebGPU failed during the run: it continues on the CPU from the end of epoch `epoch`
+    /// (the batches after it are trained again).
+    MovedToCpu {
+        run: RunId,
+        epoch: usize,
+        reason: String,
+    },
+    /// The checkpoint's bytes travel beside this message.
+    ModelSaved {
+        file_name: String,
+        epochs: usize,
+    },
+    ModelLoaded(LoadedModel),
+    /// A request that cannot be done (no dataset, no model, a damaged checkpoint…).
+    Refused {
+        run: Option<RunId>,
+        reason: String,
+    },
+}
+
+impl Event {
+    /// The run an event belongs to, if any.
+    pub fn run(&self) -> Option<RunId> {
+        match self {
+            Event::Started(s) => Some(s.run),
+            Event::Steps { run, .. }
+            | Event::Paused { run }
+            | Event::Resumed { run }
+            | Event::Stopped { run, .. }
+            | Event::MovedToCpu { run, .. } => Some(*run),
+            Event::Epoch(e) => Some(e.run),
+            Event::Finished(r) => Some(r.run),
+            Event::ModelLoaded(m) => Some(m.run),
+            Event::Refused { run, .. } => *run,
+            Event::DataProgress { .. }
+            | Event::DataReady(_)
+            | Event::DataRefused { .. }
+            | Event::SubsetDrawn { .. }
+            | Event::ModelSaved { .. } => None,
+        }
+    }
+
+    /// This event's request failed instead, with `reason`.
+    pub fn failed(&self, reason: String) -> Self {
+        match self {
+            Event::DataProgress { source, .. } | Event::DataRefused { source, .. } => {
+                Event::DataRefused {
+                    source: *source,
+                    reason,
+                }
+            }
+            Event::DataReady(summary) => Event::DataRefused {
+                source: summary.source,
+                reason,
+            },
+            other => Event::Refused {
+                run: other.run(),
+                reason,
+            },
+        }
+    }
+}
+
+/// A loaded dataset, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetSummary {
+    pub source: DatasetKind,
+    /// File name, or "toy" / "the site's CIFAR-10 subset".
+    pub name: String,
+    /// In label order.
+    pub class_names: Vec<String>,
+    pub train_per_class: Vec<usize>,
+    pub test_per_class: Vec<usize>,
+}
+
+/// A session began.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStarted {
+    pub run: RunId,
+    /// Training images per class actually drawn (long-tailed or balanced).
+    pub train_counts: Vec<usize>,
+    pub test_images: usize,
+    pub iterations_per_epoch: usize,
+    pub epochs: usize,
+    pub parameters: usize,
+    pub backend: Backend,
+    pub conv_path: ConvPath,
+}
+
+/// One trained batch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// 0-based, counted over the whole run.
+    pub iteration: usize,
+    /// 0-based epoch this batch belongs to.
+    pub epoch: usize,
+    pub loss: f32,
+    /// Accuracy on this (augmented, training-mode) batch.
+    pub accuracy: f64,
+    pub learning_rate: f64,
+    pub images: usize,
+    /// Wall-clock milliseconds of the step.
+    pub millis: f64,
+}
+
+/// An epoch ended: its training figures and a full evaluation on the test set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    pub run: RunId,
+    /// Epochs finished (1 after the first).
+    pub epoch: usize,
+    /// Mean training loss and accuracy over the epoch's batches.
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    pub test: Confusion,
+    /// The learning rate of the epoch's last batch.
+    pub learning_rate: f64,
+    /// The epoch's images over its training time (not a mean of per-step rates).
+    pub images_per_second: f64,
+    /// Training time so far, pauses excluded.
+    pub seconds: f64,
+}
+
+/// Why a run ended early.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StopReason {
+    /// Stop was pressed.
+    User,
+    /// The loss became NaN or infinite; the weights of the last finished epoch are kept.
+    Diverged(String),
+    /// Something else went wrong.
+    Failed(String),
+}
+
+/// A test image with the model's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// 3 planes of 32×32 bytes (CIFAR-10 layout).
+    pub image: Vec<u8>,
+    pub label: usize,
+    pub predicted: usize,
+}
+
+/// The first convolution's kernels, `[out][in = 3][k][k]` flattened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Filters {
+    pub out: usize,
+    pub kernel: usize,
+    pub weights: Vec<f32>,
+}
+
+/// What a finished (or loaded) model shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResults {
+    pub run: RunId,
+    pub epochs: usize,
+    pub test: Confusion,
+    pub samples: Vec<Sample>,
+    pub filters: Filters,
+}
+
+/// A checkpoint loaded and scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadedModel {
+    pub run: RunId,
+    pub name: String,
+    pub model: ModelSettings,
+    pub results: RunResults,
+}

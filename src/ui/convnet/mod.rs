@@ -1,0 +1,297 @@
+//! The ConvNet cell: pick a dataset, set the knobs, train the CNN in the worker and watch it
+//! learn; then read its results, save the model, or load one.
+
+pub mod state;
+
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use self::state::{ConvNetAction, ConvNetState, FIELDS};
+use crate::format::thousands;
+use crate::protocol::ToWorker;
+use crate::protocol::training::{Request, TrainingCell};
+use crate::settings::data::DatasetKind;
+use crate::settings::model::KERNELS;
+use crate::ui::components::knob::Knob;
+use crate::ui::training::form::Form;
+use crate::ui::training::picker::DatasetPicker;
+use crate::ui::training::run::{RunStatus, RunView};
+use crate::ui::training::view::{Counters, Curves, Results, epochs_text};
+use crate::ui::training::{files, new_run_id};
+use crate::ui::url;
+use crate::ui::worker_link::Worker;
+
+#[derive(Properties, PartialEq)]
+pub struct ConvNetCellProps {
+    pub state: ConvNetState,
+    pub dispatch: Callback<ConvNetAction>,
+    /// The backend's label once the worker is ready.
+    pub backend: Option<String>,
+}
+
+/// Asks the person (a run is under way); true when there is nothing to ask.
+fn confirm_replacing(running: bool) -> bool {
+    !running
+        || web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(
+                    "A run is under way. Stop it and start a new one? (Its curves will be replaced.)",
+                )
+                .ok()
+            })
+            .unwrap_or(false)
+}
+
+#[function_component]
+pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
+    let worker = use_context::<Worker>().expect("the worker context");
+    let s = &props.state;
+    let dispatch = &props.dispatch;
+    let ready = props.backend.is_some();
+    let chosen = s.data.chosen;
+
+    // Load the chosen dataset once the worker is ready.
+    {
+        let (worker, dispatch) = (worker.clone(), dispatch.clone());
+        let needs = ready
+            && s.data.current().is_none()
+            && s.data.loading.is_none()
+            && chosen != DatasetKind::Upload;
+        use_effect_with((needs, chosen), move |&(needs, chosen)| {
+            if needs {
+                dispatch.emit(ConvNetAction::LoadData(chosen));
+                let source = match chosen {
+                    DatasetKind::Cifar => crate::protocol::training::DataSource::Site,
+                    _ => crate::protocol::training::DataSource::Toy,
+                };
+                worker.send(ToWorker::ConvNet(Request::LoadData(source)));
+            }
+        });
+    }
+    // The knobs live in the URL.
+    {
+        let pairs = s.form.url_pairs(&FIELDS, &Form::defaults(chosen));
+        use_effect_with((pairs, chosen), |(pairs, chosen)| {
+            let mut all: Vec<(&str, Option<String>)> = FIELDS
+                .iter()
+                .map(|f| {
+                    (
+                        f.key(),
+                        pairs
+                            .iter()
+                            .find(|(k, _)| *k == f.key())
+                            .map(|(_, v)| v.clone()),
+                    )
+                })
+                .collect();
+            all.push((
+                "dataset",
+                (*chosen != DatasetKind::Toy && *chosen != DatasetKind::Upload)
+                    .then(|| chosen.key().to_string()),
+            ));
+            url::update(&all);
+        });
+    }
+    // Leaving the page mid-run asks first.
+    url::use_leave_guard(s.running());
+
+    let parsed = s.form.parse(&FIELDS);
+    let dataset = s.data.current();
+    let running = s.running();
+    let status = s.run.as_ref().map(|r| r.status.clone());
+    let can_start = ready && parsed.is_ok() && dataset.is_some() && s.data.loading.is_none();
+
+    let start = {
+        let (worker, dispatch, form, running) =
+            (worker.clone(), dispatch.clone(), s.form.clone(), running);
+        move |paused: bool| {
+            let Ok((settings, subset)) = form.parse(&FIELDS) else {
+                return;
+            };
+            if !confirm_replacing(running) {
+                return;
+            }
+            let run = new_run_id();
+            worker.send(ToWorker::ConvNet(Request::Start {
+                run,
+                data: chosen,
+                subset,
+                settings: settings.clone(),
+                paused,
+            }));
+            dispatch.emit(ConvNetAction::Started(Box::new(RunView::new(
+                run, chosen, subset, settings,
+            ))));
+            if paused {
+                worker.send(ToWorker::ConvNet(Request::Step { batches: 1 }));
+            }
+        }
+    };
+    let on_start = {
+        let start = start.clone();
+        Callback::from(move |_: MouseEvent| start(false))
+    };
+    let on_step = {
+        let (worker, start, status) = (worker.clone(), start.clone(), status.clone());
+        Callback::from(move |_: MouseEvent| match status {
+            Some(RunStatus::Running | RunStatus::Paused) => {
+                worker.send(ToWorker::ConvNet(Request::Step { batches: 1 }))
+            }
+            _ => start(true),
+        })
+    };
+    let on_pause = {
+        let (worker, status) = (worker.clone(), status.clone());
+        Callback::from(move |_: MouseEvent| {
+            let request = match status {
+                Some(RunStatus::Paused) => Request::Resume,
+                _ => Request::Pause,
+            };
+            worker.send(ToWorker::ConvNet(request));
+        })
+    };
+    let on_stop = {
+        let worker = worker.clone();
+        Callback::from(move |_: MouseEvent| worker.send(ToWorker::ConvNet(Request::Stop)))
+    };
+    let on_reset = {
+        let (worker, dispatch) = (worker.clone(), dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            worker.send(ToWorker::ConvNet(Request::Reset));
+            dispatch.emit(ConvNetAction::Reset);
+        })
+    };
+    let on_save = {
+        let worker = worker.clone();
+        Callback::from(move |_: MouseEvent| worker.send(ToWorker::ConvNet(Request::SaveModel)))
+    };
+    let on_load_model = {
+        let (worker, dispatch) = (worker.clone(), dispatch.clone());
+        Callback::from(move |e: Event| {
+            let Some(file) = files::picked(&e.target_unchecked_into::<HtmlInputElement>()) else {
+                return;
+            };
+            let (worker, dispatch) = (worker.clone(), dispatch.clone());
+            spawn_local(async move {
+                match files::read(&file).await {
+                    Ok(bytes) => {
+                        let run = new_run_id();
+                        dispatch.emit(ConvNetAction::LoadModel(run, file.name()));
+                        let request = Request::LoadModel {
+                            run,
+                            name: file.name(),
+                            data: chosen,
+                        };
+                        worker.send_with_bytes(ToWorker::ConvNet(request), bytes);
+                    }
+                    Err(e) => dispatch.emit(ConvNetAction::Note(e)),
+                }
+            });
+        })
+    };
+    let on_edit = dispatch.reform(|(field, text)| ConvNetAction::Edit(field, text));
+    let on_data = dispatch.reform(|result: Result<DatasetKind, String>| match result {
+        Ok(kind) => ConvNetAction::LoadData(kind),
+        Err(e) => ConvNetAction::Note(e),
+    });
+    let on_kernel = dispatch.reform(|e: Event| {
+        let value = e
+            .target_unchecked_into::<web_sys::HtmlSelectElement>()
+            .value();
+        ConvNetAction::Kernel(value.parse().unwrap_or(3))
+    });
+    let on_bn = dispatch.reform(|e: Event| {
+        ConvNetAction::BatchNorm(e.target_unchecked_into::<HtmlInputElement>().checked())
+    });
+    let on_augment = dispatch.reform(|e: Event| {
+        ConvNetAction::Augment(e.target_unchecked_into::<HtmlInputElement>().checked())
+    });
+    let on_texture = dispatch.reform(|e: Event| {
+        ConvNetAction::TextureRandomised(e.target_unchecked_into::<HtmlInputElement>().checked())
+    });
+
+    let classes: Vec<String> = dataset
+        .as_ref()
+        .map(|d| d.class_names.clone())
+        .unwrap_or_default();
+    let has_model = s.loaded.is_some()
+        || s.run
+            .as_ref()
+            .is_some_and(|r| r.epochs.len() > 0 || r.results.is_some());
+    let pause_label = if matches!(status, Some(RunStatus::Paused)) {
+        "Resume"
+    } else {
+        "Pause"
+    };
+    let parameters = parsed
+        .as_ref()
+        .map(|(settings, _)| settings.model.parameters())
+        .ok();
+    let notes = s.data.error.iter().chain(&s.notes);
+    html! {
+        <div class="convnet">
+            <DatasetPicker cell={TrainingCell::ConvNet} data={s.data.clone()} on_load={on_data} disabled={!ready || running} />
+            <fieldset class="knobs" disabled={running}>
+                <legend>{ "The network and its training (scaled down from the write-up's design)" }</legend>
+                <div class="knob-grid">
+                    { for FIELDS.iter().map(|&field| html! {
+                        <Knob {field} form={s.form.clone()} on_edit={on_edit.clone()} />
+                    }) }
+                    <label class="knob">
+                        <span class="knob-label">{ "kernel" }</span>
+                        <select onchange={on_kernel} data-testid="kernel-select">
+                            { for KERNELS.iter().map(|&k| html! {
+                                <option value={k.to_string()} selected={s.form.kernel == k}>{ format!("{k}\u{d7}{k}") }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label class="knob check">
+                        <input type="checkbox" checked={s.form.batch_norm} onchange={on_bn} data-testid="batch-norm-toggle" />
+                        <span>{ "BatchNorm after each convolution" }</span>
+                    </label>
+                    <label class="knob check">
+                        <input type="checkbox" checked={s.form.augment} onchange={on_augment} data-testid="augment-toggle" />
+                        <span>{ "augmentation (random crop, flip)" }</span>
+                    </label>
+                    <label class="knob check">
+                        <input type="checkbox" checked={s.form.texture_randomised} onchange={on_texture} data-testid="texture-randomised-toggle" />
+                        <span>{ "texture randomisation (the paper cell's experiment C)" }</span>
+                    </label>
+                </div>
+                if let Some(p) = parameters {
+                    <p class="hint">{ format!("{} trainable parameters.", thousands(p as u64)) }</p>
+                }
+            </fieldset>
+            <div class="controls run-controls">
+                <button type="button" class="primary" onclick={on_start} disabled={!can_start} data-testid="train-start">
+                    { if running { "Restart" } else { "Start" } }
+                </button>
+                <button type="button" onclick={on_pause} disabled={!running} data-testid="train-pause">{ pause_label }</button>
+                <button type="button" onclick={on_step} disabled={!can_start || matches!(status, Some(RunStatus::Running))} data-testid="train-step">{ "Step one batch" }</button>
+                <button type="button" onclick={on_stop} disabled={!running} data-testid="train-stop">{ "Stop" }</button>
+                <button type="button" onclick={on_reset} disabled={s.run.is_none() && s.loaded.is_none()} data-testid="train-reset">{ "Reset" }</button>
+                <span class="spacer"></span>
+                <button type="button" onclick={on_save} disabled={!has_model || running && !matches!(status, Some(RunStatus::Paused))} data-testid="model-save">{ "Save model" }</button>
+                <label class="file-pick button-like">
+                    <span>{ "Load model\u{2026}" }</span>
+                    <input type="file" accept=".bin" onchange={on_load_model} disabled={!ready || running || dataset.is_none()} data-testid="model-load" />
+                </label>
+            </div>
+            { for notes.map(|note| html! { <p class="note" role="status" data-testid="run-note">{ note.clone() }</p> }) }
+            if let Some(view) = &s.run {
+                <Counters view={view.clone()} />
+                <Curves view={view.clone()} />
+                if let Some(results) = &view.results {
+                    <Results classes={classes.clone()} results={results.clone()}
+                             train_counts={view.started.as_ref().map(|s| s.train_counts.clone())}
+                             origin={epochs_text(results.epochs)} />
+                }
+            }
+            if let Some(model) = &s.loaded {
+                <Results classes={classes.clone()} results={std::rc::Rc::new(model.results.clone())}
+                         origin={format!("{}, loaded from {}", epochs_text(model.results.epochs), model.name)} />
+            }
+        </div>
+    }
+}

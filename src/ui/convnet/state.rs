@@ -1,0 +1,257 @@
+//! The ConvNet cell's state: the dataset, the knobs, the run (or a loaded model) and its notes.
+
+use std::rc::Rc;
+
+use crate::protocol::RunId;
+use crate::protocol::training::{Event, LoadedModel, StopReason};
+use crate::settings::data::DatasetKind;
+use crate::ui::training::data::DataState;
+use crate::ui::training::form::{Field, Form};
+use crate::ui::training::run::{RunStatus, RunView};
+
+/// The knobs the cell shows, in order.
+pub const FIELDS: [Field; 12] = [
+    Field::Epochs,
+    Field::Batch,
+    Field::LearningRate,
+    Field::DecayAt,
+    Field::DecayFactor,
+    Field::Warmup,
+    Field::Momentum,
+    Field::WeightDecay,
+    Field::Widths,
+    Field::Dropout,
+    Field::Seed,
+    Field::PerClass,
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvNetState {
+    pub data: DataState,
+    pub form: Form,
+    pub run: Option<RunView>,
+    /// A model loaded from a file, shown in place of a run's results.
+    pub loaded: Option<Rc<LoadedModel>>,
+    /// A model file being read or sent.
+    pub loading_model: Option<(RunId, String)>,
+    /// Messages for the person: refusals, faults, saves (`run-note`).
+    pub notes: Vec<String>,
+}
+
+impl Default for ConvNetState {
+    fn default() -> Self {
+        Self {
+            data: DataState::new(DatasetKind::Toy),
+            form: Form::defaults(DatasetKind::Toy),
+            run: None,
+            loaded: None,
+            loading_model: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConvNetAction {
+    Edit(Field, String),
+    Kernel(usize),
+    BatchNorm(bool),
+    Augment(bool),
+    TextureRandomised(bool),
+    /// A dataset load was sent.
+    LoadData(DatasetKind),
+    /// A run was sent.
+    Started(Box<RunView>),
+    /// A model file was sent.
+    LoadModel(RunId, String),
+    /// Reset was sent: the session and its model are gone.
+    Reset,
+    Note(String),
+}
+
+impl ConvNetState {
+    /// The state the URL asks for: a dataset and knobs; bad values are noted.
+    pub fn with_url(dataset: DatasetKind, notes: Vec<String>, form: Form) -> Self {
+        Self {
+            data: DataState::new(dataset),
+            form,
+            notes,
+            ..Self::default()
+        }
+    }
+
+    pub fn apply(&mut self, action: ConvNetAction) {
+        match action {
+            ConvNetAction::Edit(field, text) => self.form.set(field, text),
+            ConvNetAction::Kernel(k) => self.form.kernel = k,
+            ConvNetAction::BatchNorm(on) => self.form.batch_norm = on,
+            ConvNetAction::Augment(on) => self.form.augment = on,
+            ConvNetAction::TextureRandomised(on) => self.form.texture_randomised = on,
+            ConvNetAction::LoadData(kind) => self.data.load_requested(kind),
+            ConvNetAction::Started(view) => {
+                self.loaded = None;
+                self.run = Some(*view);
+            }
+            ConvNetAction::LoadModel(run, name) => self.loading_model = Some((run, name)),
+            ConvNetAction::Reset => {
+                self.run = None;
+                self.loaded = None;
+                self.loading_model = None;
+                self.notes.clear();
+            }
+            ConvNetAction::Note(note) => self.notes.push(note),
+        }
+    }
+
+    /// A worker event for this cell.
+    pub fn on_event(&mut self, event: Event) {
+        if self.data.apply(&event) {
+            if let Event::DataReady(summary) = &event {
+                // A dataset of another kind brings its own defaults, unless knobs were changed.
+                let kind = summary.source;
+                let untouched = [DatasetKind::Toy, DatasetKind::Cifar, DatasetKind::Upload]
+                    .iter()
+                    .any(|&k| self.form == Form::defaults(k));
+                if untouched {
+                    self.form = Form::defaults(kind);
+                }
+            }
+            return;
+        }
+        match &event {
+            Event::ModelSaved { file_name, epochs } => self.notes.push(format!(
+                "Saved the model after {epochs} epoch{} as {file_name} (in your downloads). `lectern eval --model {file_name} --data \u{2026}` scores it natively.",
+                if *epochs == 1 { "" } else { "s" }
+            )),
+            Event::ModelLoaded(model) => {
+                if self.loading_model.as_ref().is_some_and(|(run, _)| *run == model.run) {
+                    self.loading_model = None;
+                    self.run = None;
+                    self.loaded = Some(Rc::new(model.clone()));
+                }
+            }
+            Event::Refused { run, reason } => {
+                let for_model_load = self
+                    .loading_model
+                    .as_ref()
+                    .is_some_and(|(r, _)| Some(*r) == *run);
+                if for_model_load {
+                    self.loading_model = None;
+                    self.notes.push(reason.clone());
+                } else if let Some(view) = &mut self.run
+                    && view.apply(&event)
+                {
+                    self.notes.push(reason.clone());
+                } else if run.is_none() {
+                    self.notes.push(reason.clone());
+                }
+            }
+            _ => {
+                if let Some(view) = &mut self.run
+                    && view.apply(&event)
+                {
+                    match &event {
+                        Event::Stopped {
+                            reason: StopReason::Diverged(why),
+                            ..
+                        } => self.notes.push(format!(
+                            "{why} The results below are the model of the last finished epoch; it can still be saved."
+                        )),
+                        Event::Stopped {
+                            reason: StopReason::Failed(why),
+                            ..
+                        } => self.notes.push(format!("Training stopped: {why}")),
+                        Event::MovedToCpu { reason, .. } => self.notes.push(reason.clone()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// The worker stopped: its session is gone; what the page shows stays.
+    pub fn worker_stopped(&mut self, why: &str) {
+        if let Some(view) = &mut self.run
+            && view.is_active()
+        {
+            let epochs = view.epochs.len();
+            view.status = RunStatus::Stopped(StopReason::Failed(why.to_string()));
+            self.notes.push(format!(
+                "The worker stopped during the run ({why}); its curves up to epoch {epochs} stay on the page. Start the run again to continue."
+            ));
+        }
+        self.data = DataState::new(self.data.chosen);
+        self.loading_model = None;
+    }
+
+    /// Whether a run is under way (starting another asks first).
+    pub fn running(&self) -> bool {
+        self.run.as_ref().is_some_and(RunView::is_active)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::training::{DatasetSummary, StopReason};
+    use crate::settings::data::SubsetSettings;
+    use crate::settings::train::TrainSettings;
+
+    fn ready(kind: DatasetKind) -> Event {
+        Event::DataReady(DatasetSummary {
+            source: kind,
+            name: "n".into(),
+            class_names: vec!["c".into(); 10],
+            train_per_class: vec![500; 10],
+            test_per_class: vec![100; 10],
+        })
+    }
+
+    #[test]
+    fn a_new_dataset_brings_its_defaults_unless_the_knobs_were_changed() {
+        let mut s = ConvNetState::default();
+        s.on_event(ready(DatasetKind::Cifar));
+        assert_eq!(s.form, Form::defaults(DatasetKind::Cifar));
+        s.apply(ConvNetAction::Edit(Field::Epochs, "2".into()));
+        s.on_event(ready(DatasetKind::Toy));
+        assert_eq!(s.form.text(Field::Epochs), "2");
+    }
+
+    #[test]
+    fn a_diverged_run_explains_itself_and_keeps_its_results() {
+        let mut s = ConvNetState::default();
+        let view = RunView::new(
+            RunId(5),
+            DatasetKind::Toy,
+            SubsetSettings::for_dataset(DatasetKind::Toy),
+            TrainSettings::default(),
+        );
+        s.apply(ConvNetAction::Started(Box::new(view)));
+        assert!(s.running());
+        let results = crate::protocol::training::RunResults {
+            run: RunId(5),
+            epochs: 1,
+            test: crate::train::metrics::Confusion::new(10),
+            samples: vec![],
+            filters: crate::protocol::training::Filters {
+                out: 0,
+                kernel: 3,
+                weights: vec![],
+            },
+        };
+        s.on_event(Event::Stopped {
+            run: RunId(5),
+            reason: StopReason::Diverged("the loss became NaN".into()),
+            results,
+        });
+        assert!(!s.running());
+        assert!(s.run.as_ref().unwrap().results.is_some());
+        assert!(s.notes[0].starts_with("the loss became NaN") && s.notes[0].contains("saved"));
+        // A late event of an older run changes nothing.
+        s.on_event(Event::Paused { run: RunId(4) });
+        assert!(matches!(
+            s.run.as_ref().unwrap().status,
+            RunStatus::Stopped(_)
+        ));
+    }
+}

@@ -1,0 +1,447 @@
+//! The class-imbalance lab: a long-tailed subset, the losses of the study (cross-entropy, focal,
+//! class-balanced), β and γ with the class weights they give, runs one after another (a compare,
+//! a β sweep), and a per-class results table like a write-up's, with its exports.
+
+pub mod state;
+pub mod table;
+
+use gloo_storage::{LocalStorage, Storage};
+use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use self::state::{FIELDS, ImbalanceAction, ImbalanceState, Planned, URL_FIELDS};
+use self::table::{Row, SUMMARY_COLUMNS, best_per_column, reading, to_csv, to_markdown};
+use crate::format::plain;
+use crate::nn::class_balance::{class_balanced_weights, effective_number};
+use crate::protocol::ToWorker;
+use crate::protocol::training::{DataSource, Request, TrainingCell};
+use crate::settings::data::DatasetKind;
+use crate::settings::loss::{LossKind, LossSettings};
+use crate::ui::components::knob::Knob;
+use crate::ui::plot::bars::{BarChart, Bars, ClassWeights, WeightsChart};
+use crate::ui::training::new_run_id;
+use crate::ui::training::picker::DatasetPicker;
+use crate::ui::training::run::RunView;
+use crate::ui::training::view::{Counters, Curves};
+use crate::ui::url;
+use crate::ui::worker_link::{Worker, download_text};
+
+/// Where the results table is kept between visits.
+const STORAGE_KEY: &str = "lectern.imbalance.results.v1";
+
+#[derive(Properties, PartialEq)]
+pub struct ImbalanceCellProps {
+    pub state: ImbalanceState,
+    pub dispatch: Callback<ImbalanceAction>,
+    pub backend: Option<String>,
+}
+
+/// Offers the canvas with `testid` as a PNG download.
+fn save_png(testid: &str, name: &str) -> Result<(), String> {
+    let canvas: HtmlCanvasElement = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!("[data-testid=\"{testid}\"]"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into(e).ok())
+        .ok_or("the chart is not on the page")?;
+    let url = canvas.to_data_url().map_err(|e| format!("{e:?}"))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let anchor: web_sys::HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(
+        document.create_element("a").map_err(|e| format!("{e:?}"))?,
+    );
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    Ok(())
+}
+
+fn png_button(
+    testid: &'static str,
+    name: &'static str,
+    dispatch: &Callback<ImbalanceAction>,
+) -> Html {
+    let dispatch = dispatch.clone();
+    let onclick = Callback::from(move |_: MouseEvent| {
+        if let Err(e) = save_png(testid, name) {
+            dispatch.emit(ImbalanceAction::Note(e));
+        }
+    });
+    html! { <button type="button" class="small" {onclick} data-testid={format!("{testid}-png")}>{ "PNG" }</button> }
+}
+
+#[function_component]
+pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
+    let worker = use_context::<Worker>().expect("the worker context");
+    let s = &props.state;
+    let dispatch = &props.dispatch;
+    let ready = props.backend.is_some();
+    let chosen = s.data.chosen;
+    let dataset = s.data.current();
+
+    // The table survives a reload.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            if let Ok(rows) = LocalStorage::get::<Vec<Row>>(STORAGE_KEY) {
+                dispatch.emit(ImbalanceAction::Restore(rows));
+            }
+        });
+    }
+    {
+        let first = use_mut_ref(|| true);
+        use_effect_with(s.rows.clone(), move |rows| {
+            if !std::mem::replace(&mut *first.borrow_mut(), false) {
+                let _ = if rows.is_empty() {
+                    LocalStorage::delete(STORAGE_KEY);
+                    Ok(())
+                } else {
+                    LocalStorage::set(STORAGE_KEY, rows.as_ref())
+                };
+            }
+        });
+    }
+    // Load the chosen dataset once the worker is ready.
+    {
+        let (worker, dispatch) = (worker.clone(), dispatch.clone());
+        let needs =
+            ready && dataset.is_none() && s.data.loading.is_none() && chosen != DatasetKind::Upload;
+        use_effect_with((needs, chosen), move |&(needs, chosen)| {
+            if needs {
+                dispatch.emit(ImbalanceAction::LoadData(chosen));
+                let source = match chosen {
+                    DatasetKind::Cifar => DataSource::Site,
+                    _ => DataSource::Toy,
+                };
+                worker.send(ToWorker::Imbalance(Request::LoadData(source)));
+            }
+        });
+    }
+    // The worker draws the long-tailed subset whenever the knobs or the data change.
+    let planned = s.planned();
+    {
+        let worker = worker.clone();
+        let subset = planned.as_ref().ok().map(|p| p.subset);
+        let loaded = dataset.is_some();
+        use_effect_with(
+            (
+                subset.map(|s| (s.per_class, s.imbalance.to_bits())),
+                loaded,
+                chosen,
+            ),
+            move |_| {
+                if let (Some(subset), true) = (subset, loaded) {
+                    worker.send(ToWorker::Imbalance(Request::DrawSubset {
+                        data: chosen,
+                        subset,
+                    }));
+                }
+            },
+        );
+    }
+    // The queue: start its next run when the worker is free.
+    {
+        let (worker, dispatch) = (worker.clone(), dispatch.clone());
+        let idle = !s.current.as_ref().is_some_and(RunView::is_active);
+        let next = s.queue.first().cloned().filter(|_| idle && ready);
+        use_effect_with(next, move |next| {
+            if let Some(p) = next {
+                let run = new_run_id();
+                let mut settings = p.settings.clone();
+                settings.loss = p.loss;
+                worker.send(ToWorker::Imbalance(Request::Start {
+                    run,
+                    data: p.data,
+                    subset: p.subset,
+                    settings: settings.clone(),
+                    paused: false,
+                }));
+                dispatch.emit(ImbalanceAction::Started(Box::new(RunView::new(
+                    run, p.data, p.subset, settings,
+                ))));
+            }
+        });
+    }
+    // The knobs live in the URL.
+    {
+        let pairs = s.form.url_pairs(&URL_FIELDS, &state::defaults(chosen));
+        let loss = s.form.loss;
+        use_effect_with((pairs, loss), |(pairs, loss)| {
+            let mut all: Vec<(&str, Option<String>)> = URL_FIELDS
+                .iter()
+                .map(|f| {
+                    (
+                        f.key(),
+                        pairs
+                            .iter()
+                            .find(|(k, _)| *k == f.key())
+                            .map(|(_, v)| v.clone()),
+                    )
+                })
+                .collect();
+            all.push((
+                "loss",
+                (*loss != LossKind::CbFocal).then(|| loss.key().to_string()),
+            ));
+            url::update(&all);
+        });
+    }
+    url::use_leave_guard(s.busy());
+
+    let busy = s.busy();
+    let can_run = ready && planned.is_ok() && dataset.is_some() && s.data.loading.is_none();
+    let enqueue = |runs: fn(&Planned, &ImbalanceState) -> Result<Vec<Planned>, String>| {
+        let (dispatch, state) = (dispatch.clone(), s.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Ok(planned) = state.planned() else {
+                return;
+            };
+            match runs(&planned, &state) {
+                Ok(list) => dispatch.emit(ImbalanceAction::Enqueue(list)),
+                Err(e) => dispatch.emit(ImbalanceAction::Note(e)),
+            }
+        })
+    };
+    let on_run = enqueue(|p, _| Ok(vec![p.clone()]));
+    let on_compare = enqueue(|p, _| {
+        let ce = LossSettings {
+            kind: LossKind::CrossEntropy,
+            ..p.loss
+        };
+        let cb = LossSettings {
+            kind: LossKind::CbFocal,
+            ..p.loss
+        };
+        Ok([ce, cb].map(|loss| Planned { loss, ..p.clone() }).to_vec())
+    });
+    let on_sweep = enqueue(|p, state| {
+        let kind = if p.loss.kind.uses_beta() {
+            p.loss.kind
+        } else {
+            LossKind::CbFocal
+        };
+        Ok(state
+            .sweep_betas()?
+            .into_iter()
+            .map(|beta| Planned {
+                loss: LossSettings {
+                    kind,
+                    beta,
+                    ..p.loss
+                },
+                ..p.clone()
+            })
+            .collect())
+    });
+    let on_cancel = {
+        let (worker, dispatch) = (worker.clone(), dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(ImbalanceAction::Cancel);
+            worker.send(ToWorker::Imbalance(Request::Stop));
+        })
+    };
+    let on_edit = dispatch.reform(|(field, text)| ImbalanceAction::Edit(field, text));
+    let on_loss = dispatch.reform(|e: Event| {
+        let key = e.target_unchecked_into::<HtmlSelectElement>().value();
+        ImbalanceAction::Loss(LossKind::parse(&key).unwrap_or(LossKind::CrossEntropy))
+    });
+    let on_sweep_text = dispatch.reform(|e: InputEvent| {
+        ImbalanceAction::Sweep(e.target_unchecked_into::<HtmlInputElement>().value())
+    });
+    let on_data = dispatch.reform(|result: Result<DatasetKind, String>| match result {
+        Ok(kind) => ImbalanceAction::LoadData(kind),
+        Err(e) => ImbalanceAction::Note(e),
+    });
+    let export = |format: &'static str| {
+        let (rows, dispatch) = (s.rows.clone(), dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            let result = match format {
+                "csv" => download_text(&to_csv(&rows), "lectern-imbalance.csv", "text/csv"),
+                _ => download_text(&to_markdown(&rows), "lectern-imbalance.md", "text/markdown"),
+            };
+            if let Err(e) = result {
+                dispatch.emit(ImbalanceAction::Note(e));
+            }
+        })
+    };
+    let on_clear = dispatch.reform(|_: MouseEvent| ImbalanceAction::ClearRows);
+
+    let classes: Vec<String> = dataset
+        .as_ref()
+        .map(|d| d.class_names.clone())
+        .unwrap_or_default();
+    let kind = s.form.loss;
+    let sweep_error = s.sweep_betas().err();
+    let histogram = s.drawn.as_ref().map(|(subset, counts)| {
+        let total: usize = counts.iter().sum();
+        html! {
+            <BarChart testid="class-histogram" data={Bars {
+                classes: classes.clone(),
+                series: vec![("training images".into(), counts.iter().map(|&n| n as f64).collect())],
+                y_desc: "training images".into(),
+                percent: false,
+            }} caption={html! { { format!(
+                "The subset the worker drew: {} training images, from {} ({}) down to {} ({}); imbalance factor {}.",
+                total, counts.first().copied().unwrap_or(0), classes.first().cloned().unwrap_or_default(),
+                counts.last().copied().unwrap_or(0), classes.last().cloned().unwrap_or_default(), plain(subset.imbalance)
+            ) } }} />
+        }
+    });
+    let weights = match (&s.drawn, &planned) {
+        (Some((_, counts)), Ok(p)) => class_balanced_weights(counts, p.loss.beta).ok().map(|w| {
+            let effective: Vec<f64> = counts
+                .iter()
+                .map(|&n| effective_number(n, p.loss.beta))
+                .collect();
+            let (rare, common) = counts
+                .iter()
+                .enumerate()
+                .fold((0, 0), |(rare, common), (i, &n)| {
+                    (
+                        if n < counts[rare] { i } else { rare },
+                        if n > counts[common] { i } else { common },
+                    )
+                });
+            let ratio = w[rare] / w[common];
+            let line = format!(
+                "With \u{3b2} = {}, the rarest class ({}, {} images, E\u{2099} = {}) weighs {}\u{d7} the most common ({}, {} images, E\u{2099} = {}). {}",
+                plain(p.loss.beta),
+                classes.get(rare).cloned().unwrap_or_default(), counts[rare], plain((effective[rare] * 100.0).round() / 100.0),
+                plain((ratio * 10.0).round() / 10.0),
+                classes.get(common).cloned().unwrap_or_default(), counts[common], plain((effective[common] * 100.0).round() / 100.0),
+                if kind.uses_beta() { "" } else { "(The chosen loss does not use these weights; the CB losses do.)" }
+            );
+            html! {
+                <>
+                    <WeightsChart data={ClassWeights { classes: classes.clone(), counts: counts.clone(), effective, weights: w }}
+                        caption={html! { "Per class (log scale): images n, the effective number E\u{2099} = (1 \u{2212} \u{3b2}\u{207f}) / (1 \u{2212} \u{3b2}), and the class weight \u{221d} 1 / E\u{2099}, normalised to sum to 10." }} />
+                    <p class="reading" data-testid="cb-weights-reading">{ line }</p>
+                </>
+            }
+        }),
+        _ => None,
+    };
+    let rows = s.rows.clone();
+    let best = best_per_column(&rows);
+    let table = (!rows.is_empty()).then(|| {
+        let names = rows[0].class_names.clone();
+        html! {
+            <div class="results-table-wrap">
+                <table class="results-table" data-testid="results-table">
+                    <thead><tr>
+                        <th>{ "loss" }</th><th>{ "lr" }</th>
+                        { for names.iter().map(|n| html! { <th scope="col" class="rot"><span>{ n.clone() }</span></th> }) }
+                        { for SUMMARY_COLUMNS.iter().map(|n| html! { <th scope="col" class="rot"><span>{ *n }</span></th> }) }
+                        <th></th>
+                    </tr></thead>
+                    <tbody>
+                    { for rows.iter().enumerate().map(|(i, r)| {
+                        let remove = {
+                            let (dispatch, run) = (dispatch.clone(), r.run);
+                            Callback::from(move |_: MouseEvent| dispatch.emit(ImbalanceAction::RemoveRow(run)))
+                        };
+                        let values = r.per_class.iter().map(|&a| Some(a)).chain(r.summary());
+                        html! {
+                            <tr class={classes!(r.diverged.is_some().then_some("diverged"))} title={r.diverged.clone()}>
+                                <th scope="row">{ r.label() }{ if r.diverged.is_some() { " \u{2014} NaN" } else { "" } }</th>
+                                <td class="num">{ plain(r.learning_rate) }</td>
+                                { for values.enumerate().map(|(c, v)| {
+                                    let is_best = best.get(c).is_some_and(|b| b.contains(&i));
+                                    html! { <td class={classes!("num", is_best.then_some("best"))}>{ v.map_or("\u{2014}".into(), |v| format!("{:.1}", 100.0 * v)) }</td> }
+                                }) }
+                                <td><button type="button" class="small" onclick={remove} aria-label="remove this run">{ "\u{d7}" }</button></td>
+                            </tr>
+                        }
+                    }) }
+                    </tbody>
+                </table>
+            </div>
+        }
+    });
+    let chart = (!rows.is_empty()).then(|| {
+        let names = rows[0].class_names.clone();
+        html! {
+            <BarChart testid="results-chart" height={300} data={Bars {
+                classes: names,
+                series: rows.iter().rev().take(6).rev().map(|r| (r.label(), r.per_class.clone())).collect(),
+                y_desc: "test accuracy (%)".into(),
+                percent: true,
+            }} caption={html! { "Per-class test accuracy of the latest runs (up to six)." }} />
+        }
+    });
+    html! {
+        <div class="imbalance">
+            <DatasetPicker cell={TrainingCell::Imbalance} data={s.data.clone()} on_load={on_data} disabled={!ready || busy} />
+            <fieldset class="knobs" disabled={busy}>
+                <legend>{ "The long tail and the loss" }</legend>
+                <div class="knob-grid">
+                    { for FIELDS.iter().map(|&field| html! { <Knob {field} form={s.form.clone()} on_edit={on_edit.clone()} /> }) }
+                    <label class="knob">
+                        <span class="knob-label">{ "loss" }</span>
+                        <select onchange={on_loss} data-testid="loss-select">
+                            { for LossKind::ALL.iter().map(|&k| html! {
+                                <option value={k.key()} selected={kind == k}>{ k.label() }</option>
+                            }) }
+                        </select>
+                    </label>
+                </div>
+                <p class="hint">{ format!(
+                    "images per class = n_max, the first class's count; class i keeps \u{230a}n_max \u{b7} IF^(\u{2212}i/9)\u{230b}. {} uses {}.",
+                    kind.label(),
+                    match (kind.uses_beta(), kind.uses_gamma()) {
+                        (true, true) => "\u{3b2} and \u{3b3}", (true, false) => "\u{3b2}", (false, true) => "\u{3b3}", (false, false) => "neither \u{3b2} nor \u{3b3}",
+                    }
+                ) }</p>
+            </fieldset>
+            <div class="figures-row">
+                { histogram.unwrap_or_default() }
+                { weights.unwrap_or_default() }
+            </div>
+            <div class="controls run-controls">
+                <button type="button" class="primary" onclick={on_run} disabled={!can_run || busy} data-testid="run-start">{ "Run" }</button>
+                <button type="button" onclick={on_compare} disabled={!can_run || busy} data-testid="compare-start">{ "Compare cross-entropy vs CB focal" }</button>
+                <label class="knob sweep">
+                    <span class="knob-label">{ "\u{3b2} sweep" }</span>
+                    <input type="text" value={s.sweep.clone()} oninput={on_sweep_text} disabled={busy} data-testid="sweep-input" />
+                    if let Some(e) = &sweep_error { <span class="field-error" role="alert">{ e.clone() }</span> }
+                </label>
+                <button type="button" onclick={on_sweep} disabled={!can_run || busy || sweep_error.is_some()} data-testid="sweep-start">{ "Sweep \u{3b2}" }</button>
+                <button type="button" onclick={on_cancel} disabled={!busy} data-testid="queue-cancel">{ "Cancel" }</button>
+                if let Some(progress) = s.queue_progress() {
+                    <span class="queue" data-testid="queue-progress">{ progress }</span>
+                }
+            </div>
+            { for s.data.error.iter().chain(&s.notes).map(|note| html! { <p class="note" role="status" data-testid="run-note">{ note.clone() }</p> }) }
+            if let Some(view) = &s.current {
+                <Counters view={view.clone()} />
+                <Curves view={view.clone()} mean_per_class=true />
+            }
+            <section class="results">
+                <h3>{ "Results" }</h3>
+                if rows.is_empty() {
+                    <p class="hint">{ "Finished runs collect here, one row per run: per-class test accuracy, then the mean per class and the many- (> 100 images), medium- and few-shot (< 20) means, the best of each column marked." }</p>
+                }
+                { table.unwrap_or_default() }
+                if let Some(text) = reading(&rows) {
+                    <p class="reading" data-testid="results-reading">{ text }</p>
+                }
+                { chart.unwrap_or_default() }
+                <div class="controls">
+                    <button type="button" onclick={export("csv")} disabled={rows.is_empty()} data-testid="export-csv">{ "Export CSV" }</button>
+                    <button type="button" onclick={export("md")} disabled={rows.is_empty()} data-testid="export-md">{ "Export Markdown" }</button>
+                    { png_button("class-histogram", "lectern-class-histogram.png", dispatch) }
+                    { png_button("cb-weights-plot", "lectern-cb-weights.png", dispatch) }
+                    { png_button("results-chart", "lectern-per-class-accuracy.png", dispatch) }
+                    <button type="button" onclick={on_clear} disabled={rows.is_empty() || busy} data-testid="results-clear">{ "Clear table" }</button>
+                </div>
+                if !rows.is_empty() {
+                    <p class="hint">{ "Accuracies in %. Rows stay in this browser (its local storage) until removed or cleared." }</p>
+                }
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,319 @@
+//! The imbalance lab's state: the dataset, the knobs, the subset the worker drew, a queue of
+//! runs (a compare, a β sweep) worked through one after the other, and the results table (kept
+//! in the browser's storage).
+
+use std::rc::Rc;
+
+use super::table::Row;
+use crate::format::plain;
+use crate::protocol::training::{Event, StopReason};
+use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::settings::loss::{self, LossKind, LossSettings};
+use crate::settings::train::TrainSettings;
+use crate::ui::training::data::DataState;
+use crate::ui::training::form::{Field, Form};
+use crate::ui::training::run::{RunStatus, RunView};
+
+/// The knobs the lab shows.
+pub const FIELDS: [Field; 6] = [
+    Field::Imbalance,
+    Field::PerClass,
+    Field::Beta,
+    Field::Gamma,
+    Field::Epochs,
+    Field::LearningRate,
+];
+/// The knobs the URL carries (with `loss` and `dataset`).
+pub const URL_FIELDS: [Field; 3] = [Field::Imbalance, Field::Beta, Field::Gamma];
+/// The β sweep's default list.
+pub const SWEEP_BETAS: &str = "0.9, 0.99, 0.999, 0.9999, 0.99999";
+
+/// The form's defaults: a long-tailed subset and the lab's training settings.
+pub fn defaults(kind: DatasetKind) -> Form {
+    let mut settings = TrainSettings::long_tail_for(kind);
+    settings.loss.kind = LossKind::CbFocal;
+    Form::of(&settings, &SubsetSettings::long_tailed_for(kind))
+}
+
+/// A run waiting in the queue: its loss, the rest as the queue was made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub loss: LossSettings,
+    pub settings: TrainSettings,
+    pub subset: SubsetSettings,
+    pub data: DatasetKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImbalanceState {
+    pub data: DataState,
+    pub form: Form,
+    /// Images per class of the subset the worker drew for the current knobs.
+    pub drawn: Option<(SubsetSettings, Vec<usize>)>,
+    /// Runs still to do, and how many the queue had.
+    pub queue: Vec<Planned>,
+    pub queued_total: usize,
+    pub current: Option<RunView>,
+    pub rows: Rc<Vec<Row>>,
+    pub sweep: String,
+    pub notes: Vec<String>,
+}
+
+impl Default for ImbalanceState {
+    fn default() -> Self {
+        Self::new(DatasetKind::Toy, defaults(DatasetKind::Toy), Vec::new())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImbalanceAction {
+    Edit(Field, String),
+    Loss(LossKind),
+    Sweep(String),
+    LoadData(DatasetKind),
+    /// Runs to do, one after the other.
+    Enqueue(Vec<Planned>),
+    /// The queue's next run was sent.
+    Started(Box<RunView>),
+    /// Cancel was pressed: the queue is emptied and the current run stopped.
+    Cancel,
+    RemoveRow(u32),
+    ClearRows,
+    /// Rows read back from the browser's storage.
+    Restore(Vec<Row>),
+    Note(String),
+}
+
+impl ImbalanceState {
+    pub fn new(kind: DatasetKind, form: Form, notes: Vec<String>) -> Self {
+        Self {
+            data: DataState::new(kind),
+            form,
+            drawn: None,
+            queue: Vec::new(),
+            queued_total: 0,
+            current: None,
+            rows: Rc::new(Vec::new()),
+            sweep: SWEEP_BETAS.to_string(),
+            notes,
+        }
+    }
+
+    /// The run the knobs describe, or the refused knobs.
+    pub fn planned(&self) -> Result<Planned, Vec<(Field, String)>> {
+        let (settings, subset) = self.form.parse(&FIELDS)?;
+        Ok(Planned {
+            loss: settings.loss,
+            settings,
+            subset,
+            data: self.data.chosen,
+        })
+    }
+
+    /// The β list typed for a sweep, or why it is refused.
+    pub fn sweep_betas(&self) -> Result<Vec<f64>, String> {
+        let betas = self
+            .sweep
+            .split(',')
+            .filter(|b| !b.trim().is_empty())
+            .map(|b| loss::BETA.parse(b).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if betas.is_empty() {
+            return Err(format!(
+                "the sweep list is empty: type \u{3b2} values in {}, separated by commas",
+                loss::BETA.describe()
+            ));
+        }
+        Ok(betas)
+    }
+
+    /// Whether the queue or a run keeps the worker busy.
+    pub fn busy(&self) -> bool {
+        !self.queue.is_empty() || self.current.as_ref().is_some_and(RunView::is_active)
+    }
+
+    pub fn apply(&mut self, action: ImbalanceAction) {
+        match action {
+            ImbalanceAction::Edit(field, text) => self.form.set(field, text),
+            ImbalanceAction::Loss(kind) => self.form.loss = kind,
+            ImbalanceAction::Sweep(text) => self.sweep = text,
+            ImbalanceAction::LoadData(kind) => self.data.load_requested(kind),
+            ImbalanceAction::Enqueue(runs) => {
+                if !self.busy() {
+                    self.queued_total = 0;
+                }
+                self.queued_total += runs.len();
+                self.queue.extend(runs);
+            }
+            ImbalanceAction::Started(view) => {
+                if !self.queue.is_empty() {
+                    self.queue.remove(0);
+                }
+                self.current = Some(*view);
+            }
+            ImbalanceAction::Cancel => {
+                self.queue.clear();
+                self.notes.push("The queue was cancelled.".into());
+            }
+            ImbalanceAction::RemoveRow(run) => {
+                Rc::make_mut(&mut self.rows).retain(|r| r.run != run)
+            }
+            ImbalanceAction::ClearRows => self.rows = Rc::new(Vec::new()),
+            ImbalanceAction::Restore(rows) => self.rows = Rc::new(rows),
+            ImbalanceAction::Note(note) => self.notes.push(note),
+        }
+    }
+
+    pub fn on_event(&mut self, event: Event) {
+        if self.data.apply(&event) {
+            if let Event::DataReady(summary) = &event {
+                let untouched = [DatasetKind::Toy, DatasetKind::Cifar, DatasetKind::Upload]
+                    .iter()
+                    .any(|&k| self.form == defaults(k));
+                if untouched {
+                    let loss = self.form.loss;
+                    self.form = defaults(summary.source);
+                    self.form.loss = loss;
+                }
+            }
+            return;
+        }
+        match &event {
+            Event::SubsetDrawn { subset, counts } => {
+                self.drawn = Some((*subset, counts.clone()));
+                self.notes.retain(|n| !n.contains("training images,"));
+            }
+            Event::Refused { run: None, reason } => {
+                if reason.contains("training images,") {
+                    self.drawn = None;
+                }
+                self.notes.push(reason.clone());
+            }
+            _ => {
+                let Some(view) = &mut self.current else {
+                    return;
+                };
+                if !view.apply(&event) {
+                    return;
+                }
+                let classes = self
+                    .data
+                    .summary(view.data)
+                    .map(|d| d.class_names.clone())
+                    .unwrap_or_default();
+                let counts = view
+                    .started
+                    .as_ref()
+                    .map(|s| s.train_counts.clone())
+                    .unwrap_or_default();
+                let row = |results: &crate::protocol::training::RunResults,
+                           diverged: Option<String>| {
+                    Row::of(
+                        view.run.0,
+                        view.data,
+                        view.subset,
+                        view.settings.loss,
+                        view.settings.learning_rate,
+                        classes.clone(),
+                        counts.clone(),
+                        results,
+                        diverged,
+                    )
+                };
+                match &event {
+                    Event::Finished(results) => {
+                        Rc::make_mut(&mut self.rows).push(row(results, None))
+                    }
+                    Event::Stopped {
+                        reason: StopReason::Diverged(why),
+                        results,
+                        ..
+                    } => {
+                        Rc::make_mut(&mut self.rows).push(row(
+                            results,
+                            Some(format!("{why} (kept: epoch {})", results.epochs)),
+                        ));
+                        self.notes.push(format!(
+                            "{} diverged: {why} It is in the table with its last finished epoch; the queue goes on.",
+                            view.settings.loss.describe()
+                        ));
+                    }
+                    Event::Refused { reason, .. } => self.notes.push(reason.clone()),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// The worker stopped: its run and queue are gone.
+    pub fn worker_stopped(&mut self, why: &str) {
+        self.queue.clear();
+        if let Some(view) = &mut self.current
+            && view.is_active()
+        {
+            view.status = RunStatus::Stopped(StopReason::Failed(why.to_string()));
+        }
+        self.data = DataState::new(self.data.chosen);
+        self.drawn = None;
+    }
+
+    /// "run 2 of 5" while a queue is worked through.
+    pub fn queue_progress(&self) -> Option<String> {
+        if self.queued_total < 2 || !self.busy() {
+            return None;
+        }
+        let done = self.queued_total - self.queue.len();
+        Some(format!(
+            "run {done} of {} ({} waiting)",
+            self.queued_total,
+            plain(self.queue.len() as f64)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::RunId;
+
+    #[test]
+    fn the_default_knobs_make_a_run_and_a_sweep() {
+        let s = ImbalanceState::default();
+        let planned = s.planned().unwrap();
+        assert_eq!(planned.loss.kind, LossKind::CbFocal);
+        assert!(planned.subset.imbalance > 1.0);
+        assert_eq!(s.sweep_betas().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn bad_sweeps_and_knobs_are_refused_in_place() {
+        let mut s = ImbalanceState::default();
+        s.apply(ImbalanceAction::Sweep(" , ".into()));
+        assert!(s.sweep_betas().unwrap_err().contains("empty"));
+        s.apply(ImbalanceAction::Sweep("0.9, 1".into()));
+        assert!(s.sweep_betas().unwrap_err().contains("[0, 1)"));
+        s.apply(ImbalanceAction::Edit(Field::Imbalance, "0.5".into()));
+        let refused = s.planned().unwrap_err();
+        assert_eq!(refused[0].0, Field::Imbalance);
+        s.apply(ImbalanceAction::Edit(Field::Imbalance, "50".into()));
+        s.apply(ImbalanceAction::Edit(Field::Gamma, "-1".into()));
+        assert_eq!(s.planned().unwrap_err()[0].0, Field::Gamma);
+    }
+
+    #[test]
+    fn the_queue_counts_its_runs() {
+        let mut s = ImbalanceState::default();
+        let p = s.planned().unwrap();
+        s.apply(ImbalanceAction::Enqueue(vec![p.clone(), p.clone()]));
+        assert!(s.busy());
+        let view = RunView::new(RunId(9), p.data, p.subset, p.settings.clone());
+        s.apply(ImbalanceAction::Started(Box::new(view)));
+        assert_eq!(s.queue.len(), 1);
+        assert_eq!(
+            s.queue_progress().as_deref(),
+            Some("run 1 of 2 (1 waiting)")
+        );
+        s.apply(ImbalanceAction::Cancel);
+        assert!(s.queue.is_empty());
+    }
+}

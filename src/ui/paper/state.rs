@@ -1,0 +1,166 @@
+//! The paper cell's state: the experiment's knobs, the job under way, and what it found.
+
+use std::rc::Rc;
+
+use crate::paper::results::{ProbeResults, TextureComparison};
+use crate::protocol::RunId;
+use crate::protocol::paper::Reply;
+use crate::settings::paper::{PaperSettings, SIGMA};
+
+/// What the worker is doing for the cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub run: RunId,
+    /// "cue conflict", "training with texture randomisation"…
+    pub stage: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaperState {
+    /// σ as typed.
+    pub sigma: String,
+    pub grey: bool,
+    pub job: Option<Job>,
+    pub probe: Option<Rc<ProbeResults>>,
+    /// (model, σ, shape share) of the probes so far, so the reading can say how σ matters.
+    pub history: Vec<(String, f64, f64)>,
+    pub comparison: Option<Rc<TextureComparison>>,
+    pub notes: Vec<String>,
+}
+
+impl Default for PaperState {
+    fn default() -> Self {
+        Self {
+            sigma: crate::format::plain(PaperSettings::default().sigma),
+            grey: false,
+            job: None,
+            probe: None,
+            history: Vec::new(),
+            comparison: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaperAction {
+    Sigma(String),
+    Grey(bool),
+    /// An experiment was sent.
+    Sent(RunId, String),
+    Note(String),
+}
+
+impl PaperState {
+    /// The experiment's settings, or why σ is refused.
+    pub fn settings(&self) -> Result<PaperSettings, String> {
+        let sigma = SIGMA.parse(&self.sigma).map_err(|e| e.to_string())?;
+        Ok(PaperSettings {
+            sigma,
+            grey: self.grey,
+            ..PaperSettings::default()
+        })
+    }
+
+    /// (σ, share) of the earlier probes of `model`.
+    pub fn history_of(&self, model: &str) -> Vec<(f64, f64)> {
+        self.history
+            .iter()
+            .filter(|(m, _, _)| m == model)
+            .map(|&(_, s, v)| (s, v))
+            .collect()
+    }
+
+    pub fn apply(&mut self, action: PaperAction) {
+        match action {
+            PaperAction::Sigma(text) => self.sigma = text,
+            PaperAction::Grey(on) => self.grey = on,
+            PaperAction::Sent(run, stage) => {
+                self.notes.clear();
+                self.job = Some(Job {
+                    run,
+                    stage,
+                    done: 0,
+                    total: 1,
+                })
+            }
+            PaperAction::Note(note) => self.notes.push(note),
+        }
+    }
+
+    pub fn on_reply(&mut self, reply: Reply) {
+        let current = self.job.as_ref().map(|j| j.run);
+        if reply.run().is_some() && reply.run() != current {
+            return;
+        }
+        match reply {
+            Reply::Progress {
+                run,
+                stage,
+                done,
+                total,
+            } => {
+                self.job = Some(Job {
+                    run,
+                    stage,
+                    done,
+                    total,
+                })
+            }
+            Reply::Probed(results) => {
+                self.job = None;
+                if let Some(share) = results.cue.shape_share() {
+                    self.history
+                        .retain(|(m, s, _)| !(m == &results.model && *s == results.cue.sigma));
+                    self.history
+                        .push((results.model.clone(), results.cue.sigma, share));
+                }
+                self.probe = Some(Rc::new(results));
+            }
+            Reply::Compared(comparison) => {
+                self.job = None;
+                self.comparison = Some(Rc::new(comparison));
+            }
+            Reply::Failed { reason, .. } => {
+                self.job = None;
+                self.notes.push(reason);
+            }
+        }
+    }
+
+    pub fn worker_stopped(&mut self, why: &str) {
+        if self.job.take().is_some() {
+            self.notes
+                .push(format!("The worker stopped during the experiment ({why})."));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigma_is_checked_and_late_replies_ignored() {
+        let mut s = PaperState::default();
+        assert_eq!(s.settings().unwrap().sigma, 1.5);
+        s.apply(PaperAction::Sigma("9".into()));
+        assert!(s.settings().unwrap_err().contains("0.5\u{2013}4"));
+        s.apply(PaperAction::Sent(RunId(3), "cue conflict".into()));
+        s.on_reply(Reply::Progress {
+            run: RunId(2),
+            stage: "old".into(),
+            done: 5,
+            total: 9,
+        });
+        assert_eq!(s.job.as_ref().unwrap().stage, "cue conflict");
+        s.on_reply(Reply::Failed {
+            run: Some(RunId(3)),
+            reason: "cancelled".into(),
+        });
+        assert!(s.job.is_none());
+        assert_eq!(s.notes, vec!["cancelled".to_string()]);
+    }
+}

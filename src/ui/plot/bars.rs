@@ -1,0 +1,246 @@
+//! Bar charts over the ten classes: one series (images per class), several runs side by side
+//! (per-class accuracy), and the class-balanced weights on a log scale.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use super::palette::{ACCENT, FAINT, GRID, INK, RUNS};
+use super::{caption, use_canvas};
+use crate::format::plain;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Bars over classes: one value per class for each series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bars {
+    pub classes: Vec<String>,
+    /// (legend label, one value per class).
+    pub series: Vec<(String, Vec<f64>)>,
+    pub y_desc: String,
+    /// Values are fractions shown as percentages (0–100 %).
+    pub percent: bool,
+}
+
+fn draw_bars(canvas: HtmlCanvasElement, data: &Bars) -> Result<(), String> {
+    let root = CanvasBackend::with_canvas_object(canvas)
+        .ok_or("no 2-D canvas context")?
+        .into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let scale = if data.percent { 100.0 } else { 1.0 };
+    let top = if data.percent {
+        100.0
+    } else {
+        data.series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(0.0, f64::max)
+            .max(1.0)
+            * 1.1
+    };
+    let n = data.classes.len().max(1);
+    let classes = data.classes.clone();
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..n as f64, 0f64..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.floor() as usize;
+            // Labels at the middle of each class's slot only.
+            if (x - x.floor() - 0.5).abs() < 1e-6 {
+                classes.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(data.y_desc.as_str())
+        .y_label_formatter(&|v| plain(*v))
+        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 13))
+        .light_line_style(GRID)
+        .draw()
+        .map_err(err)?;
+    let groups = data.series.len().max(1) as f64;
+    let width = 0.8 / groups;
+    for (s, (label, values)) in data.series.iter().enumerate() {
+        let colour = if data.series.len() == 1 {
+            INK
+        } else {
+            RUNS[s % RUNS.len()]
+        };
+        let left = |i: usize| i as f64 + 0.1 + s as f64 * width;
+        chart
+            .draw_series(values.iter().enumerate().map(|(i, &v)| {
+                Rectangle::new(
+                    [(left(i), 0.0), (left(i) + width * 0.92, v * scale)],
+                    colour.filled(),
+                )
+            }))
+            .map_err(err)?
+            .label(label.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+    }
+    if data.series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 12))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BarChartProps {
+    pub data: Bars,
+    pub testid: AttrValue,
+    pub caption: Html,
+    #[prop_or(260)]
+    pub height: u32,
+}
+
+#[function_component]
+pub fn BarChart(props: &BarChartProps) -> Html {
+    let (canvas, error) = use_canvas(props.data.clone(), draw_bars);
+    html! {
+        <figure class="plot">
+            <canvas ref={canvas} width="640" height={props.height.to_string()} data-testid={props.testid.clone()}
+                    role="img" aria-label={props.data.y_desc.clone()}></canvas>
+            { caption(error, props.caption.clone()) }
+        </figure>
+    }
+}
+
+/// Images per class with their effective numbers and class-balanced weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassWeights {
+    pub classes: Vec<String>,
+    pub counts: Vec<usize>,
+    /// E_n = (1 − βⁿ)/(1 − β).
+    pub effective: Vec<f64>,
+    /// Normalised to sum to the number of classes.
+    pub weights: Vec<f64>,
+}
+
+fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), String> {
+    let root = CanvasBackend::with_canvas_object(canvas)
+        .ok_or("no 2-D canvas context")?
+        .into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let values = data
+        .counts
+        .iter()
+        .map(|&c| c as f64)
+        .chain(data.effective.iter().copied())
+        .chain(data.weights.iter().copied())
+        .filter(|v| v.is_finite() && *v > 0.0);
+    let (lo, hi) = values.fold((f64::INFINITY, 0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if lo.is_finite() {
+        (lo / 2.0, hi * 2.0)
+    } else {
+        (0.1, 10.0)
+    };
+    let n = data.classes.len().max(1);
+    let classes = data.classes.clone();
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..n as f64, (lo..hi).log_scale())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.floor() as usize;
+            if (x - x.floor() - 0.5).abs() < 1e-6 {
+                classes.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| plain(*v))
+        .y_desc("log scale")
+        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 13))
+        .light_line_style(GRID)
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(data.counts.iter().enumerate().map(|(i, &c)| {
+            Rectangle::new(
+                [(i as f64 + 0.2, lo), (i as f64 + 0.8, c as f64)],
+                FAINT.filled(),
+            )
+        }))
+        .map_err(err)?
+        .label("images n")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], FAINT.filled()));
+    let centre = |values: &[f64]| -> Vec<(f64, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (i as f64 + 0.5, v))
+            .collect()
+    };
+    for (label, colour, values) in [
+        ("effective number E\u{2099}", INK, &data.effective),
+        ("class weight", ACCENT, &data.weights),
+    ] {
+        let points = centre(values);
+        chart
+            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+            });
+        chart
+            .draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 3, colour.filled())),
+            )
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 12))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct WeightsChartProps {
+    pub data: ClassWeights,
+    pub caption: Html,
+}
+
+#[function_component]
+pub fn WeightsChart(props: &WeightsChartProps) -> Html {
+    let (canvas, error) = use_canvas(props.data.clone(), draw_weights);
+    html! {
+        <figure class="plot">
+            <canvas ref={canvas} width="640" height="280" data-testid="cb-weights-plot" role="img"
+                    aria-label="Images, effective numbers and class-balanced weights per class, log scale"></canvas>
+            { caption(error, props.caption.clone()) }
+        </figure>
+    }
+}

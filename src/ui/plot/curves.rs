@@ -1,0 +1,214 @@
+//! A run's curves: the loss of every batch (faint) under its moving average, and the train and
+//! test accuracy after each epoch.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use super::palette::{ACCENT, FAINT, GRID, INK, OK};
+use super::{caption, use_canvas};
+use crate::format::plain;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The loss curve's data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LossCurve {
+    pub raw: Vec<f32>,
+    pub smooth: Vec<f32>,
+    /// Batches in an epoch (dotted lines between epochs), and batches in the whole run.
+    pub per_epoch: usize,
+    pub total: usize,
+}
+
+fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve) -> Result<(), String> {
+    let root = CanvasBackend::with_canvas_object(canvas)
+        .ok_or("no 2-D canvas context")?
+        .into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let top = data
+        .raw
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, f32::max)
+        .max(0.1) as f64
+        * 1.05;
+    let right = data.total.max(data.raw.len()).max(1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(52)
+        .build_cartesian_2d(0f64..right, 0f64..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("batch")
+        .y_desc("training loss")
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 13))
+        .y_label_formatter(&|v| plain(*v))
+        .x_label_formatter(&|v| plain(v.round()))
+        .light_line_style(GRID)
+        .draw()
+        .map_err(err)?;
+    if data.per_epoch > 0 {
+        let boundaries = (1..)
+            .map(|e| (e * data.per_epoch) as f64)
+            .take_while(|&x| x < right);
+        for x in boundaries {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x, 0.0), (x, top)],
+                    3,
+                    4,
+                    RGBColor(210, 210, 210).stroke_width(1),
+                ))
+                .map_err(err)?;
+        }
+    }
+    let points = |values: &[f32]| -> Vec<(f64, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, &v)| (i as f64 + 1.0, v as f64))
+            .collect()
+    };
+    chart
+        .draw_series(LineSeries::new(points(&data.raw), FAINT.stroke_width(1)))
+        .map_err(err)?
+        .label("each batch")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], FAINT.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(points(&data.smooth), INK.stroke_width(2)))
+        .map_err(err)?
+        .label("moving average")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], INK.stroke_width(2)));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LossPlotProps {
+    pub data: LossCurve,
+}
+
+#[function_component]
+pub fn LossPlot(props: &LossPlotProps) -> Html {
+    let (canvas, error) = use_canvas(props.data.clone(), draw_loss);
+    html! {
+        <figure class="plot">
+            <canvas ref={canvas} width="640" height="300" data-testid="loss-plot"
+                    role="img" aria-label="Training loss of every batch and its moving average"></canvas>
+            { caption(error, html! { "Training loss: each batch (faint), its moving average (dark); dotted lines separate epochs." }) }
+        </figure>
+    }
+}
+
+/// Accuracy after each epoch, as fractions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccuracyCurve {
+    pub epochs: usize,
+    pub train: Vec<f64>,
+    pub test: Vec<f64>,
+    /// Mean per-class test accuracy (shown when it differs: long-tailed data).
+    pub mean_per_class: Option<Vec<f64>>,
+}
+
+fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), String> {
+    let root = CanvasBackend::with_canvas_object(canvas)
+        .ok_or("no 2-D canvas context")?
+        .into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let right = data.epochs.max(data.test.len()).max(1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(52)
+        .build_cartesian_2d(0f64..right, 0f64..100f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("accuracy (%)")
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 13))
+        .x_label_formatter(&|v| plain(v.round()))
+        .light_line_style(GRID)
+        .draw()
+        .map_err(err)?;
+    let series = |values: &[f64]| -> Vec<(f64, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (i as f64 + 1.0, 100.0 * v))
+            .collect()
+    };
+    let mut lines = vec![
+        ("train (augmented batches)", FAINT, data.train.clone()),
+        ("test", INK, data.test.clone()),
+    ];
+    if let Some(mean) = &data.mean_per_class {
+        lines.push(("test, mean per class", ACCENT, mean.clone()));
+    }
+    for (label, colour, values) in lines {
+        let points = series(&values);
+        chart
+            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+            });
+        chart
+            .draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 3, colour.filled())),
+            )
+            .map_err(err)?;
+    }
+    let chance = [(0.0, 10.0), (right, 10.0)];
+    chart
+        .draw_series(DashedLineSeries::new(chance, 4, 4, OK.stroke_width(1)))
+        .map_err(err)?
+        .label("chance (10 %)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], OK.stroke_width(1)));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AccuracyPlotProps {
+    pub data: AccuracyCurve,
+}
+
+#[function_component]
+pub fn AccuracyPlot(props: &AccuracyPlotProps) -> Html {
+    let (canvas, error) = use_canvas(props.data.clone(), draw_accuracy);
+    html! {
+        <figure class="plot">
+            <canvas ref={canvas} width="640" height="260" data-testid="acc-plot"
+                    role="img" aria-label="Training and test accuracy after each epoch"></canvas>
+            { caption(error, html! { "Accuracy after each epoch. Training accuracy is measured on augmented batches while the weights change; test accuracy on the held-out images." }) }
+        </figure>
+    }
+}

@@ -1,0 +1,230 @@
+//! The paper cell's experiments in the worker, on the ConvNet cell's model or a checkpoint, on
+//! a loaded dataset's test images. Progress is posted between chunks, and the driver yields
+//! there so a Cancel is read.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::driver::WorkerState;
+use super::envelope::post;
+use super::tasks::yield_now;
+use crate::compute::{ComputeBackend, ndarray_device};
+use crate::data::subset;
+use crate::paper::experiment::{ExperimentError, Progress, Subject, probe, train_fully};
+use crate::paper::results::TextureComparison;
+use crate::protocol::paper::{ModelSource, Reply, Request};
+use crate::protocol::{FromWorker, RunId};
+use crate::settings::train::TrainSettings;
+use crate::train::checkpoint::Checkpoint;
+
+/// Posts progress and yields; stops when the page cancelled.
+struct Posting {
+    run: RunId,
+    state: Rc<RefCell<WorkerState>>,
+}
+
+impl Progress for Posting {
+    async fn report(&mut self, stage: &str, done: usize, total: usize) -> bool {
+        post(&FromWorker::Paper(Reply::Progress {
+            run: self.run,
+            stage: stage.to_string(),
+            done,
+            total,
+        }));
+        yield_now().await;
+        !self.state.borrow().paper_cancelled
+    }
+}
+
+fn failed(run: RunId, reason: String) {
+    post(&FromWorker::Paper(Reply::Failed {
+        run: Some(run),
+        reason,
+    }));
+}
+
+fn describe(e: ExperimentError) -> String {
+    match e {
+        ExperimentError::Cancelled => "cancelled".to_string(),
+        other => other.to_string(),
+    }
+}
+
+pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: Option<Vec<u8>>) {
+    state.borrow_mut().paper_cancelled = false;
+    let (device, compute) = match &state.borrow().chosen {
+        Some(c) => (c.device.clone(), c.compute),
+        None => (ndarray_device(), ComputeBackend::Ndarray),
+    };
+    let paths = compute.conv_paths();
+    match request {
+        Request::Probe {
+            run,
+            model,
+            data,
+            settings,
+        } => {
+            let Some(dataset) = state.borrow().datasets.get(data) else {
+                return failed(
+                    run,
+                    format!(
+                        "no {} dataset is loaded: load it in the ConvNet cell first",
+                        data.key()
+                    ),
+                );
+            };
+            let mut progress = Posting {
+                run,
+                state: state.clone(),
+            };
+            let result = match model {
+                ModelSource::ConvNetCell => {
+                    // The experiment borrows the cell's model while it runs: take the slot out.
+                    let slot = std::mem::take(&mut state.borrow_mut().convnet);
+                    let result = match slot.subject(paths.eval) {
+                        Some(subject) => Some(
+                            probe(
+                                &subject,
+                                &dataset.test,
+                                &dataset.class_names,
+                                &settings,
+                                run,
+                                &mut progress,
+                            )
+                            .await,
+                        ),
+                        None => None,
+                    };
+                    state.borrow_mut().convnet = slot;
+                    result
+                }
+                ModelSource::Checkpoint { name } => {
+                    let loaded = bytes
+                        .ok_or_else(|| format!("{name}: the file's bytes did not arrive"))
+                        .and_then(|b| {
+                            Checkpoint::from_bytes(&b).map_err(|e| format!("{name}: {e}"))
+                        })
+                        .and_then(|c| {
+                            let model = c.model(&device).map_err(|e| format!("{name}: {e}"))?;
+                            Ok((c, model))
+                        });
+                    match loaded {
+                        Ok((checkpoint, model)) => {
+                            let subject = Subject {
+                                model: &model,
+                                stats: &checkpoint.header.stats,
+                                device: &device,
+                                path: paths.eval,
+                                label: name,
+                            };
+                            Some(
+                                probe(
+                                    &subject,
+                                    &dataset.test,
+                                    &dataset.class_names,
+                                    &settings,
+                                    run,
+                                    &mut progress,
+                                )
+                                .await,
+                            )
+                        }
+                        Err(reason) => return failed(run, reason),
+                    }
+                }
+            };
+            match result {
+                Some(Ok(results)) => post(&FromWorker::Paper(Reply::Probed(results))),
+                Some(Err(e)) => failed(run, describe(e)),
+                None => failed(
+                    run,
+                    "the ConvNet cell has no model yet: train one there (or load a checkpoint)"
+                        .into(),
+                ),
+            }
+        }
+        Request::Compare {
+            run,
+            data,
+            subset: chosen_subset,
+            train: train_settings,
+            settings,
+        } => {
+            let Some(dataset) = state.borrow().datasets.get(data) else {
+                return failed(
+                    run,
+                    format!(
+                        "no {} dataset is loaded: load it in the ConvNet cell first",
+                        data.key()
+                    ),
+                );
+            };
+            let train = match subset::select(&dataset.train, &chosen_subset, &dataset.class_names) {
+                Ok(t) => t,
+                Err(e) => return failed(run, e.to_string()),
+            };
+            let mut progress = Posting {
+                run,
+                state: state.clone(),
+            };
+            let mut probed = Vec::with_capacity(2);
+            for randomised in [false, true] {
+                let settings_for_run = TrainSettings {
+                    texture_randomised: randomised,
+                    ..train_settings.clone()
+                };
+                let stage = if randomised {
+                    "training with texture randomisation"
+                } else {
+                    "training without texture randomisation"
+                };
+                let trained = train_fully(
+                    &settings_for_run,
+                    paths.train,
+                    train.clone(),
+                    &device,
+                    stage,
+                    &mut progress,
+                )
+                .await;
+                let trainer = match trained {
+                    Ok(t) => t,
+                    Err(e) => return failed(run, describe(e)),
+                };
+                let subject = Subject {
+                    model: trainer.model(),
+                    stats: &trainer.stats,
+                    device: trainer.device(),
+                    path: paths.eval,
+                    label: if randomised {
+                        "texture-randomised training".into()
+                    } else {
+                        "plain training".into()
+                    },
+                };
+                match probe(
+                    &subject,
+                    &dataset.test,
+                    &dataset.class_names,
+                    &settings,
+                    run,
+                    &mut progress,
+                )
+                .await
+                {
+                    Ok(r) => probed.push(r),
+                    Err(e) => return failed(run, describe(e)),
+                }
+            }
+            let randomised = probed.pop().expect("two probes");
+            let plain = probed.pop().expect("two probes");
+            post(&FromWorker::Paper(Reply::Compared(TextureComparison {
+                run,
+                epochs: train_settings.epochs,
+                plain,
+                randomised,
+            })));
+        }
+        Request::Cancel => {}
+    }
+}

@@ -1,0 +1,166 @@
+// Shared by the end-to-end suites: a static server for dist/, headless Chromium (WebGPU on
+// SwiftShader), pages that record every console problem, and small readers.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = process.env.LECTERN_DIST ?? path.join(root, 'dist');
+export const shots = path.join(root, 'target', 'e2e-screenshots');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
+// WebGPU on the CPU (SwiftShader), canvases visible in screenshots, no network chatter.
+const chromiumArgs = [
+  '--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--use-angle=swiftshader',
+  '--use-webgpu-adapter=opengles', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+// Probing WebGPU on a software adapter takes seconds; give it room.
+export const BACKEND_TIMEOUT_MS = 90_000;
+
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml',
+  '.json': 'application/json', '.bin': 'application/octet-stream', '.png': 'image/png',
+};
+
+let server;
+let baseUrl;
+let browser;
+
+/** Registers the suite's server and browser (call once per test file). */
+export function setup() {
+  before(async () => {
+    assert.ok(fs.existsSync(path.join(dist, 'index.html')), `${dist}/index.html is missing: build the site first`);
+    fs.mkdirSync(shots, { recursive: true });
+    server = http.createServer((req, res) => {
+      const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      const file = path.join(dist, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
+      if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+      fs.createReadStream(file).pipe(res);
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${server.address().port}/`;
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: chromiumArgs,
+      headless: true,
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  });
+}
+
+/** The built `lectern` CLI (the Makefile passes LECTERN_BIN). */
+export const lecternBin = process.env.LECTERN_BIN
+  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'lectern');
+
+/** Runs the CLI with `args`; returns its stdout (throws with its stderr on failure). */
+export function lectern(args) {
+  return execFileSync(lecternBin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A fresh temporary folder. */
+export function tempDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-e2e-'));
+}
+
+/** Opens the notebook with `query`, recording every console problem. */
+export async function open(query = '', viewport = { width: 1366, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') {
+      problems.push(`console.${msg.type()}: ${msg.text()}`);
+    }
+  });
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.on('worker', (worker) => {
+    worker.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') {
+        problems.push(`worker console.${msg.type()}: ${msg.text()}`);
+      }
+    });
+  });
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()}`));
+  await page.goto(baseUrl + query);
+  await page.getByTestId('notebook').waitFor();
+  return {
+    page,
+    context,
+    problems,
+    async close() {
+      await context.close();
+      assert.deepEqual(problems, [], 'the page logged errors or warnings');
+    },
+  };
+}
+
+/** Waits until the backend badge names a backend, and returns its text. */
+export async function backendBadge(page) {
+  const badge = page.getByTestId('backend-badge');
+  await page.waitForFunction(
+    () => /^(WebGPU|CPU)/.test(document.querySelector('[data-testid="backend-badge"]')?.textContent ?? ''),
+    null,
+    { timeout: BACKEND_TIMEOUT_MS },
+  );
+  return (await badge.textContent()).trim();
+}
+
+export async function activeCell(page) {
+  return page.locator('section[data-active="true"]').getAttribute('data-testid');
+}
+
+/** Text of a test id, trimmed. */
+export async function text(page, id) {
+  return (await page.getByTestId(id).textContent()).trim();
+}
+
+/** How many distinct colours a canvas shows (a blank one shows one). */
+export async function canvasColours(page, id) {
+  return page.getByTestId(id).evaluate((canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4 * 7) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+    return seen.size;
+  });
+}
+
+
+/**
+ * Waits until an element with test id `id` (inside the cell `within`, e.g. 'imbalance', when
+ * given) has text matching `pattern`; returns that text.
+ */
+export async function waitForText(page, id, pattern, timeout = 120_000, within = null) {
+  const handle = await page.waitForFunction(
+    ([testid, source, flags, cell]) => {
+      const scope = cell ? document.querySelector(`[data-testid="section-${cell}"]`) : document;
+      const re = new RegExp(source, flags);
+      const hit = [...(scope?.querySelectorAll(`[data-testid="${testid}"]`) ?? [])].find((e) => re.test(e.textContent));
+      return hit ? hit.textContent.trim() : false;
+    },
+    [id, pattern.source, pattern.flags, within],
+    { timeout },
+  );
+  return handle.jsonValue();
+}
+
+/** A percentage shown as "63.9 %" → 63.9. */
+export function percentOf(textValue) {
+  const m = /(-?\d+(?:\.\d+)?)\s*%/.exec(textValue.replace(/\u00a0/g, ' '));
+  assert.ok(m, `no percentage in "${textValue}"`);
+  return Number(m[1]);
+}

@@ -1,0 +1,376 @@
+//! The compute worker in a real browser (headless Chromium), inside a dedicated worker as in the
+//! app: the backend probe on the CPU and on WebGPU forced onto Chromium's software adapter
+//! (SwiftShader); the training engine on both; and the worker's message handling driven as the
+//! page drives it — a session trains the toy set on each backend, a Stop is handled within a
+//! batch, and an injected loss of the GPU device moves the run to the CPU with its history.
+//!
+//! Run by `make test-wasm` (wasm-bindgen-test-runner with `webdriver.json`'s WebGPU flags).
+#![cfg(all(target_arch = "wasm32", feature = "worker"))]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use lectern::compute::{dead_relu, theory_autodiff::autodiff_at};
+use lectern::data::cifar::Records;
+use lectern::data::toy::toy_records;
+use lectern::protocol::training::{DataSource, Event, Request};
+use lectern::protocol::{Backend, BackendRequest, FromWorker, RunId, ToWorker};
+use lectern::settings::data::{DatasetKind, SubsetSettings};
+use lectern::settings::dead_relu::DeadReluSettings;
+use lectern::settings::model::{ConvPath, ModelSettings};
+use lectern::settings::train::{Schedule, TrainSettings};
+use lectern::theory::Network;
+use lectern::train::checkpoint::Checkpoint;
+use lectern::train::engine::{Trainer, evaluate};
+use lectern::worker::backend::choose;
+use lectern::worker::envelope::{Incoming, capture_posts, take_captured};
+use lectern::worker::tasks::{now_ms, yield_now};
+use lectern::worker::{WorkerState, receive};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+thread_local! {
+    /// Burn's WebGPU runtime starts once a worker: every test shares the device.
+    static GPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+fn tiny(epochs: usize, batch: usize) -> TrainSettings {
+    TrainSettings {
+        model: ModelSettings {
+            widths: [4, 8],
+            ..ModelSettings::default()
+        },
+        epochs,
+        batch,
+        warmup_epochs: 0,
+        schedule: Schedule::Constant,
+        ..TrainSettings::default()
+    }
+}
+
+/// A small ConvNet trains a few steps on `device`, evaluates, and a checkpoint of it (through
+/// bytes, as the worker would hold it) scores the same confusion matrix.
+async fn engine_works_on(device: &Device, conv_path: ConvPath) {
+    let train = Records::parse(toy_records(3, 2)).unwrap();
+    let test = Records::parse(toy_records(2, 9)).unwrap();
+    let mut trainer = Trainer::new(&tiny(1, 10), conv_path, train, device).unwrap();
+    let mut losses = Vec::new();
+    while !trainer.finished() {
+        trainer.step();
+        for r in trainer.report(now_ms).await.expect("a report") {
+            losses.push(r.loss);
+        }
+    }
+    assert_eq!(losses.len(), 3, "30 images, batch 10");
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    let confusion = trainer.evaluate(&test, 8).await.expect("evaluation");
+    let bytes = trainer.checkpoint().await.unwrap().to_bytes();
+    let checkpoint = Checkpoint::from_bytes(&bytes).unwrap();
+    let model = checkpoint.model(device).unwrap();
+    let again = evaluate(&model, &checkpoint.header.stats, &test, 8, device)
+        .await
+        .unwrap();
+    assert_eq!(confusion.counts, again.counts);
+    assert_eq!(confusion.total(), 20);
+}
+
+#[wasm_bindgen_test]
+async fn cpu_probe_computes_the_right_answer() {
+    let mut gpu = None;
+    let chosen = choose(BackendRequest::Cpu, &mut gpu)
+        .await
+        .expect("the CPU backend works");
+    assert_eq!(chosen.backend, Backend::Cpu);
+    assert_eq!(chosen.note, None);
+    assert!(chosen.report.matmul_max_error < 1e-4, "{:?}", chosen.report);
+    assert!(
+        chosen.report.gradient_max_error < 1e-4,
+        "{:?}",
+        chosen.report
+    );
+    assert!(gpu.is_none(), "asking for the CPU must not start WebGPU");
+    engine_works_on(&chosen.device, ConvPath::Patches).await;
+    engine_works_on(&chosen.device, ConvPath::Direct).await;
+}
+
+#[wasm_bindgen_test]
+async fn forced_webgpu_runs_on_the_fallback_adapter_and_automatic_prefers_the_cpu() {
+    let mut gpu = GPU.with(|g| g.borrow().clone());
+    let chosen = choose(BackendRequest::WebGpu, &mut gpu)
+        .await
+        .expect("some backend works");
+    GPU.with(|g| *g.borrow_mut() = gpu.clone());
+    match &chosen.backend {
+        Backend::WebGpu { fallback, adapter } => {
+            assert!(
+                *fallback,
+                "headless Chromium offers only SwiftShader: {adapter}"
+            );
+        }
+        Backend::Cpu => panic!(
+            "WebGPU was forced but the worker fell back: {:?}",
+            chosen.note
+        ),
+    }
+    assert!(chosen.report.matmul_max_error < 1e-3, "{:?}", chosen.report);
+    assert!(
+        chosen.report.gradient_max_error < 1e-3,
+        "{:?}",
+        chosen.report
+    );
+
+    // The theory cell's autodiff cross-check and the dead-ReLU demo run on WebGPU too.
+    let r = autodiff_at(&Network::default(), 2.0, &chosen.device)
+        .await
+        .expect("autodiff on WebGPU");
+    assert_eq!((r.h, r.slope), (15.0, 6.0));
+    let settings = DeadReluSettings {
+        steps: 30,
+        bias_init: -3.0,
+        ..Default::default()
+    };
+    let report = dead_relu::run(&settings, &chosen.device)
+        .await
+        .expect("training on WebGPU");
+    assert_eq!(report.dead_at_init[1], settings.hidden, "{report:?}");
+    engine_works_on(&chosen.device, ConvPath::Direct).await;
+
+    // With only a software adapter, the automatic choice is the CPU, and it says why.
+    let auto = choose(BackendRequest::Auto, &mut gpu)
+        .await
+        .expect("the CPU backend works");
+    assert_eq!(auto.backend, Backend::Cpu);
+    let note = auto.note.expect("a note explains the choice");
+    assert!(note.contains("software"), "{note}");
+}
+
+// ---------------------------------------------------------------- the worker, as the page drives it
+
+/// A worker's state with its messages captured, and everything it said so far.
+struct Driven {
+    state: Rc<RefCell<WorkerState>>,
+    seen: Vec<FromWorker>,
+}
+
+impl Driven {
+    fn new() -> Self {
+        capture_posts();
+        let state = WorkerState {
+            gpu: GPU.with(|g| g.borrow().clone()),
+            ..WorkerState::default()
+        };
+        Self {
+            state: Rc::new(RefCell::new(state)),
+            seen: Vec::new(),
+        }
+    }
+
+    fn send(&self, message: ToWorker) {
+        receive(
+            Incoming {
+                message,
+                bytes: None,
+            },
+            &self.state,
+        );
+    }
+
+    /// Yields to the event loop until a message satisfies `done` (2 minutes at most).
+    async fn wait_for(&mut self, what: &str, done: impl Fn(&FromWorker) -> bool) -> FromWorker {
+        let started = now_ms();
+        loop {
+            self.seen
+                .extend(take_captured().into_iter().map(|(message, _)| message));
+            if let Some(hit) = self.seen.iter().find(|m| done(m)) {
+                return hit.clone();
+            }
+            assert!(
+                now_ms() - started < 120_000.0,
+                "no {what} within 2 minutes; the worker said: {:?}",
+                self.seen
+            );
+            yield_now().await;
+        }
+    }
+
+    /// Probes `backend` and loads the toy set into the ConvNet cell's slot.
+    async fn ready(&mut self, backend: BackendRequest) {
+        self.send(ToWorker::Probe(backend));
+        self.wait_for("backend", |m| matches!(m, FromWorker::BackendReady { .. }))
+            .await;
+        GPU.with(|g| {
+            if g.borrow().is_none() {
+                *g.borrow_mut() = self.state.borrow().gpu.clone();
+            }
+        });
+        self.send(ToWorker::ConvNet(Request::LoadData(DataSource::Toy)));
+        self.wait_for("the toy set", |m| {
+            matches!(m, FromWorker::ConvNet(Event::DataReady(_)))
+        })
+        .await;
+    }
+
+    /// The ConvNet cell's training events so far.
+    fn events(&self) -> Vec<Event> {
+        self.seen
+            .iter()
+            .filter_map(|m| match m {
+                FromWorker::ConvNet(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn start(&self, run: u32, per_class: usize, settings: TrainSettings) {
+        self.send(ToWorker::ConvNet(Request::Start {
+            run: RunId(run),
+            data: DatasetKind::Toy,
+            subset: SubsetSettings {
+                per_class,
+                imbalance: 1.0,
+            },
+            settings,
+            paused: false,
+        }));
+    }
+}
+
+fn steps_of(events: &[Event]) -> Vec<usize> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Steps { steps, .. } => Some(steps.iter().map(|s| s.iteration)),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn epochs_of(events: &[Event]) -> Vec<usize> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Epoch(report) => Some(report.epoch),
+            _ => None,
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_stop_sent_while_a_session_runs_is_handled_before_the_epoch_ends() {
+    let mut w = Driven::new();
+    w.ready(BackendRequest::Cpu).await;
+    // 1,000 images in batches of 10: 100 batches in the epoch.
+    w.start(1, 100, tiny(1, 10));
+    w.wait_for("three batches", |m| {
+        matches!(m, FromWorker::ConvNet(Event::Steps { steps, .. }) if steps.iter().any(|s| s.iteration >= 2))
+    })
+    .await;
+    w.send(ToWorker::ConvNet(Request::Stop));
+    w.wait_for("the stop", |m| {
+        matches!(m, FromWorker::ConvNet(Event::Stopped { .. }))
+    })
+    .await;
+    let events = w.events();
+    let steps = steps_of(&events);
+    assert!(epochs_of(&events).is_empty(), "no epoch ended: {steps:?}");
+    assert!(
+        steps.len() < 50,
+        "stopped within a few batches, not at the end: {}",
+        steps.len()
+    );
+    assert!(!events.iter().any(|e| matches!(e, Event::Finished(_))));
+}
+
+async fn a_session_trains_on(backend: BackendRequest) {
+    let mut w = Driven::new();
+    w.ready(backend).await;
+    // 100 images in batches of 25: 4 batches an epoch.
+    w.start(2, 10, tiny(2, 25));
+    let finished = w
+        .wait_for("the end of the run", |m| {
+            matches!(
+                m,
+                FromWorker::ConvNet(
+                    Event::Finished(_) | Event::Stopped { .. } | Event::Refused { .. }
+                )
+            )
+        })
+        .await;
+    let FromWorker::ConvNet(Event::Finished(results)) = finished else {
+        panic!("the run did not finish: {finished:?}");
+    };
+    let events = w.events();
+    assert_eq!(steps_of(&events), (0..8).collect::<Vec<_>>());
+    assert_eq!(epochs_of(&events), vec![1, 2]);
+    assert_eq!(results.test.total(), 1000, "the toy test set");
+    assert_eq!(results.samples.len(), 30);
+    let started = events.iter().find_map(|e| match e {
+        Event::Started(s) => Some(s.clone()),
+        _ => None,
+    });
+    let backend_used = started.expect("a Started event").backend;
+    assert_eq!(
+        backend_used.is_webgpu(),
+        backend == BackendRequest::WebGpu,
+        "{backend_used:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_session_trains_the_toy_set_on_the_cpu() {
+    a_session_trains_on(BackendRequest::Cpu).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_session_trains_the_toy_set_on_forced_webgpu() {
+    a_session_trains_on(BackendRequest::WebGpu).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_gpu_device_moves_the_run_to_the_cpu_with_its_history() {
+    let mut w = Driven::new();
+    w.ready(BackendRequest::WebGpu).await;
+    // 4 batches an epoch; the device "fails" at the 7th batch, in epoch 2.
+    w.send(ToWorker::InjectDeviceLoss { after_batches: 6 });
+    w.start(3, 10, tiny(3, 25));
+    let end = w
+        .wait_for("the end of the run", |m| {
+            matches!(
+                m,
+                FromWorker::ConvNet(
+                    Event::Finished(_) | Event::Stopped { .. } | Event::Refused { .. }
+                )
+            )
+        })
+        .await;
+    assert!(
+        matches!(end, FromWorker::ConvNet(Event::Finished(_))),
+        "{end:?}"
+    );
+    let events = w.events();
+    let moved = events.iter().find_map(|e| match e {
+        Event::MovedToCpu { epoch, reason, .. } => Some((*epoch, reason.clone())),
+        _ => None,
+    });
+    let (epoch, reason) = moved.expect("the run moved to the CPU");
+    assert_eq!(epoch, 1, "it continues from the end of epoch 1");
+    assert!(reason.contains("injected test fault"), "{reason}");
+    assert_eq!(
+        epochs_of(&events),
+        vec![1, 2, 3],
+        "epoch 1 kept, 2 and 3 trained on the CPU"
+    );
+    assert!(w.seen.iter().any(|m| matches!(
+        m,
+        FromWorker::BackendChanged {
+            backend: Backend::Cpu,
+            ..
+        }
+    )));
+    // Batches after the loss start again at epoch 2's first one (iteration 4).
+    let steps = steps_of(&events);
+    assert_eq!(*steps.last().unwrap(), 11);
+}
