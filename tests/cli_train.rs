@@ -72,7 +72,7 @@ fn bad_options_are_refused() {
         ),
         (
             vec!["train", "--data", "toy", "--lr", "0"],
-            "learning rate must be in 1e-5–10, got 0",
+            "learning rate must be in 0.0001–10, got 0",
         ),
         (vec!["train", "--data", "toy", "--batch", "0"], "batch size"),
         (

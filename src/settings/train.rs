@@ -13,13 +13,13 @@ use super::{Range, SettingsError};
 
 pub const EPOCHS: Range = Range::whole("epochs", 1, 200);
 pub const BATCH: Range = Range::whole("batch size", 1, 512);
-pub const LEARNING_RATE: Range = Range::real("learning rate", 1e-5, 10.0);
+pub const LEARNING_RATE: Range = Range::real("learning rate", 1e-4, 10.0);
 pub const MOMENTUM: Range = Range::below("momentum", 0.0, 1.0);
 pub const WEIGHT_DECAY: Range = Range::real("weight decay", 0.0, 0.1);
 pub const WARMUP_EPOCHS: Range = Range::whole("warm-up epochs", 0, 50);
 /// The factor a step schedule multiplies the learning rate by (below 1: a decay).
 pub const DECAY_FACTOR: Range = Range::real("decay factor", 0.001, 100.0);
-pub const SEED: Range = Range::whole("seed", 0, u32::MAX as usize);
+pub const SEED: Range = Range::whole("seed", 0, 999_999);
 
 /// How the learning rate changes over training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

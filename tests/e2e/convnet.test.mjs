@@ -7,40 +7,43 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  setup, open, backendBadge, text, canvasColours, shots, waitForText, percentOf, lectern, tempDir,
+  setup, open, backendBadge, text, textIn, cell, canvasColours, shots, waitForText, percentOf, lectern, tempDir,
 } from './helpers.mjs';
 
 setup();
+
+/** The ConvNet cell. */
+const cn = (page) => cell(page, 'convnet');
 
 // One epoch of a small network on 30 toy images a class: seconds on the CPU.
 const QUICK = 'dataset=toy&epochs=1&width=4,8&per_class=30&batch=32';
 
 async function toyReady(page) {
-  await waitForText(page, 'data-status', /toy shapes/);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
 }
 
 /** Trains one epoch on `backend` and checks what a class would look at. */
 async function oneEpoch(backend, shot) {
   const { page, close } = await open(`?backend=${backend}&${QUICK}`);
   await backendBadge(page);
-  await page.getByTestId('section-convnet').scrollIntoViewIfNeeded();
+  await cn(page).scrollIntoViewIfNeeded();
   await toyReady(page);
-  await page.getByTestId('train-start').click();
-  await waitForText(page, 'epoch-counter', /^1 \/ 1$/, 240_000);
-  await waitForText(page, 'run-status', /Finished/, 240_000);
-  assert.ok((await canvasColours(page, 'loss-plot')) > 10, 'the loss curve is drawn');
-  assert.ok((await canvasColours(page, 'acc-plot')) > 10, 'the accuracy curve is drawn');
-  const accuracy = percentOf(await text(page, 'test-acc'));
+  await cn(page).getByTestId('train-start').click();
+  await waitForText(page, 'epoch-counter', /^1 \/ 1$/, 240_000, 'convnet');
+  await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+  assert.ok((await canvasColours(cn(page), 'loss-plot')) > 10, 'the loss curve is drawn');
+  assert.ok((await canvasColours(cn(page), 'acc-plot')) > 10, 'the accuracy curve is drawn');
+  const accuracy = percentOf(await textIn(cn(page), 'test-acc'));
   assert.ok(accuracy > 10, `above chance after one epoch: ${accuracy} %`);
-  const rows = page.getByTestId('per-class-table').locator('tbody tr');
+  const rows = cn(page).getByTestId('per-class-table').locator('tbody tr');
   assert.equal(await rows.count(), 10);
   assert.match(await rows.first().textContent(), /disc\s*[\d.]+\s*%/);
-  assert.equal(await page.getByTestId('confusion-matrix').locator('tbody tr').count(), 10);
-  assert.equal(await page.getByTestId('sample-grid').locator('canvas').count(), 30);
-  assert.equal(await page.getByTestId('filters').locator('canvas').count(), 4);
-  assert.match(await text(page, 'run-backend'), backend === 'cpu' ? /^CPU/ : /^WebGPU/);
-  assert.match(await text(page, 'throughput'), /img\/s/);
-  await page.getByTestId('section-convnet').screenshot({ path: path.join(shots, shot) });
+  assert.equal(await cn(page).getByTestId('confusion-matrix').locator('tbody tr').count(), 10);
+  assert.equal(await cn(page).getByTestId('sample-grid').locator('canvas').count(), 30);
+  assert.equal(await cn(page).getByTestId('filters').locator('canvas').count(), 4);
+  assert.match(await textIn(cn(page), 'run-backend'), backend === 'cpu' ? /^CPU/ : /^WebGPU/);
+  assert.match(await textIn(cn(page), 'throughput'), /img\/s/);
+  await cn(page).screenshot({ path: path.join(shots, shot) });
   await close();
 }
 
@@ -56,8 +59,8 @@ test('convnet: Pause stops within a batch and the page answers input meanwhile; 
   const { page, close } = await open('?backend=cpu&dataset=toy&epochs=3&width=8,16&per_class=200&batch=32');
   await backendBadge(page);
   await toyReady(page);
-  await page.getByTestId('train-start').click();
-  await waitForText(page, 'batch-counter', /in all/);
+  await cn(page).getByTestId('train-start').click();
+  await waitForText(page, 'batch-counter', /in all/, 120_000, 'convnet');
   await page.waitForFunction(() => /\d+ in all/.test(document.querySelector('[data-testid="batch-counter"]').textContent)
     && Number(/(\d+) in all/.exec(document.querySelector('[data-testid="batch-counter"]').textContent)[1]) >= 3);
   // The page answers while the worker trains: the theory cell re-derives at once.
@@ -65,22 +68,22 @@ test('convnet: Pause stops within a batch and the page answers input meanwhile; 
   await page.keyboard.press('Enter');
   await page.getByTestId('step-next').click();
   assert.match(await text(page, 'step-index'), /^Step 2 of 9$/);
-  await page.getByTestId('train-pause').click();
-  await waitForText(page, 'run-status', /Paused/, 30_000);
-  const batches = () => text(page, 'batch-counter');
+  await cn(page).getByTestId('train-pause').click();
+  await waitForText(page, 'run-status', /Paused/, 30_000, 'convnet');
+  const batches = () => textIn(cn(page), 'batch-counter');
   const paused = await batches();
   await page.waitForTimeout(1500);
   assert.equal(await batches(), paused, 'no batch after Pause');
   const before = Number(/(\d+) in all/.exec(paused)[1]);
-  await page.getByTestId('train-step').click();
+  await cn(page).getByTestId('train-step').click();
   await page.waitForFunction((n) => Number(/(\d+) in all/.exec(document.querySelector('[data-testid="batch-counter"]').textContent)[1]) === n + 1, before);
-  await waitForText(page, 'run-status', /Paused/);
-  await page.getByTestId('train-pause').click(); // Resume
-  await waitForText(page, 'run-status', /Training|Finished/);
-  await page.getByTestId('train-stop').click();
-  await waitForText(page, 'run-status', /Stopped|Finished/);
-  await page.getByTestId('train-reset').click();
-  assert.equal(await page.getByTestId('epoch-counter').count(), 0, 'Reset clears the run');
+  await waitForText(page, 'run-status', /Paused/, 120_000, 'convnet');
+  await cn(page).getByTestId('train-pause').click(); // Resume
+  await waitForText(page, 'run-status', /Training|Finished/, 120_000, 'convnet');
+  await cn(page).getByTestId('train-stop').click();
+  await waitForText(page, 'run-status', /Stopped|Finished/, 120_000, 'convnet');
+  await cn(page).getByTestId('train-reset').click();
+  assert.equal(await cn(page).getByTestId('epoch-counter').count(), 0, 'Reset clears the run');
   await close();
 });
 
@@ -92,17 +95,17 @@ test('convnet: a model trained by `lectern train` loads and shows the accuracy `
   const { page, close } = await open('?backend=cpu&dataset=toy');
   await backendBadge(page);
   await toyReady(page);
-  await page.getByTestId('model-load').setInputFiles(model);
-  const headline = await waitForText(page, 'final-accuracy', /Test accuracy/);
+  await cn(page).getByTestId('model-load').setInputFiles(model);
+  const headline = await waitForText(page, 'final-accuracy', /Test accuracy/, 120_000, 'convnet');
   assert.equal(percentOf(headline), Number((100 * evaluated.accuracy).toFixed(1)), headline);
   assert.match(headline, /loaded from cli-model\.bin/);
-  const rows = page.getByTestId('per-class-table').locator('tbody tr td.num');
+  const rows = cn(page).getByTestId('per-class-table').locator('tbody tr td.num');
   for (let c = 0; c < 10; c++) {
     assert.equal(percentOf(await rows.nth(c).textContent()), Number((100 * evaluated.per_class_accuracy[c]).toFixed(1)));
   }
-  await page.getByTestId('section-convnet').screenshot({ path: path.join(shots, 'convnet-loaded-cli-model.png') });
+  await cn(page).screenshot({ path: path.join(shots, 'convnet-loaded-cli-model.png') });
   // The model saved from the page is the same file format: the CLI scores it the same.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('model-save').click()]);
+  const [download] = await Promise.all([page.waitForEvent('download'), cn(page).getByTestId('model-save').click()]);
   const saved = path.join(dir, 'from-page.bin');
   await download.saveAs(saved);
   assert.deepEqual(JSON.parse(lectern(['eval', '--model', saved, '--data', 'toy', '--json'])).confusion, evaluated.confusion);
@@ -116,12 +119,12 @@ test('convnet: a junk file is refused with the reason, and the toy set stays loa
   const { page, close } = await open('?backend=cpu&dataset=toy');
   await backendBadge(page);
   await toyReady(page);
-  await page.getByTestId('dataset-file').setInputFiles(junk);
-  const note = await waitForText(page, 'run-note', /holiday\.jpg\.bin/);
+  await cn(page).getByTestId('dataset-file').setInputFiles(junk);
+  const note = await waitForText(page, 'run-note', /holiday\.jpg\.bin/, 120_000, 'convnet');
   assert.match(note, /neither cifar-10-binary\.tar\.gz nor a CIFAR-10 batch file/);
-  assert.match(await text(page, 'data-status'), /toy shapes/);
-  assert.equal(await page.getByTestId('dataset-select').inputValue(), 'toy');
-  assert.ok(await page.getByTestId('train-start').isEnabled(), 'the toy set can still train');
+  assert.match(await textIn(cn(page), 'data-status'), /toy shapes/);
+  assert.equal(await cn(page).getByTestId('dataset-select').inputValue(), 'toy');
+  assert.ok(await cn(page).getByTestId('train-start').isEnabled(), 'the toy set can still train');
   await close();
 });
 
@@ -129,20 +132,20 @@ test('convnet: bad knobs are refused in place and bad URL values fall back with 
   const { page, close } = await open('?backend=cpu&dataset=toy&epochs=1e38&lr=banana');
   await backendBadge(page);
   await toyReady(page);
-  const notes = (await page.getByTestId('run-note').allTextContents()).join(' | ');
+  const notes = (await cn(page).getByTestId('run-note').allTextContents()).join(' | ');
   assert.match(notes, /epochs=1e38 in the URL: epochs must be a whole number in 1–200, got 1e38; using 4/);
   assert.match(notes, /lr=banana/);
-  await page.getByTestId('epochs-input').fill('0');
-  assert.match(await page.getByTestId('section-convnet').locator('.field-error').first().textContent(), /epochs must be a whole number in 1–200, got 0/);
-  assert.ok(await page.getByTestId('train-start').isDisabled());
-  await page.getByTestId('epochs-input').fill('-0');
-  assert.ok(await page.getByTestId('train-start').isDisabled());
-  await page.getByTestId('epochs-input').fill('');
-  assert.match(await page.getByTestId('section-convnet').locator('.field-error').first().textContent(), /empty/);
-  await page.getByTestId('epochs-input').fill('2');
-  assert.ok(await page.getByTestId('train-start').isEnabled());
+  await cn(page).getByTestId('epochs-input').fill('0');
+  assert.match(await cn(page).locator('.field-error').first().textContent(), /epochs must be a whole number in 1–200, got 0/);
+  assert.ok(await cn(page).getByTestId('train-start').isDisabled());
+  await cn(page).getByTestId('epochs-input').fill('-0');
+  assert.ok(await cn(page).getByTestId('train-start').isDisabled());
+  await cn(page).getByTestId('epochs-input').fill('');
+  assert.match(await cn(page).locator('.field-error').first().textContent(), /empty/);
+  await cn(page).getByTestId('epochs-input').fill('2');
+  assert.ok(await cn(page).getByTestId('train-start').isEnabled());
   assert.match(page.url(), /epochs=2/, 'the knobs live in the URL');
-  await page.getByTestId('section-convnet').screenshot({ path: path.join(shots, 'convnet-knobs.png') });
+  await cn(page).screenshot({ path: path.join(shots, 'convnet-knobs.png') });
   await close();
 });
 
@@ -150,13 +153,13 @@ test('convnet: when WebGPU loses its device mid-run the worker moves to the CPU 
   const { page, close } = await open(`?backend=webgpu&inject=device-lost&${QUICK.replace('epochs=1', 'epochs=2')}`);
   assert.match(await backendBadge(page), /^WebGPU/);
   await toyReady(page);
-  await page.getByTestId('train-start').click();
-  const note = await waitForText(page, 'run-note', /moved to the CPU/, 240_000);
+  await cn(page).getByTestId('train-start').click();
+  const note = await waitForText(page, 'run-note', /moved to the CPU/, 240_000, 'convnet');
   assert.match(note, /injected test fault: the GPU device was lost/);
-  await waitForText(page, 'run-status', /Finished/, 240_000);
-  assert.match(await text(page, 'epoch-counter'), /^2 \/ 2$/);
+  await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+  assert.match(await textIn(cn(page), 'epoch-counter'), /^2 \/ 2$/);
   assert.match(await text(page, 'backend-badge'), /^CPU/);
-  assert.match(await text(page, 'run-backend'), /^WebGPU/, 'the run started on WebGPU');
-  await page.getByTestId('section-convnet').screenshot({ path: path.join(shots, 'convnet-device-lost.png') });
+  assert.match(await textIn(cn(page), 'run-backend'), /^WebGPU/, 'the run started on WebGPU');
+  await cn(page).screenshot({ path: path.join(shots, 'convnet-device-lost.png') });
   await close();
 });

@@ -124,6 +124,16 @@ export async function activeCell(page) {
   return page.locator('section[data-active="true"]').getAttribute('data-testid');
 }
 
+/** The cell `name` (theory, convnet, imbalance, paper): a locator to look inside. */
+export function cell(page, name) {
+  return page.getByTestId(`section-${name}`);
+}
+
+/** Text of a test id inside `scope` (a page or a cell), trimmed. */
+export async function textIn(scope, id) {
+  return (await scope.getByTestId(id).textContent()).trim();
+}
+
 /** Text of a test id, trimmed. */
 export async function text(page, id) {
   return (await page.getByTestId(id).textContent()).trim();

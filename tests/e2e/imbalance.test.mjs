@@ -5,14 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setup, open, backendBadge, text, shots, waitForText } from './helpers.mjs';
+import { setup, open, backendBadge, textIn, cell, shots, waitForText } from './helpers.mjs';
 
 setup();
 
+/** The imbalance lab. */
+const lab = (page) => cell(page, 'imbalance');
+
 async function ready(page) {
   await backendBadge(page);
-  await page.getByTestId('section-imbalance').scrollIntoViewIfNeeded();
-  await waitForText(page, 'cb-weights-reading', /weighs/);
+  await lab(page).scrollIntoViewIfNeeded();
+  await waitForText(page, 'cb-weights-reading', /weighs/, 120_000, 'imbalance');
 }
 
 /** The canvas's pixels, to tell a redraw. */
@@ -27,7 +30,7 @@ async function pixels(page, id) {
 
 /** The table's rows: [label, ...14 numbers or null]. */
 async function tableRows(page) {
-  return page.getByTestId('results-table').locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
+  return lab(page).getByTestId('results-table').locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
     const cells = [...row.querySelectorAll('th, td')].map((c) => c.textContent.trim());
     return [cells[0], ...cells.slice(2, 16).map((v) => (v === '—' ? null : Number(v)))];
   }));
@@ -36,13 +39,13 @@ async function tableRows(page) {
 test('imbalance: a compare run on the long-tailed toy set fills the table; exports and reload', async () => {
   const { page, context, close } = await open('?backend=cpu&dataset=toy&imbalance=50');
   await ready(page);
-  const histogram = page.getByTestId('class-histogram');
+  const histogram = lab(page).getByTestId('class-histogram');
   assert.ok(await histogram.isVisible());
   assert.match(await page.locator('.imbalance figcaption').first().textContent(), /from 100 \(disc\) down to 2 \(striped ring\); imbalance factor 50/);
 
   const before = await pixels(page, 'cb-weights-plot');
-  await page.getByTestId('beta-input').fill('0.99');
-  await waitForText(page, 'cb-weights-reading', /β = 0\.99,/);
+  await lab(page).getByTestId('beta-input').fill('0.99');
+  await waitForText(page, 'cb-weights-reading', /β = 0\.99,/, 120_000, 'imbalance');
   await page.waitForFunction((h) => {
     const canvas = document.querySelector('[data-testid="cb-weights-plot"]');
     const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
@@ -50,9 +53,9 @@ test('imbalance: a compare run on the long-tailed toy set fills the table; expor
     for (let i = 0; i < data.length; i += 4) hash = (hash * 31 + data[i] + 7 * data[i + 1] + 13 * data[i + 2]) >>> 0;
     return hash !== h;
   }, before);
-  await page.getByTestId('beta-input').fill('0.9999');
+  await lab(page).getByTestId('beta-input').fill('0.9999');
 
-  await page.getByTestId('compare-start').click();
+  await lab(page).getByTestId('compare-start').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="results-table"] tbody tr').length === 2, null, { timeout: 240_000 });
   const rows = await tableRows(page);
   assert.equal(rows.length, 2);
@@ -63,12 +66,12 @@ test('imbalance: a compare run on the long-tailed toy set fills the table; expor
     assert.equal(perClass.length, 10);
     for (const v of perClass) assert.ok(v >= 0 && v <= 100, `${row}`);
   }
-  assert.match(await text(page, 'results-reading'), /rarest classes from [\d.]+ % to [\d.]+ %/);
-  assert.equal(await page.getByTestId('results-table').locator('td.best').count() >= 10, true);
-  await page.getByTestId('section-imbalance').screenshot({ path: path.join(shots, 'imbalance-compare.png') });
+  assert.match(await textIn(lab(page), 'results-reading'), /rarest classes from [\d.]+\s% to [\d.]+\s%/);
+  assert.equal(await lab(page).getByTestId('results-table').locator('td.best').count() >= 10, true);
+  await lab(page).screenshot({ path: path.join(shots, 'imbalance-compare.png') });
 
   // The CSV parses and says what the table says.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const [download] = await Promise.all([page.waitForEvent('download'), lab(page).getByTestId('export-csv').click()]);
   const csvPath = path.join(shots, 'imbalance.csv');
   await download.saveAs(csvPath);
   const lines = fs.readFileSync(csvPath, 'utf8').trim().split('\n').map((l) => l.split(','));
@@ -80,7 +83,7 @@ test('imbalance: a compare run on the long-tailed toy set fills the table; expor
   assert.equal(lines[1][0], 'ce');
   assert.equal(lines[2][0], 'cb-focal');
 
-  const [markdown] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-md').click()]);
+  const [markdown] = await Promise.all([page.waitForEvent('download'), lab(page).getByTestId('export-md').click()]);
   const mdPath = path.join(shots, 'imbalance.md');
   await markdown.saveAs(mdPath);
   assert.match(fs.readFileSync(mdPath, 'utf8'), /^\| loss \| lr \| disc \|/);
@@ -90,8 +93,8 @@ test('imbalance: a compare run on the long-tailed toy set fills the table; expor
   await page.getByTestId('notebook').waitFor();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="results-table"] tbody tr').length === 2);
   assert.deepEqual(await tableRows(page), rows);
-  await page.getByTestId('results-clear').click();
-  assert.equal(await page.getByTestId('results-table').count(), 0);
+  await lab(page).getByTestId('results-clear').click();
+  assert.equal(await lab(page).getByTestId('results-table').count(), 0);
   await context.storageState();
   await close();
 });
@@ -99,21 +102,21 @@ test('imbalance: a compare run on the long-tailed toy set fills the table; expor
 test('imbalance: bad URL values are explained and replaced by the defaults; bad knobs stop nothing silently', async () => {
   const { page, close } = await open('?backend=cpu&dataset=toy&beta=1.5&loss=hinge&imbalance=0.5');
   await ready(page);
-  const notes = (await page.getByTestId('section-imbalance').getByTestId('run-note').allTextContents()).join(' | ');
+  const notes = (await lab(page).getByTestId('run-note').allTextContents()).join(' | ');
   assert.match(notes, /beta=1\.5 in the URL: β must be in \[0, 1\), got 1\.5; using 0\.9999/);
   assert.match(notes, /loss=hinge/);
   assert.match(notes, /imbalance=0\.5/);
-  assert.equal(await page.getByTestId('beta-input').inputValue(), '0.9999');
-  assert.equal(await page.getByTestId('loss-select').inputValue(), 'cb-focal');
-  await page.getByTestId('gamma-input').fill('-1');
-  assert.ok(await page.getByTestId('run-start').isDisabled());
-  assert.match(await page.getByTestId('section-imbalance').locator('.field-error').first().textContent(), /γ must be in 0–10, got -1/);
-  await page.getByTestId('gamma-input').fill('1');
-  await page.getByTestId('sweep-input').fill(' , ');
-  assert.ok(await page.getByTestId('sweep-start').isDisabled());
-  assert.match(await page.getByTestId('section-imbalance').locator('.sweep .field-error').textContent(), /empty/);
-  await page.getByTestId('per-class-input').fill('900');
+  assert.equal(await lab(page).getByTestId('beta-input').inputValue(), '0.9999');
+  assert.equal(await lab(page).getByTestId('loss-select').inputValue(), 'cb-focal');
+  await lab(page).getByTestId('gamma-input').fill('-1');
+  assert.ok(await lab(page).getByTestId('run-start').isDisabled());
+  assert.match(await lab(page).locator('.field-error').first().textContent(), /γ must be in 0–10, got -1/);
+  await lab(page).getByTestId('gamma-input').fill('1');
+  await lab(page).getByTestId('sweep-input').fill(' , ');
+  assert.ok(await lab(page).getByTestId('sweep-start').isDisabled());
+  assert.match(await lab(page).locator('.sweep .field-error').textContent(), /empty/);
+  await lab(page).getByTestId('per-class-input').fill('900');
   await waitForText(page, 'run-note', /has 500 training images, 900 were asked for/, 30_000, 'imbalance');
-  await page.getByTestId('section-imbalance').screenshot({ path: path.join(shots, 'imbalance-bad-input.png') });
+  await lab(page).screenshot({ path: path.join(shots, 'imbalance-bad-input.png') });
   await close();
 });

@@ -214,7 +214,7 @@ test('theory: dead ReLUs — negative biases kill the network, BatchNorm brings 
   assert.match(result, /hidden layer 1\s*0 \/ 16 \(0 %\)/);
   // An out-of-range knob is explained and the run refused.
   await page.getByTestId('dead-learning-rate').fill('0');
-  assert.match(await section.locator('.field-error').textContent(), /learning rate must be between/);
+  assert.match(await section.locator('.field-error').textContent(), /learning rate must be in 0.0001–10, got 0/);
   assert.ok(await page.getByTestId('dead-relu-run').isDisabled());
   await section.screenshot({ path: path.join(shots, 'theory-dead-relu.png') });
   await close();

@@ -15,7 +15,7 @@ use crate::settings::data::DatasetKind;
 use crate::settings::model::KERNELS;
 use crate::ui::components::knob::Knob;
 use crate::ui::training::form::Form;
-use crate::ui::training::picker::DatasetPicker;
+use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::{RunStatus, RunView};
 use crate::ui::training::view::{Counters, Curves, Results, epochs_text};
 use crate::ui::training::{files, new_run_id};
@@ -52,23 +52,12 @@ pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
     let chosen = s.data.chosen;
 
     // Load the chosen dataset once the worker is ready.
-    {
-        let (worker, dispatch) = (worker.clone(), dispatch.clone());
-        let needs = ready
-            && s.data.current().is_none()
-            && s.data.loading.is_none()
-            && chosen != DatasetKind::Upload;
-        use_effect_with((needs, chosen), move |&(needs, chosen)| {
-            if needs {
-                dispatch.emit(ConvNetAction::LoadData(chosen));
-                let source = match chosen {
-                    DatasetKind::Cifar => crate::protocol::training::DataSource::Site,
-                    _ => crate::protocol::training::DataSource::Toy,
-                };
-                worker.send(ToWorker::ConvNet(Request::LoadData(source)));
-            }
-        });
-    }
+    use_dataset_autoload(
+        TrainingCell::ConvNet,
+        ready && s.data.needs_loading(),
+        chosen,
+        dispatch.reform(|_| ConvNetAction::AutoLoad),
+    );
     // The knobs live in the URL.
     {
         let pairs = s.form.url_pairs(&FIELDS, &Form::defaults(chosen));

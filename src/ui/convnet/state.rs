@@ -58,8 +58,10 @@ pub enum ConvNetAction {
     BatchNorm(bool),
     Augment(bool),
     TextureRandomised(bool),
-    /// A dataset load was sent.
+    /// A dataset load was sent (the person's choice).
     LoadData(DatasetKind),
+    /// The cell's own load of its chosen dataset was sent.
+    AutoLoad,
     /// A run was sent.
     Started(Box<RunView>),
     /// A model file was sent.
@@ -88,6 +90,7 @@ impl ConvNetState {
             ConvNetAction::Augment(on) => self.form.augment = on,
             ConvNetAction::TextureRandomised(on) => self.form.texture_randomised = on,
             ConvNetAction::LoadData(kind) => self.data.load_requested(kind),
+            ConvNetAction::AutoLoad => self.data.auto_load(),
             ConvNetAction::Started(view) => {
                 self.loaded = None;
                 self.run = Some(*view);

@@ -14,13 +14,13 @@ use self::table::{Row, SUMMARY_COLUMNS, best_per_column, reading, to_csv, to_mar
 use crate::format::plain;
 use crate::nn::class_balance::{class_balanced_weights, effective_number};
 use crate::protocol::ToWorker;
-use crate::protocol::training::{DataSource, Request, TrainingCell};
+use crate::protocol::training::{Request, TrainingCell};
 use crate::settings::data::DatasetKind;
 use crate::settings::loss::{LossKind, LossSettings};
 use crate::ui::components::knob::Knob;
 use crate::ui::plot::bars::{BarChart, Bars, ClassWeights, WeightsChart};
 use crate::ui::training::new_run_id;
-use crate::ui::training::picker::DatasetPicker;
+use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::RunView;
 use crate::ui::training::view::{Counters, Curves};
 use crate::ui::url;
@@ -106,21 +106,12 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
         });
     }
     // Load the chosen dataset once the worker is ready.
-    {
-        let (worker, dispatch) = (worker.clone(), dispatch.clone());
-        let needs =
-            ready && dataset.is_none() && s.data.loading.is_none() && chosen != DatasetKind::Upload;
-        use_effect_with((needs, chosen), move |&(needs, chosen)| {
-            if needs {
-                dispatch.emit(ImbalanceAction::LoadData(chosen));
-                let source = match chosen {
-                    DatasetKind::Cifar => DataSource::Site,
-                    _ => DataSource::Toy,
-                };
-                worker.send(ToWorker::Imbalance(Request::LoadData(source)));
-            }
-        });
-    }
+    use_dataset_autoload(
+        TrainingCell::Imbalance,
+        ready && s.data.needs_loading(),
+        chosen,
+        dispatch.reform(|_| ImbalanceAction::AutoLoad),
+    );
     // The worker draws the long-tailed subset whenever the knobs or the data change.
     let planned = s.planned();
     {

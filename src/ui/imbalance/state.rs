@@ -71,6 +71,8 @@ pub enum ImbalanceAction {
     Loss(LossKind),
     Sweep(String),
     LoadData(DatasetKind),
+    /// The cell's own load of its chosen dataset was sent.
+    AutoLoad,
     /// Runs to do, one after the other.
     Enqueue(Vec<Planned>),
     /// The queue's next run was sent.
@@ -138,6 +140,7 @@ impl ImbalanceState {
             ImbalanceAction::Loss(kind) => self.form.loss = kind,
             ImbalanceAction::Sweep(text) => self.sweep = text,
             ImbalanceAction::LoadData(kind) => self.data.load_requested(kind),
+            ImbalanceAction::AutoLoad => self.data.auto_load(),
             ImbalanceAction::Enqueue(runs) => {
                 if !self.busy() {
                     self.queued_total = 0;

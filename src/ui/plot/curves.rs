@@ -144,7 +144,15 @@ fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), 
         .y_desc("accuracy (%)")
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 13))
-        .x_label_formatter(&|v| plain(v.round()))
+        // One tick an epoch (at most 20), labelled only at whole epochs.
+        .x_labels((right as usize).min(20) + 1)
+        .x_label_formatter(&|v| {
+            if (v - v.round()).abs() < 1e-6 {
+                plain(v.round())
+            } else {
+                String::new()
+            }
+        })
         .light_line_style(GRID)
         .draw()
         .map_err(err)?;

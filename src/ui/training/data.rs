@@ -15,6 +15,9 @@ pub struct DataState {
     ready: Vec<Rc<DatasetSummary>>,
     /// Why the last load failed.
     pub error: Option<String>,
+    /// Datasets asked for so far (the cell loads its chosen one by itself once, not again after
+    /// a failure).
+    attempted: Vec<DatasetKind>,
 }
 
 impl DataState {
@@ -24,7 +27,22 @@ impl DataState {
             loading: None,
             ready: Vec::new(),
             error: None,
+            attempted: Vec::new(),
         }
+    }
+
+    /// Whether the cell should load its chosen dataset by itself (never tried, nothing under way).
+    pub fn needs_loading(&self) -> bool {
+        self.loading.is_none()
+            && self.current().is_none()
+            && self.chosen != DatasetKind::Upload
+            && !self.attempted.contains(&self.chosen)
+    }
+
+    /// The cell loads its chosen dataset by itself (a failure's message stays).
+    pub fn auto_load(&mut self) {
+        self.attempted.push(self.chosen);
+        self.loading = Some((self.chosen, 0, None));
     }
 
     pub fn summary(&self, kind: DatasetKind) -> Option<Rc<DatasetSummary>> {
@@ -38,6 +56,7 @@ impl DataState {
 
     /// A load was asked for: `kind` becomes the chosen dataset once it is ready.
     pub fn load_requested(&mut self, kind: DatasetKind) {
+        self.attempted.push(kind);
         self.loading = Some((kind, 0, None));
         self.error = None;
     }
@@ -55,12 +74,15 @@ impl DataState {
                 self.ready.push(Rc::new(summary.clone()));
                 self.chosen = summary.source;
                 self.loading = None;
-                self.error = None;
             }
             Event::DataRefused { reason, .. } => {
-                // The chosen dataset stays what it was (loaded or not).
+                // The chosen dataset stays what it was; with none loaded, the toy set (which
+                // needs no download) is offered instead.
                 self.loading = None;
                 self.error = Some(reason.clone());
+                if self.ready.is_empty() {
+                    self.chosen = DatasetKind::Toy;
+                }
             }
             _ => return false,
         }
@@ -103,5 +125,23 @@ mod tests {
         assert!(d.current().is_some());
         assert!(d.error.as_deref().unwrap().contains("junk.bin"));
         assert_eq!(d.loading, None);
+    }
+
+    #[test]
+    fn a_missing_site_subset_falls_back_to_the_toy_set_once() {
+        let mut d = DataState::new(DatasetKind::Cifar);
+        assert!(d.needs_loading());
+        d.auto_load();
+        assert!(!d.needs_loading(), "under way");
+        d.apply(&Event::DataRefused {
+            source: DatasetKind::Cifar,
+            reason: "make data".into(),
+        });
+        assert_eq!(d.chosen, DatasetKind::Toy, "offered instead");
+        assert!(d.needs_loading());
+        d.auto_load();
+        d.apply(&Event::DataReady(summary(DatasetKind::Toy)));
+        assert!(!d.needs_loading());
+        assert_eq!(d.error.as_deref(), Some("make data"), "the explanation stays");
     }
 }

@@ -31,6 +31,28 @@ fn label(kind: DatasetKind) -> &'static str {
     }
 }
 
+/// Loads `chosen` once `needs` turns true (the worker is ready and the dataset was never asked
+/// for); `on_auto` records that it was.
+#[hook]
+pub fn use_dataset_autoload(
+    cell: TrainingCell,
+    needs: bool,
+    chosen: DatasetKind,
+    on_auto: Callback<()>,
+) {
+    let worker = use_context::<Worker>().expect("the worker context");
+    use_effect_with((needs, chosen), move |&(needs, chosen)| {
+        if needs {
+            on_auto.emit(());
+            let source = match chosen {
+                DatasetKind::Cifar => DataSource::Site,
+                _ => DataSource::Toy,
+            };
+            worker.send(ToWorker::training(cell, Request::LoadData(source)));
+        }
+    });
+}
+
 #[function_component]
 pub fn DatasetPicker(props: &PickerProps) -> Html {
     let worker = use_context::<Worker>().expect("the worker context");
