@@ -4,6 +4,7 @@
 mod common;
 
 use common::{assert_refused, lectern};
+use lectern::data::dataset::Dataset;
 use lectern::data::toy::toy_records;
 
 /// A tiny toy run on 40 images, widths 4/8.
@@ -29,11 +30,11 @@ fn tiny_train(epochs: &str, extra: &[&str], json: &str, save: &str) -> std::proc
     lectern(&args)
 }
 
-/// `lectern eval --json` of `model` on the toy test set `lectern train --data toy` used (seed 1:
-/// `toy_records(100, seed ^ 0xC1FA)`), written as one batch file.
+/// `lectern eval --json` of `model` on the toy test set `lectern train --data toy` used
+/// (`Dataset::toy().test`), written as one batch file.
 fn eval_on_the_toy_test_set(dir: &std::path::Path, model: &std::path::Path) -> serde_json::Value {
     let batch = dir.join("toy_test.bin");
-    std::fs::write(&batch, toy_records(100, 1 ^ 0xC1FA)).unwrap();
+    std::fs::write(&batch, Dataset::toy().test.as_bytes()).unwrap();
     let output = lectern(&[
         "eval",
         "--model",
@@ -66,7 +67,7 @@ fn a_saved_model_evaluates_to_the_accuracy_it_was_trained_to() {
     );
     let run = read_json(&json);
     let eval = eval_on_the_toy_test_set(dir.path(), &model);
-    assert_eq!(eval["images"], 1000);
+    assert_eq!(eval["images"], 500);
     assert_eq!(eval["accuracy"], run["accuracy"]);
     assert_eq!(eval["per_class_accuracy"], run["per_class_accuracy"]);
     assert_eq!(eval["confusion"], run["confusion"]);

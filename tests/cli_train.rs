@@ -50,8 +50,8 @@ fn a_tiny_toy_run_writes_the_json_report() {
         .map(|n| n.as_u64().unwrap())
         .sum();
     assert_eq!(
-        confusion_total, 1000,
-        "the toy test set has 100 images a class"
+        confusion_total, 500,
+        "the toy test set has 50 images a class"
     );
 }
 

@@ -33,6 +33,20 @@ async fn convnet_throughput_in_a_worker() {
             serde_json::to_string(&report).unwrap()
         );
     }
+    let flex = lectern::compute::flex_device();
+    for conv_path in [ConvPath::Patches, ConvPath::Direct] {
+        let settings = BenchSettings {
+            conv_path,
+            ..settings.clone()
+        };
+        let report = bench(&settings, &flex, now_ms).await.unwrap();
+        console_log!(
+            "BENCH wasm cpu (burn-flex) {conv_path:?}: train {:.1} img/s, forward {:.1} img/s; {}",
+            report.train.median_images_per_second,
+            report.forward.median_images_per_second,
+            serde_json::to_string(&report).unwrap()
+        );
+    }
     let gpu_choice = choose(BackendRequest::WebGpu, &mut gpu).await.unwrap();
     if let Backend::WebGpu { adapter, fallback } = &gpu_choice.backend {
         // A software adapter is slow: fewer, shorter chunks.

@@ -305,7 +305,7 @@ async fn a_session_trains_on(backend: BackendRequest) {
     let events = w.events();
     assert_eq!(steps_of(&events), (0..8).collect::<Vec<_>>());
     assert_eq!(epochs_of(&events), vec![1, 2]);
-    assert_eq!(results.test.total(), 1000, "the toy test set");
+    assert_eq!(results.test.total(), 500, "the toy test set");
     assert_eq!(results.samples.len(), 30);
     let started = events.iter().find_map(|e| match e {
         Event::Started(s) => Some(s.clone()),

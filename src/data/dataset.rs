@@ -8,8 +8,8 @@ use crate::settings::data::DatasetKind;
 
 /// Training images per class of the built-in toy set (as many as the site's CIFAR subset).
 pub const TOY_TRAIN_PER_CLASS: usize = 500;
-/// Test images per class of the toy set.
-pub const TOY_TEST_PER_CLASS: usize = 100;
+/// Test images per class of the toy set (few: it is scored after every epoch).
+pub const TOY_TEST_PER_CLASS: usize = 50;
 /// The toy set is always the same images (the run's seed does not change the data).
 pub const TOY_SEED: u64 = 1;
 /// How many images a class a dataset keeps from a big source.

@@ -129,7 +129,7 @@ impl Default for TrainSettings {
         Self {
             model: ModelSettings::default(),
             loss: LossSettings::default(),
-            epochs: 6,
+            epochs: 5,
             batch: 64,
             learning_rate: 0.05,
             momentum: 0.9,
@@ -173,10 +173,10 @@ impl TrainSettings {
         let base = Self::for_dataset(kind);
         match kind {
             DatasetKind::Toy => Self {
-                epochs: 12,
+                epochs: 6,
                 batch: 32,
                 schedule: Schedule::Step {
-                    at_epochs: vec![9],
+                    at_epochs: vec![4],
                     factor: 0.2,
                 },
                 ..base

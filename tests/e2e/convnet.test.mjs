@@ -55,6 +55,21 @@ test('convnet: the same on WebGPU (SwiftShader)', async () => {
   await oneEpoch('webgpu', 'convnet-webgpu-one-epoch.png');
 });
 
+test('convnet: the toy defaults train above chance within seconds (timed for the README)', async () => {
+  const { page, close } = await open('?backend=cpu&dataset=toy');
+  await backendBadge(page);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  const started = Date.now();
+  await cn(page).getByTestId('train-start').click();
+  await waitForText(page, 'epoch-counter', /^1 \//, 120_000, 'convnet');
+  const firstEpoch = (Date.now() - started) / 1000;
+  await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+  const accuracy = percentOf(await textIn(cn(page), 'test-acc'));
+  console.log(`TIMING convnet toy defaults: first epoch ${firstEpoch} s, whole run ${(Date.now() - started) / 1000} s, test accuracy ${accuracy} %, ${await textIn(cn(page), 'throughput')}`);
+  assert.ok(accuracy > 10, `above chance: ${accuracy} %`);
+  await close();
+});
+
 test('convnet: Pause stops within a batch and the page answers input meanwhile; Step trains one batch', async () => {
   const { page, close } = await open('?backend=cpu&dataset=toy&epochs=3&width=8,16&per_class=200&batch=32');
   await backendBadge(page);

@@ -21,8 +21,8 @@ async function paperResults(page) {
 test('paper: the experiment runs on the model the ConvNet cell just trained; σ changes it', async () => {
   const { page, close } = await open('?backend=cpu&dataset=toy&epochs=2&width=8,16&per_class=60&batch=32');
   await backendBadge(page);
-  await waitForText(page, 'data-status', /toy shapes/);
-  assert.match(await text(page, 'paper-waiting'), /Train a model/);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  await waitForText(page, 'paper-waiting', /Train a model/);
   await page.getByTestId('train-start').click();
   await waitForText(page, 'run-status', /Finished/, 240_000);
   await page.getByTestId('section-paper').scrollIntoViewIfNeeded();
@@ -55,7 +55,8 @@ test('paper: `lectern paper` on a saved model gives the page\'s figures', async 
   const cli = JSON.parse(lectern(['paper', '--model', model, '--data', 'toy', '--json']));
   const { page, close } = await open('?backend=cpu&dataset=toy');
   await backendBadge(page);
-  await waitForText(page, 'data-status', /toy shapes/);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  await waitForText(page, 'paper-waiting', /Train a model/);
   await page.getByTestId('section-paper').scrollIntoViewIfNeeded();
   await page.getByTestId('paper-model-file').setInputFiles(model);
   const page_ = await paperResults(page);

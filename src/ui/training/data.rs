@@ -142,6 +142,10 @@ mod tests {
         d.auto_load();
         d.apply(&Event::DataReady(summary(DatasetKind::Toy)));
         assert!(!d.needs_loading());
-        assert_eq!(d.error.as_deref(), Some("make data"), "the explanation stays");
+        assert_eq!(
+            d.error.as_deref(),
+            Some("make data"),
+            "the explanation stays"
+        );
     }
 }
