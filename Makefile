@@ -49,12 +49,15 @@ setup: tools data
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 	  || rustup target add wasm32-unknown-unknown
+	@# trunk's own release profile asks for fat LTO and one codegen unit (over 20 minutes on two
+	@# cores); a plain optimised build serves as well. No TLS: lectern serves on loopback only.
 	@if [ "$$(trunk --version 2>/dev/null)" != "trunk $(TRUNK_VERSION)" ]; then \
-	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 8 minutes)"; \
-	  cargo install --locked trunk --version $(TRUNK_VERSION); fi
+	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 6 minutes)"; \
+	  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	    cargo install --locked trunk --version $(TRUNK_VERSION) --no-default-features; fi
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
-	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 3 minutes)"; \
-	  cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION); fi
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 5 minutes)"; \
+	  cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION) --no-default-features; fi
 	@grep -q 'wasm_bindgen = "$(WASM_BINDGEN_VERSION)"' Trunk.toml \
 	  || { echo "Trunk.toml [tools] wasm_bindgen must be $(WASM_BINDGEN_VERSION), as in Cargo.lock"; exit 1; }
 
@@ -99,7 +102,13 @@ release: setup
 
 # ---------------------------------------------------------------- tests
 
-test: test-setup fmt-check test-native test-wasm test-e2e
+# Each step is timed, so a slow CI run says where its time went.
+test:
+	@for step in test-setup fmt-check test-native test-wasm test-e2e; do \
+	  started=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$step; \
+	  echo "make test: $$step took $$(( $$(date +%s) - started )) s"; \
+	done
 	@echo "make test: all passed"
 
 fmt-check:
@@ -129,7 +138,7 @@ bench: test-setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_TIMEOUT=1200 \
 	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features worker \
-	  --test wasm_bench -- --include-ignored --nocapture 2>&1 | grep -E '^BENCH|test result'
+	  --test wasm_bench -- --include-ignored --nocapture 2>&1 | grep -E "^(BENCH|PROFILE)|test result"
 
 clean:
 	cargo clean

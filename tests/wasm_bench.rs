@@ -33,20 +33,6 @@ async fn convnet_throughput_in_a_worker() {
             serde_json::to_string(&report).unwrap()
         );
     }
-    let flex = lectern::compute::flex_device();
-    for conv_path in [ConvPath::Patches, ConvPath::Direct] {
-        let settings = BenchSettings {
-            conv_path,
-            ..settings.clone()
-        };
-        let report = bench(&settings, &flex, now_ms).await.unwrap();
-        console_log!(
-            "BENCH wasm cpu (burn-flex) {conv_path:?}: train {:.1} img/s, forward {:.1} img/s; {}",
-            report.train.median_images_per_second,
-            report.forward.median_images_per_second,
-            serde_json::to_string(&report).unwrap()
-        );
-    }
     let gpu_choice = choose(BackendRequest::WebGpu, &mut gpu).await.unwrap();
     if let Backend::WebGpu { adapter, fallback } = &gpu_choice.backend {
         // A software adapter is slow: fewer, shorter chunks.
@@ -65,4 +51,135 @@ async fn convnet_throughput_in_a_worker() {
             serde_json::to_string(&report).unwrap()
         );
     }
+}
+
+/// Where a training step's time goes in the worker (burn-ndarray as WebAssembly, eager, so each
+/// phase can be timed on its own): batch assembly, forward, loss, backward, SGD update, read-back.
+#[wasm_bindgen_test]
+#[ignore = "a profile: run it with make bench"]
+async fn where_a_training_step_spends_its_time() {
+    use burn::optim::{GradientsParams, SgdConfig};
+    use burn::tensor::{Tensor, TensorData};
+    use lectern::compute::{ndarray_device, read_many};
+    use lectern::data::augment::ChannelStats;
+    use lectern::data::cifar::Records;
+    use lectern::data::toy::toy_records;
+    use lectern::nn::convnet::ConvNetConfig;
+    use lectern::nn::losses::{Loss, loss};
+    use lectern::train::engine::images_tensor;
+
+    let device = ndarray_device().autodiff();
+    for conv_path in [ConvPath::Patches, ConvPath::Direct] {
+        let records = Records::parse(toy_records(7, 3)).unwrap();
+        let batch: Vec<&[u8]> = records.records().take(64).collect();
+        let indices: Vec<usize> = (0..64).collect();
+        let stats = ChannelStats::of(records.records().map(|r| &r[1..]));
+        let mut model = ConvNetConfig::new().with_conv_path(conv_path).init(&device);
+        let mut optim = SgdConfig::new().init();
+        let mut phases = [0f64; 6];
+        let steps = 8;
+        for step in 0..steps + 2 {
+            let t0 = now_ms();
+            let images = images_tensor(&batch, &stats, Some((1, 0, &indices)), &device);
+            let one_hot: Vec<f32> = batch
+                .iter()
+                .flat_map(|r| (0..10).map(move |c| (c == r[0] as usize) as u8 as f32))
+                .collect();
+            let targets = Tensor::<2>::from_data(TensorData::new(one_hot, [64, 10]), &device);
+            let t1 = now_ms();
+            let logits = model.forward(images);
+            let t2 = now_ms();
+            let value = loss(Loss::CrossEntropy, logits, targets, None);
+            let t3 = now_ms();
+            let grads = GradientsParams::from_grads(value.backward(), &model);
+            let t4 = now_ms();
+            model = optim.step(0.05, model, grads);
+            let t5 = now_ms();
+            read_many([value.detach().unsqueeze::<2>()]).await.unwrap();
+            let t6 = now_ms();
+            if step >= 2 {
+                for (p, d) in
+                    phases
+                        .iter_mut()
+                        .zip([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5])
+                {
+                    *p += d / steps as f64;
+                }
+            }
+        }
+        let total: f64 = phases.iter().sum();
+        let names = [
+            "batch assembly",
+            "forward",
+            "loss",
+            "backward",
+            "SGD update",
+            "read-back",
+        ];
+        let parts: Vec<String> = names
+            .iter()
+            .zip(phases)
+            .map(|(n, ms)| format!("{n} {ms:.1} ms ({:.0} %)", 100.0 * ms / total))
+            .collect();
+        console_log!(
+            "PROFILE wasm burn-ndarray {conv_path:?}, batch 64: {total:.1} ms a step = {}",
+            parts.join(", ")
+        );
+    }
+}
+
+/// The ConvNet's building blocks on their own (forward + backward, burn-ndarray as
+/// WebAssembly), at the first block's size: which ones a training step's time goes to.
+#[wasm_bindgen_test]
+#[ignore = "a profile: run it with make bench"]
+async fn what_each_layer_costs() {
+    use burn::nn::conv::Conv2dConfig;
+    use burn::nn::pool::MaxPool2dConfig;
+    use burn::nn::{BatchNormConfig, PaddingConfig2d};
+    use burn::tensor::activation::relu;
+    use burn::tensor::{Distribution, Tensor};
+    use lectern::compute::{ndarray_device, read_many};
+    use lectern::nn::convnet::conv_same;
+
+    let device = ndarray_device().autodiff();
+    let x = || {
+        Tensor::<4>::random([64, 16, 32, 32], Distribution::Normal(0.0, 1.0), &device)
+            .require_grad()
+    };
+    let conv = Conv2dConfig::new([16, 16], [3, 3])
+        .with_padding(PaddingConfig2d::Same)
+        .init(&device);
+    let norm = BatchNormConfig::new(16).init(&device);
+    let pool = MaxPool2dConfig::new([2, 2]).init();
+    let time = async |name: &str, f: &dyn Fn(Tensor<4>) -> Tensor<4>| {
+        let mut total = 0.0;
+        for i in 0..6 {
+            let input = x();
+            let t0 = now_ms();
+            let out = f(input.clone());
+            let grads = out.sum().backward();
+            let g = input.grad(&grads).unwrap();
+            read_many([g.flatten::<2>(0, 1)]).await.unwrap();
+            if i >= 1 {
+                total += (now_ms() - t0) / 5.0;
+            }
+        }
+        console_log!("PROFILE layer {name}: {total:.1} ms forward + backward at [64, 16, 32, 32]");
+    };
+    time("conv 3×3 as one matmul (patches)", &|x| {
+        conv_same(&conv, x)
+    })
+    .await;
+    time("conv 3×3, Burn's kernel (direct)", &|x| conv.forward(x)).await;
+    time("BatchNorm", &|x| norm.forward(x)).await;
+    time("ReLU", &|x| relu(x)).await;
+    time("max-pool 2×2 (Burn)", &|x| pool.forward(x)).await;
+    time("max-pool 2×2 (reshape + max)", &|x| {
+        let [n, c, h, w] = x.dims();
+        x.reshape([n, c, h / 2, 2, w / 2, 2])
+            .max_dim(5)
+            .max_dim(3)
+            .reshape([n, c, h / 2, w / 2])
+    })
+    .await;
 }

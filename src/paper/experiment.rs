@@ -265,6 +265,7 @@ mod tests {
     use crate::compute::ndarray_device;
     use crate::data::toy::toy_records;
     use crate::nn::convnet::ConvNetConfig;
+    use crate::settings::train::TrainSettings;
 
     /// Counts the calls; cancels after `stop_after` when given.
     struct Count {
@@ -337,6 +338,72 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(again, r);
+    }
+
+    #[test]
+    fn experiment_c_trains_with_texture_randomisation_and_can_be_probed() {
+        let device = ndarray_device();
+        let settings = TrainSettings {
+            model: crate::settings::model::ModelSettings {
+                widths: [4, 8],
+                ..Default::default()
+            },
+            epochs: 1,
+            batch: 20,
+            texture_randomised: true,
+            ..TrainSettings::default()
+        };
+        let train = Records::parse(toy_records(4, 1)).unwrap();
+        let mut count = Count {
+            calls: 0,
+            stop_after: None,
+        };
+        let trainer = pollster::block_on(train_fully(
+            &settings,
+            ConvPath::Patches,
+            train,
+            &device,
+            "training with texture randomisation",
+            &mut count,
+        ))
+        .unwrap();
+        assert!(trainer.finished());
+        assert_eq!(count.calls, 2, "one report a batch: 40 images, batch 20");
+        let test = Records::parse(toy_records(2, 9)).unwrap();
+        let subject = Subject {
+            model: trainer.model(),
+            stats: &trainer.stats,
+            device: trainer.device(),
+            path: ConvPath::Patches,
+            label: "randomised".into(),
+        };
+        let r = pollster::block_on(probe(
+            &subject,
+            &test,
+            &[],
+            &PaperSettings::default(),
+            RunId(2),
+            &mut Silent,
+        ))
+        .unwrap();
+        assert_eq!(r.shuffle.clean.total, 20);
+        // Cancelling during training stops it.
+        let mut stop = Count {
+            calls: 0,
+            stop_after: Some(0),
+        };
+        let train = Records::parse(toy_records(4, 1)).unwrap();
+        let err = pollster::block_on(train_fully(
+            &settings,
+            ConvPath::Patches,
+            train,
+            &device,
+            "x",
+            &mut stop,
+        ))
+        .err()
+        .unwrap();
+        assert_eq!(err, ExperimentError::Cancelled);
     }
 
     #[test]

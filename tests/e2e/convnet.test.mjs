@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   setup, open, backendBadge, text, textIn, cell, canvasColours, shots, waitForText, percentOf, lectern, tempDir,
+  until, expectText, expectEnabled,
 } from './helpers.mjs';
 
 setup();
@@ -82,7 +83,7 @@ test('convnet: Pause stops within a batch and the page answers input meanwhile; 
   await page.getByTestId('x0-input').fill('-1');
   await page.keyboard.press('Enter');
   await page.getByTestId('step-next').click();
-  assert.match(await text(page, 'step-index'), /^Step 2 of 9$/);
+  await expectText(page.getByTestId('step-index'), 'Step 2 of 9');
   await cn(page).getByTestId('train-pause').click();
   await waitForText(page, 'run-status', /Paused/, 30_000, 'convnet');
   const batches = () => textIn(cn(page), 'batch-counter');
@@ -98,7 +99,7 @@ test('convnet: Pause stops within a batch and the page answers input meanwhile; 
   await cn(page).getByTestId('train-stop').click();
   await waitForText(page, 'run-status', /Stopped|Finished/, 120_000, 'convnet');
   await cn(page).getByTestId('train-reset').click();
-  assert.equal(await cn(page).getByTestId('epoch-counter').count(), 0, 'Reset clears the run');
+  await until(() => cn(page).getByTestId('epoch-counter').count(), (n) => n === 0, 'Reset clears the run');
   await close();
 });
 
@@ -150,16 +151,20 @@ test('convnet: bad knobs are refused in place and bad URL values fall back with 
   const notes = (await cn(page).getByTestId('run-note').allTextContents()).join(' | ');
   assert.match(notes, /epochs=1e38 in the URL: epochs must be a whole number in 1–200, got 1e38; using 4/);
   assert.match(notes, /lr=banana/);
+  const start = cn(page).getByTestId('train-start');
+  const error = cn(page).locator('.field-error').first();
   await cn(page).getByTestId('epochs-input').fill('0');
-  assert.match(await cn(page).locator('.field-error').first().textContent(), /epochs must be a whole number in 1–200, got 0/);
-  assert.ok(await cn(page).getByTestId('train-start').isDisabled());
+  await expectText(error, /epochs must be a whole number in 1–200, got 0/);
+  await expectEnabled(start, false, 'Start refuses epochs = 0');
   await cn(page).getByTestId('epochs-input').fill('-0');
-  assert.ok(await cn(page).getByTestId('train-start').isDisabled());
+  await expectText(error, /got -0/);
+  await expectEnabled(start, false, 'Start refuses epochs = -0');
   await cn(page).getByTestId('epochs-input').fill('');
-  assert.match(await cn(page).locator('.field-error').first().textContent(), /empty/);
+  await expectText(error, /empty/);
   await cn(page).getByTestId('epochs-input').fill('2');
-  assert.ok(await cn(page).getByTestId('train-start').isEnabled());
-  assert.match(page.url(), /epochs=2/, 'the knobs live in the URL');
+  await expectEnabled(start, true, 'Start takes epochs = 2');
+  assert.equal(await cn(page).locator('.field-error').count(), 0);
+  await until(() => page.url(), (u) => /epochs=2/.test(u), 'the knobs live in the URL');
   await cn(page).screenshot({ path: path.join(shots, 'convnet-knobs.png') });
   await close();
 });

@@ -174,3 +174,37 @@ export function percentOf(textValue) {
   assert.ok(m, `no percentage in "${textValue}"`);
   return Number(m[1]);
 }
+
+/*
+ * Yew renders in slices of 16 ms and yields to the event loop in between (setTimeout), so on a
+ * loaded machine the page may not have caught up with a click or a keystroke when the next
+ * Playwright call reads it. Everything a test reads back after an action goes through these: they
+ * poll until the page shows the expected state, and fail with what it showed instead.
+ */
+
+/** Polls `read` until `accept(value)` holds; returns the value, or fails with the last one seen. */
+export async function until(read, accept, what, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await read();
+      if (accept(last)) return last;
+    } catch (error) {
+      last = `(${error.message.split('\n')[0]})`;
+    }
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeout} ms; last seen: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until `locator`'s trimmed text matches `expected` (a RegExp, or a string for equality). */
+export async function expectText(locator, expected, what = String(expected)) {
+  const accept = expected instanceof RegExp ? (t) => expected.test(t) : (t) => t === expected;
+  return until(async () => (await locator.textContent()).trim(), accept, what);
+}
+
+/** Waits until `locator` (a button, a field) is enabled (`true`) or disabled (`false`). */
+export async function expectEnabled(locator, enabled, what = enabled ? 'enabled' : 'disabled') {
+  return until(() => locator.isEnabled(), (on) => on === enabled, what);
+}

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setup, open, backendBadge, textIn, cell, shots, waitForText } from './helpers.mjs';
+import {
+  setup, open, backendBadge, textIn, cell, shots, waitForText, until, expectText, expectEnabled,
+} from './helpers.mjs';
 
 setup();
 
@@ -87,7 +89,7 @@ test('imbalance: a compare run on the long-tailed toy set fills the table; expor
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="results-table"] tbody tr').length === 2);
   assert.deepEqual(await tableRows(page), rows);
   await lab(page).getByTestId('results-clear').click();
-  assert.equal(await lab(page).getByTestId('results-table').count(), 0);
+  await until(() => lab(page).getByTestId('results-table').count(), (n) => n === 0, 'Clear empties the table');
   await context.storageState();
   await close();
 });
@@ -102,12 +104,13 @@ test('imbalance: bad URL values are explained and replaced by the defaults; bad 
   assert.equal(await lab(page).getByTestId('beta-input').inputValue(), '0.9999');
   assert.equal(await lab(page).getByTestId('loss-select').inputValue(), 'cb-focal');
   await lab(page).getByTestId('gamma-input').fill('-1');
-  assert.ok(await lab(page).getByTestId('run-start').isDisabled());
-  assert.match(await lab(page).locator('.field-error').first().textContent(), /γ must be in 0–10, got -1/);
+  await expectText(lab(page).locator('.field-error').first(), /γ must be in 0–10, got -1/);
+  await expectEnabled(lab(page).getByTestId('run-start'), false, 'Run refuses γ = -1');
   await lab(page).getByTestId('gamma-input').fill('1');
+  await expectEnabled(lab(page).getByTestId('run-start'), true, 'Run takes γ = 1');
   await lab(page).getByTestId('sweep-input').fill(' , ');
-  assert.ok(await lab(page).getByTestId('sweep-start').isDisabled());
-  assert.match(await lab(page).locator('.sweep .field-error').textContent(), /empty/);
+  await expectText(lab(page).locator('.sweep .field-error'), /empty/);
+  await expectEnabled(lab(page).getByTestId('sweep-start'), false, 'the sweep refuses an empty list');
   await lab(page).getByTestId('per-class-input').fill('900');
   await waitForText(page, 'run-note', /has 500 training images, 900 were asked for/, 30_000, 'imbalance');
   await lab(page).screenshot({ path: path.join(shots, 'imbalance-bad-input.png') });

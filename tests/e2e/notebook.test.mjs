@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { setup, open, backendBadge, activeCell, text, canvasColours, shots } from './helpers.mjs';
+import {
+  setup, open, backendBadge, activeCell, text, canvasColours, shots, until, expectText, expectEnabled,
+} from './helpers.mjs';
 
 setup();
 
@@ -21,8 +23,8 @@ test('the notebook shows four cells in order and picks the CPU over a software G
   const badge = await backendBadge(page);
   // Headless Chromium's only adapter is SwiftShader, a fallback adapter: automatic means CPU.
   assert.equal(badge, 'CPU · burn-ndarray');
-  assert.match(await page.getByTestId('status-note').first().textContent(), /software/);
-  assert.match(await page.getByTestId('probe-detail').textContent(), /^64×64 matmul and an autodiff gradient checked in [\d.]+ ms, (exact to the last bit|max error \d)/);
+  await expectText(page.getByTestId('status-note').first(), /software/);
+  await expectText(page.getByTestId('probe-detail'), /^64×64 matmul and an autodiff gradient checked in [\d.]+ ms, (exact to the last bit|max error \d)/);
   await page.screenshot({ path: path.join(shots, 'notebook-default.png'), fullPage: true });
   await close();
 });
@@ -31,7 +33,7 @@ test('?backend=webgpu runs the probe on WebGPU, even on the fallback adapter', a
   const { page, close } = await open('?backend=webgpu');
   const badge = await backendBadge(page);
   assert.match(badge, /^WebGPU · .+ \(fallback\)$/);
-  assert.match(await page.getByTestId('probe-detail').textContent(), /(exact to the last bit|max error \d)/);
+  await expectText(page.getByTestId('probe-detail'), /(exact to the last bit|max error \d)/);
   assert.equal(await page.getByTestId('status-note').count(), 0);
   await page.screenshot({ path: path.join(shots, 'backend-webgpu.png') });
   await close();
@@ -56,31 +58,31 @@ test('a bad ?backend value is explained on the page, and the notebook still runs
 test('keys move between cells, the contents follow, and t switches to large type', async () => {
   const { page, close } = await open('?backend=cpu');
   await backendBadge(page);
-  assert.equal(await activeCell(page), 'section-theory');
+  await until(() => activeCell(page), (c) => c === 'section-theory', 'the active cell is section-theory');
   await page.keyboard.press('j');
-  assert.equal(await activeCell(page), 'section-convnet');
+  await until(() => activeCell(page), (c) => c === 'section-convnet', 'the active cell is section-convnet');
   await page.keyboard.press('j');
   await page.keyboard.press('j');
   await page.keyboard.press('j'); // stays on the last cell
-  assert.equal(await activeCell(page), 'section-paper');
+  await until(() => activeCell(page), (c) => c === 'section-paper', 'the active cell is section-paper');
   await page.keyboard.press('k');
-  assert.equal(await activeCell(page), 'section-imbalance');
-  assert.match(await page.locator('.toc li.active').textContent(), /Class imbalance/);
+  await until(() => activeCell(page), (c) => c === 'section-imbalance', 'the active cell is section-imbalance');
+  await expectText(page.locator('.toc li.active'), /Class imbalance/);
   await page.keyboard.press('1');
-  assert.equal(await activeCell(page), 'section-theory');
+  await until(() => activeCell(page), (c) => c === 'section-theory', 'the active cell is section-theory');
   await page.keyboard.press('2');
-  assert.equal(await activeCell(page), 'section-convnet');
+  await until(() => activeCell(page), (c) => c === 'section-convnet', 'the active cell is section-convnet');
   // The keys are documented on the page.
-  assert.match(await page.getByTestId('key-help').textContent(), /j \/ k.*next \/ previous cell/);
+  await expectText(page.getByTestId('key-help'), /j \/ k.*next \/ previous cell/);
 
   const fontSize = () => page.getByTestId('notebook').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
   const normal = await fontSize();
   await page.keyboard.press('t');
-  assert.ok((await fontSize()) > normal * 1.3, 'large type is larger');
+  await until(fontSize, (size) => size > normal * 1.3, 'large type is larger');
   await page.waitForTimeout(600); // let the smooth scroll settle
   await page.screenshot({ path: path.join(shots, 'large-type-convnet.png') });
   await page.getByTestId('large-type').click();
-  assert.equal(await fontSize(), normal);
+  await until(fontSize, (size) => size === normal, 'normal type again');
   await close();
 });
 
@@ -100,22 +102,22 @@ test('theory: step through x0 = −1 by keyboard to the tangent line 1.5x + 3, c
   await backendBadge(page);
   await page.getByTestId('preset--1').click();
   await page.keyboard.press('1');
-  assert.equal(await text(page, 'step-index'), 'Step 1 of 9');
+  await expectText(page.getByTestId('step-index'), 'Step 1 of 9');
   for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
-  assert.equal(await text(page, 'h-value'), '1.5');
+  await expectText(page.getByTestId('h-value'), '1.5');
   for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
-  assert.equal(await text(page, 'step-index'), 'Step 9 of 9');
-  assert.equal(await text(page, 'tangent-slope'), '1.5');
-  assert.equal(await text(page, 'tangent-intercept'), '3');
-  assert.equal(await text(page, 'tangent-line'), '1.5x + 3');
+  await expectText(page.getByTestId('step-index'), 'Step 9 of 9');
+  await expectText(page.getByTestId('tangent-slope'), '1.5');
+  await expectText(page.getByTestId('tangent-intercept'), '3');
+  await expectText(page.getByTestId('tangent-line'), '1.5x + 3');
   // The first layer's unit 1 is off at x0 = −1: greyed in the ReLU step.
   assert.equal(await page.locator('li[data-step="2"] mtr.inactive').count(), 2);
   await page.waitForFunction(() => /matches the chain rule/.test(document.querySelector('[data-testid="autodiff-slope"]').textContent));
-  assert.match(await text(page, 'autodiff-slope'), /^Burn autodiff on CPU · burn-ndarray: h = 1\.500, dh\/dx = 1\.500/);
+  await expectText(page.getByTestId('autodiff-slope'), /^Burn autodiff on CPU · burn-ndarray: h = 1\.500, dh\/dx = 1\.500/);
   assert.ok((await canvasColours(page, 'theory-plot')) > 20, 'the plot is drawn');
   await page.getByTestId('section-theory').screenshot({ path: path.join(shots, 'theory-x0-minus-1.png') });
   await page.keyboard.press('ArrowLeft');
-  assert.equal(await text(page, 'step-index'), 'Step 8 of 9');
+  await expectText(page.getByTestId('step-index'), 'Step 8 of 9');
   await close();
 });
 
@@ -124,25 +126,25 @@ test('theory: the three assignment points and a kink, typed into x0', async () =
   await backendBadge(page);
   for (const [x0, w, b] of [['2', '6', '3'], ['1', '6', '3'], ['-1', '1.5', '3']]) {
     await page.getByTestId('x0-input').fill(x0);
-    assert.equal(await text(page, 'tangent-slope'), w, `x0 = ${x0}`);
-    assert.equal(await text(page, 'tangent-intercept'), b, `x0 = ${x0}`);
+    await expectText(page.getByTestId('tangent-slope'), w, `x0 = ${x0}`);
+    await expectText(page.getByTestId('tangent-intercept'), b, `x0 = ${x0}`);
   }
   await page.getByTestId('x0-input').fill('0');
-  assert.match(await text(page, 'kink-note'), /kink.*left: 1\.5, from the right: 6/);
+  await expectText(page.getByTestId('kink-note'), /kink.*left: 1\.5, from the right: 6/);
   // Enter leaves the field; the arrow keys step again.
   await page.getByTestId('x0-input').press('Enter');
   await page.keyboard.press('ArrowRight');
-  assert.equal(await text(page, 'step-index'), 'Step 9 of 9');
+  await expectText(page.getByTestId('step-index'), 'Step 9 of 9');
   await page.waitForFunction(() => /one-sided slope/.test(document.querySelector('[data-testid="autodiff-slope"]').textContent));
   await page.getByTestId('x0-input').fill('abc');
-  assert.match(await page.locator('.number-field .field-error').first().textContent(), /“abc” is not a number/);
+  await expectText(page.locator('.number-field .field-error').first(), /“abc” is not a number/);
   assert.ok(await page.getByTestId('kink-note').isVisible(), 'the last good x0 stays');
   await close();
 });
 
 test('theory: ?x0=-1&step=7 opens that step; bad values are explained', async () => {
   let { page, close } = await open('?backend=cpu&x0=-1&step=7');
-  assert.equal(await text(page, 'step-index'), 'Step 7 of 9');
+  await expectText(page.getByTestId('step-index'), 'Step 7 of 9');
   assert.equal(await page.getByTestId('x0-input').inputValue(), '-1');
   await close();
   ({ page, close } = await open('?backend=cpu&x0=banana&step=42'));
@@ -150,7 +152,7 @@ test('theory: ?x0=-1&step=7 opens that step; bad values are explained', async ()
   const notes = (await page.getByTestId('status-note').allTextContents()).join(' | ');
   assert.match(notes, /banana/);
   assert.match(notes, /from 1 to 9/);
-  assert.equal(await text(page, 'step-index'), 'Step 1 of 9');
+  await expectText(page.getByTestId('step-index'), 'Step 1 of 9');
   await close();
 });
 
@@ -158,16 +160,16 @@ test('theory: check my work names the student\'s first slip', async () => {
   const { page, close } = await open('?backend=cpu');
   await page.getByTestId('check-example-1').click();
   await page.getByTestId('check-work-submit').click();
-  assert.equal(await text(page, 'check-work-result'), 'First slip — z² second row: 2·0 + 1·0.5 + 1 = 1.5, you wrote 2.5.');
+  await expectText(page.getByTestId('check-work-result'), 'First slip — z² second row: 2·0 + 1·0.5 + 1 = 1.5, you wrote 2.5.');
   await page.getByTestId('check-example-2').click();
   await page.getByTestId('check-z2a').fill('7');
   await page.getByTestId('check-z2b').fill('9');
   await page.getByTestId('check-work-submit').click();
-  assert.equal(await text(page, 'check-work-result'), 'All 11 values you gave are right.');
+  await expectText(page.getByTestId('check-work-result'), 'All 11 values you gave are right.');
   await page.getByTestId('check-h').fill('fifteen');
   await page.getByTestId('check-work-submit').click();
-  assert.match(await text(page, 'check-work-result'), /“fifteen” is not a number/);
-  assert.match(await text(page, 'positivity-claim'), /fails for −2 < x < 0: at x₀ = −1, y¹₁ = 0/);
+  await expectText(page.getByTestId('check-work-result'), /“fifteen” is not a number/);
+  await expectText(page.getByTestId('positivity-claim'), /fails for −2 < x < 0: at x₀ = −1, y¹₁ = 0/);
   await page.getByTestId('check-work').screenshot({ path: path.join(shots, 'theory-check-work.png') });
   await close();
 });
@@ -179,19 +181,19 @@ test('theory: editing a weight redraws and re-derives; a bad weight is refused',
   await w1.fill('1, 1');
   await w1.press('Enter');
   // x0 = 2: z¹ = (2, 3), z² = (8, 8), h = 15, h′ = (1,1)·W²·(1,1)ᵀ = 6.
-  assert.equal(await text(page, 'tangent-slope'), '6');
+  await expectText(page.getByTestId('tangent-slope'), '6');
   await page.getByTestId('x0-input').fill('-0.5');
   // z¹ = (−0.5, 0.5): unit 1 off; slope = (1,1)·W²·(0,1)ᵀ = 3, h = 1.5 + 1 + 0.5 − 1 = 2.
-  assert.equal(await text(page, 'tangent-slope'), '3');
+  await expectText(page.getByTestId('tangent-slope'), '3');
   await w1.fill('1, x');
   await w1.press('Enter');
-  assert.match(await page.locator('.weights .field-error').textContent(), /W¹: “x” is not a number; the weights were not changed/);
-  assert.equal(await text(page, 'tangent-slope'), '3');
+  await expectText(page.locator('.weights .field-error'), /W¹: “x” is not a number; the weights were not changed/);
+  await expectText(page.getByTestId('tangent-slope'), '3');
   // The plot's range: a reversed range is explained, a good one redraws.
   await page.getByTestId('range-to').fill('-5');
-  assert.match(await page.locator('.range .field-error').textContent(), /needs from < to \(now -4 to -5\)/);
+  await expectText(page.locator('.range .field-error'), /needs from < to \(now -4 to -5\)/);
   await page.getByTestId('range-to').fill('5');
-  assert.equal(await page.locator('.range .field-error').count(), 0);
+  await until(() => page.locator('.range .field-error').count(), (n) => n === 0, 'the range error goes');
   assert.ok((await canvasColours(page, 'theory-plot')) > 20);
   await close();
 });
@@ -214,8 +216,8 @@ test('theory: dead ReLUs — negative biases kill the network, BatchNorm brings 
   assert.match(result, /hidden layer 1\s*0 \/ 16 \(0 %\)/);
   // An out-of-range knob is explained and the run refused.
   await page.getByTestId('dead-learning-rate').fill('0');
-  assert.match(await section.locator('.field-error').textContent(), /learning rate must be in 0.0001–10, got 0/);
-  assert.ok(await page.getByTestId('dead-relu-run').isDisabled());
+  await expectText(section.locator('.field-error'), /learning rate must be in 0.0001–10, got 0/);
+  await expectEnabled(page.getByTestId('dead-relu-run'), false, 'Run refuses a learning rate of 0');
   await section.screenshot({ path: path.join(shots, 'theory-dead-relu.png') });
   await close();
 });

@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { setup, open, backendBadge, text, shots, waitForText, percentOf, lectern, tempDir } from './helpers.mjs';
+import {
+  setup, open, backendBadge, text, shots, waitForText, percentOf, lectern, tempDir, expectText, expectEnabled,
+} from './helpers.mjs';
 
 setup();
 
@@ -43,8 +45,8 @@ test('paper: the experiment runs on the model the ConvNet cell just trained; σ 
   const second = await paperResults(page);
   assert.notDeepEqual([second.share, second.hits], [first.share, first.hits], 'σ changes the stimuli and the answers');
   await page.getByTestId('sigma-input').fill('9');
-  assert.ok(await page.getByTestId('paper-run').isDisabled());
-  assert.match(await page.getByTestId('section-paper').locator('.field-error').first().textContent(), /σ must be in 0\.5–4, got 9/);
+  await expectText(page.getByTestId('section-paper').locator('.field-error').first(), /σ must be in 0\.5–4, got 9/);
+  await expectEnabled(page.getByTestId('paper-run'), false, 'Run refuses σ = 9');
   await close();
 });
 
