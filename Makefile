@@ -33,13 +33,14 @@ CHROMIUM := /usr/lib/chromium/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
 .PHONY: help serve test setup test-setup tools data build release bench \
-        test-native test-wasm test-e2e fmt-check clean
+        test-native test-wasm test-e2e fmt-check measure clean
 
 help:
 	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data) and serve the notebook on port $(PORT)"
 	@echo "make test    - set up (plus Chromium) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
 	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
+	@echo "make measure - the default CIFAR-10 runs of the ConvNet cell and the imbalance lab, in headless Chromium"
 	@echo "make data CIFAR10=<path> - write the site's CIFAR-10 subset into static/data"
 
 # ---------------------------------------------------------------- set-up (idempotent)
@@ -129,6 +130,12 @@ test-wasm:
 test-e2e: build
 	cargo build --quiet $(NATIVE_FEATURES) --bin lectern
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) LECTERN_BIN="$(LECTERN_BIN)" node --test --test-concurrency=1
+
+# The README's browser figures on the CIFAR-10 subset (the default ConvNet run, the default IF-100
+# compare; about 15 minutes on 2 cores). Measures; checks nothing.
+measure: build
+	@[ -e static/data/train.bin ] || { echo "make measure needs the CIFAR-10 subset: make data CIFAR10=<path>"; exit 1; }
+	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 measure-cifar.mjs 2>&1 | grep -E "MEASURE|^# (pass|fail)"
 
 # Throughput (img/s, medians): natively on burn-ndarray and burn-flex, then in headless Chromium
 # in a dedicated worker (burn-ndarray as WebAssembly, and WebGPU). Measures; checks nothing.

@@ -8,22 +8,64 @@ use crate::data::cifar::Records;
 use crate::data::dataset::{CIFAR10_CLASSES, Dataset};
 use crate::data::source::open;
 use crate::format::thousands;
+use crate::nn::convnet::ConvNet;
+use crate::settings::model::ConvPath;
 use crate::train::checkpoint::Checkpoint;
 use crate::train::engine::evaluate;
+use burn::tensor::Device;
+
+/// A saved model and the test images to score it on (`eval` and `paper`).
+#[derive(clap::Args)]
+pub struct ModelOnData {
+    /// A checkpoint written by `lectern train --save` (or the notebook's Save).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// `toy` (the built-in set's test images), `cifar-10-binary.tar.gz`, a
+    /// `cifar-10-batches-bin` folder (its test batch), or one batch file in the binary layout
+    /// (e.g. `test_batch.bin`, or the site's `static/data/test.bin`).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// cpu (burn-ndarray) or flex (burn-flex).
+    #[arg(long, value_enum, default_value_t = NativeBackend::Cpu)]
+    pub backend: NativeBackend,
+}
+
+/// A checkpoint's model on its device, ready to score `test`.
+pub struct Loaded {
+    pub checkpoint: Checkpoint,
+    pub model: ConvNet,
+    pub device: Device,
+    /// The convolution path evaluation takes on this backend.
+    pub path: ConvPath,
+    pub test: Records,
+    pub class_names: Vec<String>,
+}
+
+impl ModelOnData {
+    pub fn load(&self) -> Result<Loaded, CliError> {
+        let path = self.backend.compute()?.conv_paths().eval;
+        let checkpoint = Checkpoint::load(&self.model)?;
+        let (test, class_names) = test_data(&self.data)?;
+        let device = self.backend.device()?;
+        let model = checkpoint
+            .model(&device)
+            .map_err(|e| CliError::file(&self.model, e))?
+            .with_conv_path(path);
+        Ok(Loaded {
+            checkpoint,
+            model,
+            device,
+            path,
+            test,
+            class_names,
+        })
+    }
+}
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A checkpoint written by `lectern train --save` (or the notebook's Save).
-    #[arg(long)]
-    model: PathBuf,
-    /// `toy` (the built-in set's test images), `cifar-10-binary.tar.gz`, a
-    /// `cifar-10-batches-bin` folder (its test batch), or one batch file in the binary layout
-    /// (e.g. `test_batch.bin`).
-    #[arg(long)]
-    data: PathBuf,
-    /// cpu (burn-ndarray) or flex (burn-flex).
-    #[arg(long, value_enum, default_value_t = NativeBackend::Cpu)]
-    backend: NativeBackend,
+    #[command(flatten)]
+    target: ModelOnData,
     /// Print JSON (`accuracy`, `per_class_accuracy`, `confusion`) instead of text.
     #[arg(long)]
     json: bool,
@@ -53,16 +95,15 @@ pub fn test_data(path: &Path) -> Result<(Records, Vec<String>), CliError> {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let paths = args.backend.compute()?.conv_paths();
-    let checkpoint = Checkpoint::load(&args.model)?;
-    let (test, _) = test_data(&args.data)?;
-    let device = args.backend.device()?;
-    let net = checkpoint
-        .model(&device)
-        .map_err(|e| CliError::file(&args.model, e))?
-        .with_conv_path(paths.eval);
+    let Loaded {
+        checkpoint,
+        model,
+        device,
+        test,
+        ..
+    } = args.target.load()?;
     let confusion = pollster::block_on(evaluate(
-        &net,
+        &model,
         &checkpoint.header.stats,
         &test,
         EVAL_BATCH,
@@ -72,8 +113,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "model": args.model.display().to_string(),
-                "data": args.data.display().to_string(),
+                "model": args.target.model.display().to_string(),
+                "data": args.target.data.display().to_string(),
                 "images": test.len(),
                 "accuracy": confusion.accuracy(),
                 "per_class_accuracy": confusion.per_class_accuracy(),
@@ -85,8 +126,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     } else {
         println!(
             "{} on {} ({} images): accuracy {:.2} %, mean per-class {:.2} %",
-            args.model.display(),
-            args.data.display(),
+            args.target.model.display(),
+            args.target.data.display(),
             thousands(test.len() as u64),
             100.0 * confusion.accuracy(),
             100.0 * confusion.mean_per_class_accuracy()

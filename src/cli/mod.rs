@@ -41,6 +41,8 @@ pub enum Command {
     /// Validate CIFAR-10 (binary layout) and write the subset the site uses.
     Data(data::Args),
     /// Train the ConvNet natively on CIFAR-10 (archive or folder) or the built-in toy data.
+    ///
+    /// Every option not given takes the notebook's default for that dataset (toy or CIFAR-10).
     Train(train::Args),
     /// Evaluate a saved model on CIFAR-10's test set (archive or folder) or on one .bin batch file.
     Eval(eval::Args),

@@ -1,36 +1,27 @@
 //! `lectern paper`: the paper cell's experiments A (cue conflict) and B (patch shuffle), plus
 //! noise and blur, on a saved model — the same code and numbers as the page.
 
-use std::path::PathBuf;
-
-use super::eval::test_data;
-use super::{CliError, NativeBackend, percent_list};
+use super::eval::ModelOnData;
+use super::{CliError, percent_list};
 use crate::format::percent;
 use crate::paper::experiment::{ExperimentError, Silent, Subject, probe};
 use crate::paper::results::ProbeResults;
 use crate::protocol::RunId;
 use crate::settings::paper::PaperSettings;
-use crate::train::checkpoint::Checkpoint;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A checkpoint written by `lectern train --save` (or the notebook's Save).
-    #[arg(long)]
-    model: PathBuf,
-    /// The test images: `toy`, `cifar-10-binary.tar.gz`, a `cifar-10-batches-bin` folder, or one
-    /// batch file (e.g. the site's `static/data/test.bin`).
-    #[arg(long)]
-    data: PathBuf,
+    #[command(flatten)]
+    target: ModelOnData,
     /// σ of the Gaussian that separates shape (low band) from texture (high band), in pixels.
     #[arg(long)]
     sigma: Option<f64>,
     /// Report the greyscale cue conflict first (both are computed).
     #[arg(long)]
     grey: bool,
+    /// Seed of the image pairs and the tile shuffles (the page uses the same default).
     #[arg(long)]
     seed: Option<u64>,
-    #[arg(long, value_enum, default_value_t = NativeBackend::Cpu)]
-    backend: NativeBackend,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -44,24 +35,18 @@ pub fn run(args: Args) -> Result<(), CliError> {
         seed: args.seed.unwrap_or(defaults.seed),
     };
     settings.validate()?;
-    let paths = args.backend.compute()?.conv_paths();
-    let checkpoint = Checkpoint::load(&args.model)?;
-    let (test, class_names) = test_data(&args.data)?;
-    let device = args.backend.device()?;
-    let model = checkpoint
-        .model(&device)
-        .map_err(|e| CliError::file(&args.model, e))?;
+    let loaded = args.target.load()?;
     let subject = Subject {
-        model: &model,
-        stats: &checkpoint.header.stats,
-        device: &device,
-        path: paths.eval,
-        label: args.model.display().to_string(),
+        model: &loaded.model,
+        stats: &loaded.checkpoint.header.stats,
+        device: &loaded.device,
+        path: loaded.path,
+        label: args.target.model.display().to_string(),
     };
     let results = pollster::block_on(probe(
         &subject,
-        &test,
-        &class_names,
+        &loaded.test,
+        &loaded.class_names,
         &settings,
         RunId(0),
         &mut Silent,

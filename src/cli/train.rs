@@ -35,14 +35,19 @@ pub struct Args {
     /// ce | focal | cb-softmax | cb-sigmoid | cb-focal
     #[arg(long, value_parser = LossKind::parse)]
     loss: Option<LossKind>,
+    /// β of the class-balanced losses, in [0, 1) (the page's default 0.9999).
     #[arg(long, allow_hyphen_values = true)]
     beta: Option<f64>,
+    /// γ of the focal losses, ≥ 0 (0 is plain cross-entropy).
     #[arg(long, allow_hyphen_values = true)]
     gamma: Option<f64>,
+    /// Passes over the training set.
     #[arg(long)]
     epochs: Option<usize>,
+    /// Images per step.
     #[arg(long)]
     batch: Option<usize>,
+    /// SGD learning rate (before the schedule and the warm-up).
     #[arg(long, allow_hyphen_values = true)]
     lr: Option<f64>,
     /// `constant`, or `step:E1,E2,…:F` (multiply the learning rate by F after epochs E1, E2, …).
@@ -51,8 +56,10 @@ pub struct Args {
     /// Raise the learning rate linearly from ~0 over this many epochs.
     #[arg(long)]
     warmup_epochs: Option<usize>,
+    /// SGD momentum, in [0, 1).
     #[arg(long, allow_hyphen_values = true)]
     momentum: Option<f64>,
+    /// L2 weight decay.
     #[arg(long, allow_hyphen_values = true)]
     weight_decay: Option<f64>,
     /// Channels of the two blocks, `a,b`.
@@ -64,6 +71,7 @@ pub struct Args {
     /// BatchNorm after every convolution (true or false).
     #[arg(long)]
     batch_norm: Option<bool>,
+    /// Dropout before the linear head, in [0, 1).
     #[arg(long)]
     dropout: Option<f64>,
     /// Random crop and flip (true or false).
@@ -72,6 +80,7 @@ pub struct Args {
     /// Texture randomisation (the paper cell's experiment C).
     #[arg(long)]
     texture_randomised: bool,
+    /// Seed of the subset, the initial weights, the batches and the augmentation.
     #[arg(long)]
     seed: Option<u64>,
     /// cpu (burn-ndarray, the notebook's CPU backend) or flex (burn-flex, faster natively).
@@ -108,10 +117,15 @@ impl Args {
         }
     }
 
-    /// The run's settings: the options given, the page's defaults for the rest.
+    /// The run's settings: the options given, the page's defaults for the rest — the ConvNet
+    /// cell's, or the class-imbalance lab's for a long-tailed subset (`--imbalance` above 1).
     fn settings(&self) -> Result<(TrainSettings, SubsetSettings), SettingsError> {
         let kind = self.dataset_kind();
-        let d = TrainSettings::for_dataset(kind);
+        let d = if self.imbalance.is_some_and(|f| f > 1.0) {
+            TrainSettings::long_tail_for(kind)
+        } else {
+            TrainSettings::for_dataset(kind)
+        };
         let mut settings = TrainSettings {
             model: ModelSettings {
                 widths: self.width.unwrap_or(d.model.widths),
@@ -135,7 +149,11 @@ impl Args {
         settings.loss.beta = self.beta.unwrap_or(d.loss.beta);
         settings.loss.gamma = self.gamma.unwrap_or(d.loss.gamma);
         settings.validate()?;
-        let ds = SubsetSettings::for_dataset(kind);
+        let ds = if self.imbalance.is_some_and(|f| f > 1.0) {
+            SubsetSettings::long_tailed_for(kind)
+        } else {
+            SubsetSettings::for_dataset(kind)
+        };
         let subset = SubsetSettings {
             per_class: self.per_class.unwrap_or(ds.per_class),
             imbalance: self.imbalance.unwrap_or(ds.imbalance),
@@ -357,4 +375,49 @@ fn train_to_the_end(mut trainer: Trainer, test: &Records) -> Result<Outcome, Cli
         failure,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn settings(line: &[&str]) -> (TrainSettings, SubsetSettings) {
+        let argv = std::iter::once("train").chain(line.iter().copied());
+        Wrapper::parse_from(argv).args.settings().unwrap()
+    }
+
+    #[test]
+    fn options_not_given_take_the_pages_defaults_for_the_run_kind() {
+        let (balanced, subset) = settings(&["--data", "toy"]);
+        assert_eq!(balanced, TrainSettings::for_dataset(DatasetKind::Toy));
+        assert_eq!(subset, SubsetSettings::for_dataset(DatasetKind::Toy));
+        // A long tail takes the class-imbalance lab's defaults.
+        let (long_tail, subset) = settings(&["--data", "x.tar.gz", "--imbalance", "100"]);
+        assert_eq!(long_tail, TrainSettings::long_tail_for(DatasetKind::Cifar));
+        assert_eq!(
+            subset.per_class,
+            SubsetSettings::long_tailed_for(DatasetKind::Cifar).per_class
+        );
+        assert_eq!(subset.imbalance, 100.0);
+        // What is given wins.
+        let (given, _) = settings(&[
+            "--data",
+            "toy",
+            "--imbalance",
+            "10",
+            "--epochs",
+            "2",
+            "--lr",
+            "0.01",
+        ]);
+        assert_eq!((given.epochs, given.learning_rate), (2, 0.01));
+    }
 }

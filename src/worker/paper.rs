@@ -8,6 +8,7 @@ use std::rc::Rc;
 use super::driver::WorkerState;
 use super::envelope::post;
 use super::tasks::yield_now;
+use super::training::{Loaded, Slot};
 use crate::compute::{ComputeBackend, ndarray_device};
 use crate::data::subset;
 use crate::paper::experiment::{ExperimentError, Progress, Subject, probe, train_fully};
@@ -15,7 +16,6 @@ use crate::paper::results::TextureComparison;
 use crate::protocol::paper::{ModelSource, Reply, Request};
 use crate::protocol::{FromWorker, RunId};
 use crate::settings::train::TrainSettings;
-use crate::train::checkpoint::Checkpoint;
 
 /// Posts progress and yields; stops when the page cancelled.
 struct Posting {
@@ -77,62 +77,34 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 run,
                 state: state.clone(),
             };
-            let result = match model {
-                ModelSource::ConvNetCell => {
-                    // The experiment borrows the cell's model while it runs: take the slot out.
-                    let slot = std::mem::take(&mut state.borrow_mut().convnet);
-                    let result = match slot.subject(paths.eval) {
-                        Some(subject) => Some(
-                            probe(
-                                &subject,
-                                &dataset.test,
-                                &dataset.class_names,
-                                &settings,
-                                run,
-                                &mut progress,
-                            )
-                            .await,
-                        ),
-                        None => None,
-                    };
-                    state.borrow_mut().convnet = slot;
-                    result
-                }
+            // The experiment borrows the ConvNet cell's model while it runs (its slot is taken
+            // out and put back), or probes a checkpoint the page read.
+            let (slot, borrowed) = match model {
+                ModelSource::ConvNetCell => (std::mem::take(&mut state.borrow_mut().convnet), true),
                 ModelSource::Checkpoint { name } => {
-                    let loaded = bytes
-                        .ok_or_else(|| format!("{name}: the file's bytes did not arrive"))
-                        .and_then(|b| {
-                            Checkpoint::from_bytes(&b).map_err(|e| format!("{name}: {e}"))
-                        })
-                        .and_then(|c| {
-                            let model = c.model(&device).map_err(|e| format!("{name}: {e}"))?;
-                            Ok((c, model))
-                        });
-                    match loaded {
-                        Ok((checkpoint, model)) => {
-                            let subject = Subject {
-                                model: &model,
-                                stats: &checkpoint.header.stats,
-                                device: &device,
-                                path: paths.eval,
-                                label: name,
-                            };
-                            Some(
-                                probe(
-                                    &subject,
-                                    &dataset.test,
-                                    &dataset.class_names,
-                                    &settings,
-                                    run,
-                                    &mut progress,
-                                )
-                                .await,
-                            )
-                        }
+                    match Loaded::from_bytes(&name, bytes, device.clone(), paths.eval) {
+                        Ok(loaded) => (Slot::Loaded(Box::new(loaded)), false),
                         Err(reason) => return failed(run, reason),
                     }
                 }
             };
+            let result = match slot.subject(paths.eval) {
+                Some(subject) => Some(
+                    probe(
+                        &subject,
+                        &dataset.test,
+                        &dataset.class_names,
+                        &settings,
+                        run,
+                        &mut progress,
+                    )
+                    .await,
+                ),
+                None => None,
+            };
+            if borrowed {
+                state.borrow_mut().convnet = slot;
+            }
             match result {
                 Some(Ok(results)) => post(&FromWorker::Paper(Reply::Probed(results))),
                 Some(Err(e)) => failed(run, describe(e)),

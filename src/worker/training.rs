@@ -69,6 +69,29 @@ pub struct Loaded {
     device: Device,
 }
 
+impl Loaded {
+    /// A checkpoint's bytes (a file the page read) made into a model on `device`.
+    pub fn from_bytes(
+        name: &str,
+        bytes: Option<Vec<u8>>,
+        device: Device,
+        path: crate::settings::model::ConvPath,
+    ) -> Result<Self, String> {
+        let bytes = bytes.ok_or_else(|| format!("{name}: the file's bytes did not arrive"))?;
+        let checkpoint = Checkpoint::from_bytes(&bytes).map_err(|e| format!("{name}: {e}"))?;
+        let model = checkpoint
+            .model(&device)
+            .map_err(|e| format!("{name}: {e}"))?
+            .with_conv_path(path);
+        Ok(Self {
+            name: name.to_string(),
+            model,
+            checkpoint,
+            device,
+        })
+    }
+}
+
 /// What a training cell holds.
 #[derive(Default)]
 pub enum Slot {
@@ -373,34 +396,21 @@ async fn load_model(
     bytes: Option<Vec<u8>>,
     run: RunId,
 ) -> Result<(Loaded, RunResults), String> {
-    let bytes = bytes.ok_or_else(|| format!("{name}: the file's bytes did not arrive"))?;
-    let checkpoint = Checkpoint::from_bytes(&bytes).map_err(|e| format!("{name}: {e}"))?;
     let dataset = dataset(state, data)?;
     let (device, _, compute) = chosen(state);
-    let model = checkpoint
-        .model(&device)
-        .map_err(|e| format!("{name}: {e}"))?
-        .with_conv_path(compute.conv_paths().eval);
+    let loaded = Loaded::from_bytes(name, bytes, device, compute.conv_paths().eval)?;
     let results = results_of(
-        &model,
-        &checkpoint.header.stats,
+        &loaded.model,
+        &loaded.checkpoint.header.stats,
         &dataset,
-        &device,
+        &loaded.device,
         run,
-        checkpoint.header.epochs,
+        loaded.checkpoint.header.epochs,
         None,
     )
     .await
     .map_err(|e| e.to_string())?;
-    Ok((
-        Loaded {
-            name: name.to_string(),
-            model,
-            checkpoint,
-            device,
-        },
-        results,
-    ))
+    Ok((loaded, results))
 }
 
 /// A model's test confusion (computed unless given), samples and filters.

@@ -60,20 +60,9 @@ pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
     );
     // The knobs live in the URL.
     {
-        let pairs = s.form.url_pairs(&FIELDS, &Form::defaults(chosen));
-        use_effect_with((pairs, chosen), |(pairs, chosen)| {
-            let mut all: Vec<(&str, Option<String>)> = FIELDS
-                .iter()
-                .map(|f| {
-                    (
-                        f.key(),
-                        pairs
-                            .iter()
-                            .find(|(k, _)| *k == f.key())
-                            .map(|(_, v)| v.clone()),
-                    )
-                })
-                .collect();
+        let changes = s.form.url_changes(&FIELDS, &Form::defaults(chosen));
+        use_effect_with((changes, chosen), |(changes, chosen)| {
+            let mut all = changes.clone();
             all.push((
                 "dataset",
                 (*chosen != DatasetKind::Toy && *chosen != DatasetKind::Upload)

@@ -159,21 +159,10 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
     }
     // The knobs live in the URL.
     {
-        let pairs = s.form.url_pairs(&URL_FIELDS, &state::defaults(chosen));
+        let changes = s.form.url_changes(&URL_FIELDS, &state::defaults(chosen));
         let loss = s.form.loss;
-        use_effect_with((pairs, loss), |(pairs, loss)| {
-            let mut all: Vec<(&str, Option<String>)> = URL_FIELDS
-                .iter()
-                .map(|f| {
-                    (
-                        f.key(),
-                        pairs
-                            .iter()
-                            .find(|(k, _)| *k == f.key())
-                            .map(|(_, v)| v.clone()),
-                    )
-                })
-                .collect();
+        use_effect_with((changes, loss), |(changes, loss)| {
+            let mut all = changes.clone();
             all.push((
                 "loss",
                 (*loss != LossKind::CbFocal).then(|| loss.key().to_string()),
@@ -356,7 +345,7 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
     let chart = (!rows.is_empty()).then(|| {
         let names = rows[0].class_names.clone();
         html! {
-            <BarChart testid="results-chart" height={300} data={Bars {
+            <BarChart testid="results-chart" height={320} data={Bars {
                 classes: names,
                 series: rows.iter().rev().take(6).rev().map(|r| (r.label(), r.per_class.clone())).collect(),
                 y_desc: "test accuracy (%)".into(),

@@ -6,6 +6,7 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use super::layout::{Mark, class_names, legend_band};
 use super::palette::{ACCENT, FAINT, GRID, INK, RUNS};
 use super::{caption, use_canvas};
 use crate::format::plain;
@@ -42,26 +43,37 @@ fn draw_bars(canvas: HtmlCanvasElement, data: &Bars) -> Result<(), String> {
             * 1.1
     };
     let n = data.classes.len().max(1);
-    let classes = data.classes.clone();
-    let mut chart = ChartBuilder::on(&root)
+    let groups = data.series.len().max(1);
+    let colour = |s: usize| {
+        if groups == 1 {
+            INK
+        } else {
+            RUNS[s % RUNS.len()]
+        }
+    };
+    let body = if groups > 1 {
+        let entries: Vec<(String, Mark)> = data
+            .series
+            .iter()
+            .enumerate()
+            .map(|(s, (label, _))| (label.clone(), Mark::Swatch(colour(s))))
+            .collect();
+        legend_band(&root, &entries)?
+    } else {
+        root.clone()
+    };
+    let mut chart = ChartBuilder::on(&body)
         .margin(10)
-        .x_label_area_size(40)
+        .x_label_area_size(34)
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..n as f64, 0f64..top)
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(n * 2 + 1)
-        .x_label_formatter(&|x| {
-            let i = x.floor() as usize;
-            // Labels at the middle of each class's slot only.
-            if (x - x.floor() - 0.5).abs() < 1e-6 {
-                classes.get(i).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        // The class names are written under the plot by `layout::class_names`.
+        .x_labels(n + 1)
+        .x_label_formatter(&|_| String::new())
         .y_desc(data.y_desc.as_str())
         .y_label_formatter(&|v| plain(*v))
         .label_style(("sans-serif", 12))
@@ -69,36 +81,20 @@ fn draw_bars(canvas: HtmlCanvasElement, data: &Bars) -> Result<(), String> {
         .light_line_style(GRID)
         .draw()
         .map_err(err)?;
-    let groups = data.series.len().max(1) as f64;
-    let width = 0.8 / groups;
-    for (s, (label, values)) in data.series.iter().enumerate() {
-        let colour = if data.series.len() == 1 {
-            INK
-        } else {
-            RUNS[s % RUNS.len()]
-        };
+    let width = 0.8 / groups as f64;
+    for (s, (_, values)) in data.series.iter().enumerate() {
         let left = |i: usize| i as f64 + 0.1 + s as f64 * width;
         chart
             .draw_series(values.iter().enumerate().map(|(i, &v)| {
                 Rectangle::new(
                     [(left(i), 0.0), (left(i) + width * 0.92, v * scale)],
-                    colour.filled(),
+                    colour(s).filled(),
                 )
             }))
-            .map_err(err)?
-            .label(label.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
-    }
-    if data.series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
             .map_err(err)?;
     }
+    let (x, y) = chart.plotting_area().get_pixel_range();
+    class_names(&root, x, y.end + 6, &data.classes)?;
     root.present().map_err(err)
 }
 
@@ -153,25 +149,25 @@ fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), St
         (0.1, 10.0)
     };
     let n = data.classes.len().max(1);
-    let classes = data.classes.clone();
-    let mut chart = ChartBuilder::on(&root)
+    let body = legend_band(
+        &root,
+        &[
+            ("images n".to_string(), Mark::Swatch(FAINT)),
+            ("effective number E\u{2099}".to_string(), Mark::Line(INK)),
+            ("class weight (normalised)".to_string(), Mark::Line(ACCENT)),
+        ],
+    )?;
+    let mut chart = ChartBuilder::on(&body)
         .margin(10)
-        .x_label_area_size(40)
+        .x_label_area_size(34)
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..n as f64, (lo..hi).log_scale())
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(n * 2 + 1)
-        .x_label_formatter(&|x| {
-            let i = x.floor() as usize;
-            if (x - x.floor() - 0.5).abs() < 1e-6 {
-                classes.get(i).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_labels(n + 1)
+        .x_label_formatter(&|_| String::new())
         .y_label_formatter(&|v| plain(*v))
         .y_desc("log scale")
         .label_style(("sans-serif", 12))
@@ -186,9 +182,7 @@ fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), St
                 FAINT.filled(),
             )
         }))
-        .map_err(err)?
-        .label("images n")
-        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], FAINT.filled()));
+        .map_err(err)?;
     let centre = |values: &[f64]| -> Vec<(f64, f64)> {
         values
             .iter()
@@ -196,34 +190,14 @@ fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), St
             .map(|(i, &v)| (i as f64 + 0.5, v))
             .collect()
     };
-    for (label, colour, values) in [
-        ("effective number E\u{2099}", INK, &data.effective),
-        ("class weight", ACCENT, &data.weights),
-    ] {
+    for (colour, values) in [(INK, &data.effective), (ACCENT, &data.weights)] {
         let points = centre(values);
         chart
-            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-            });
-        chart
-            .draw_series(
-                points
-                    .into_iter()
-                    .map(|p| Circle::new(p, 3, colour.filled())),
-            )
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)).point_size(3))
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 12))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()
-        .map_err(err)?;
+    let (x, y) = chart.plotting_area().get_pixel_range();
+    class_names(&root, x, y.end + 6, &data.classes)?;
     root.present().map_err(err)
 }
 
@@ -238,7 +212,7 @@ pub fn WeightsChart(props: &WeightsChartProps) -> Html {
     let (canvas, error) = use_canvas(props.data.clone(), draw_weights);
     html! {
         <figure class="plot">
-            <canvas ref={canvas} width="640" height="280" data-testid="cb-weights-plot" role="img"
+            <canvas ref={canvas} width="640" height="300" data-testid="cb-weights-plot" role="img"
                     aria-label="Images, effective numbers and class-balanced weights per class, log scale"></canvas>
             { caption(error, props.caption.clone()) }
         </figure>

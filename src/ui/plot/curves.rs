@@ -6,6 +6,7 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use super::layout::{Mark, legend_band};
 use super::palette::{ACCENT, FAINT, GRID, INK, OK};
 use super::{caption, use_canvas};
 use crate::format::plain;
@@ -38,7 +39,18 @@ fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve) -> Result<(), String> 
         .max(0.1) as f64
         * 1.05;
     let right = data.total.max(data.raw.len()).max(1) as f64;
-    let mut chart = ChartBuilder::on(&root)
+    let body = legend_band(
+        &root,
+        &[
+            ("each batch".to_string(), Mark::Line(FAINT)),
+            ("moving average".to_string(), Mark::Line(INK)),
+            (
+                "epoch boundary".to_string(),
+                Mark::Dashed(RGBColor(190, 190, 190)),
+            ),
+        ],
+    )?;
+    let mut chart = ChartBuilder::on(&body)
         .margin(10)
         .x_label_area_size(36)
         .y_label_area_size(52)
@@ -80,21 +92,9 @@ fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve) -> Result<(), String> 
     };
     chart
         .draw_series(LineSeries::new(points(&data.raw), FAINT.stroke_width(1)))
-        .map_err(err)?
-        .label("each batch")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], FAINT.stroke_width(2)));
+        .map_err(err)?;
     chart
         .draw_series(LineSeries::new(points(&data.smooth), INK.stroke_width(2)))
-        .map_err(err)?
-        .label("moving average")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], INK.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()
         .map_err(err)?;
     root.present().map_err(err)
 }
@@ -111,7 +111,7 @@ pub fn LossPlot(props: &LossPlotProps) -> Html {
         <figure class="plot">
             <canvas ref={canvas} width="640" height="300" data-testid="loss-plot"
                     role="img" aria-label="Training loss of every batch and its moving average"></canvas>
-            { caption(error, html! { "Training loss: each batch (faint), its moving average (dark); dotted lines separate epochs." }) }
+            { caption(error, html! { "Training loss of each batch (faint) and its moving average (dark); dashed lines separate epochs." }) }
         </figure>
     }
 }
@@ -132,7 +132,20 @@ fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), 
         .into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let right = data.epochs.max(data.test.len()).max(1) as f64;
-    let mut chart = ChartBuilder::on(&root)
+    let mut lines = vec![
+        ("train (augmented batches)", FAINT, &data.train),
+        ("test", INK, &data.test),
+    ];
+    if let Some(mean) = &data.mean_per_class {
+        lines.push(("test, mean per class", ACCENT, mean));
+    }
+    let mut entries: Vec<(String, Mark)> = lines
+        .iter()
+        .map(|(label, colour, _)| (label.to_string(), Mark::Line(*colour)))
+        .collect();
+    entries.push(("chance (10 %)".to_string(), Mark::Dashed(OK)));
+    let body = legend_band(&root, &entries)?;
+    let mut chart = ChartBuilder::on(&body)
         .margin(10)
         .x_label_area_size(36)
         .y_label_area_size(52)
@@ -163,43 +176,15 @@ fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), 
             .map(|(i, &v)| (i as f64 + 1.0, 100.0 * v))
             .collect()
     };
-    let mut lines = vec![
-        ("train (augmented batches)", FAINT, data.train.clone()),
-        ("test", INK, data.test.clone()),
-    ];
-    if let Some(mean) = &data.mean_per_class {
-        lines.push(("test, mean per class", ACCENT, mean.clone()));
-    }
-    for (label, colour, values) in lines {
-        let points = series(&values);
+    for (_, colour, values) in lines {
+        let points = series(values);
         chart
-            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-            });
-        chart
-            .draw_series(
-                points
-                    .into_iter()
-                    .map(|p| Circle::new(p, 3, colour.filled())),
-            )
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)).point_size(3))
             .map_err(err)?;
     }
     let chance = [(0.0, 10.0), (right, 10.0)];
     chart
         .draw_series(DashedLineSeries::new(chance, 4, 4, OK.stroke_width(1)))
-        .map_err(err)?
-        .label("chance (10 %)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], OK.stroke_width(1)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()
         .map_err(err)?;
     root.present().map_err(err)
 }
@@ -214,7 +199,7 @@ pub fn AccuracyPlot(props: &AccuracyPlotProps) -> Html {
     let (canvas, error) = use_canvas(props.data.clone(), draw_accuracy);
     html! {
         <figure class="plot">
-            <canvas ref={canvas} width="640" height="260" data-testid="acc-plot"
+            <canvas ref={canvas} width="640" height="280" data-testid="acc-plot"
                     role="img" aria-label="Training and test accuracy after each epoch"></canvas>
             { caption(error, html! { "Accuracy after each epoch. Training accuracy is measured on augmented batches while the weights change; test accuracy on the held-out images." }) }
         </figure>

@@ -4,6 +4,7 @@
 pub mod bars;
 pub mod curves;
 pub mod images;
+pub mod layout;
 pub mod theory_plot;
 
 use web_sys::HtmlCanvasElement;

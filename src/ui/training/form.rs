@@ -325,12 +325,19 @@ impl Form {
         notes
     }
 
-    /// The URL parameters that differ from `defaults`.
-    pub fn url_pairs(&self, fields: &[Field], defaults: &Form) -> Vec<(&'static str, String)> {
+    /// What the URL should say for each of `fields`: the value when it differs from the default
+    /// and is valid, else nothing (the parameter is removed).
+    pub fn url_changes(
+        &self,
+        fields: &[Field],
+        defaults: &Form,
+    ) -> Vec<(&'static str, Option<String>)> {
         fields
             .iter()
-            .filter(|&&f| self.text(f) != defaults.text(f) && self.error(f).is_none())
-            .map(|&f| (f.key(), self.text(f).replace(' ', "")))
+            .map(|&f| {
+                let keep = self.text(f) != defaults.text(f) && self.error(f).is_none();
+                (f.key(), keep.then(|| self.text(f).replace(' ', "")))
+            })
             .collect()
     }
 }
@@ -413,10 +420,19 @@ mod tests {
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(notes[0].starts_with("lr=banana in the URL") && notes[0].ends_with("using 0.05."));
         assert!(notes[1].contains("beta=1.5") && notes[1].contains("[0, 1)"));
-        let pairs = form.url_pairs(&ALL, &Form::defaults(DatasetKind::Toy));
+        let changes = form.url_changes(&ALL, &Form::defaults(DatasetKind::Toy));
+        let set: Vec<_> = changes.iter().filter(|(_, v)| v.is_some()).collect();
         assert_eq!(
-            pairs,
-            vec![("epochs", "2".to_string()), ("width", "4,8".to_string())]
+            set,
+            [
+                &("epochs", Some("2".to_string())),
+                &("width", Some("4,8".to_string()))
+            ]
+        );
+        assert_eq!(
+            changes.len(),
+            ALL.len(),
+            "the others are removed from the URL"
         );
     }
 }
