@@ -45,20 +45,24 @@ help:
 
 # ---------------------------------------------------------------- set-up (idempotent)
 
-setup: tools data
+# The tools and the data step (which compiles the native core) build side by side: each leaves
+# a core idle at times (a long crate, a link), and the two together keep both cores busy.
+setup:
+	@$(MAKE) --no-print-directory --output-sync=line -j2 tools data
 
+# Tools are built once, at opt-level 1 without LTO (trunk's own profile asks for fat LTO and one
+# codegen unit: over 20 minutes on two cores), and without TLS (nothing is downloaded at run time).
+TOOL_PROFILE := CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 	  || rustup target add wasm32-unknown-unknown
-	@# trunk's own release profile asks for fat LTO and one codegen unit (over 20 minutes on two
-	@# cores); a plain optimised build serves as well. No TLS: lectern serves on loopback only.
 	@if [ "$$(trunk --version 2>/dev/null)" != "trunk $(TRUNK_VERSION)" ]; then \
-	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 6 minutes)"; \
-	  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-	    cargo install --locked trunk --version $(TRUNK_VERSION) --no-default-features; fi
+	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 8 minutes)"; \
+	  $(TOOL_PROFILE) cargo install --locked trunk --version $(TRUNK_VERSION) --no-default-features; fi
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
-	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 5 minutes)"; \
-	  cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION) --no-default-features; fi
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 6 minutes)"; \
+	  $(TOOL_PROFILE) cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION) --no-default-features; fi
 	@grep -q 'wasm_bindgen = "$(WASM_BINDGEN_VERSION)"' Trunk.toml \
 	  || { echo "Trunk.toml [tools] wasm_bindgen must be $(WASM_BINDGEN_VERSION), as in Cargo.lock"; exit 1; }
 

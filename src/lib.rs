@@ -14,6 +14,9 @@ pub mod format;
 pub mod nn;
 pub mod paper;
 pub mod protocol;
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod scratch;
 pub mod settings;
 pub mod theory;
 pub mod train;

@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use lectern::scratch::ScratchDir;
+
 const RECORD: usize = 3073;
 const META: &str = "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n";
 
@@ -74,7 +76,7 @@ fn stderr(output: &Output) -> String {
 /// Runs a bad source and checks it is refused with `needles` in the message, leaving `out`'s
 /// previous content untouched.
 fn assert_refused(source: &Path, needles: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let out = dir.path().join("data");
     fs::create_dir_all(&out).unwrap();
     fs::write(out.join("keep.txt"), "previous data").unwrap();
@@ -102,7 +104,7 @@ fn assert_refused(source: &Path, needles: &[&str]) {
 
 #[test]
 fn writes_the_subset_from_an_archive() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let archive = dir.path().join("cifar-10-binary.tar.gz");
     write_archive(&archive, &layout(40, 30));
     let out = dir.path().join("static/data");
@@ -129,7 +131,7 @@ fn writes_the_subset_from_an_archive() {
 
 #[test]
 fn reads_an_extracted_folder_too() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let folder = dir.path().join("cifar-10-batches-bin");
     fs::create_dir_all(&folder).unwrap();
     for (name, bytes) in layout(20, 10) {
@@ -146,7 +148,7 @@ fn reads_an_extracted_folder_too() {
 
 #[test]
 fn refuses_a_truncated_archive() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let archive = dir.path().join("cifar-10-binary.tar.gz");
     write_archive(&archive, &layout(200, 100));
     let bytes = fs::read(&archive).unwrap();
@@ -164,7 +166,7 @@ fn refuses_a_truncated_archive() {
 
 #[test]
 fn refuses_a_file_that_is_not_a_tar_gz() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let text = dir.path().join("cifar.tar.gz");
     fs::write(&text, "<html>not found</html>").unwrap();
     assert_refused(
@@ -178,7 +180,7 @@ fn refuses_a_file_that_is_not_a_tar_gz() {
 
 #[test]
 fn refuses_a_label_above_nine_naming_file_and_offset() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let mut files = layout(20, 10);
     files[2].1[5 * RECORD] = 11; // data_batch_2.bin, record 5
     let archive = dir.path().join("bad-label.tar.gz");
@@ -194,7 +196,7 @@ fn refuses_a_label_above_nine_naming_file_and_offset() {
 
 #[test]
 fn refuses_a_batch_that_is_not_whole_records() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let mut files = layout(20, 10);
     files[6].1.truncate(9 * RECORD + 100); // test_batch.bin
     let archive = dir.path().join("short.tar.gz");
@@ -207,7 +209,7 @@ fn refuses_a_batch_that_is_not_whole_records() {
 
 #[test]
 fn refuses_an_archive_without_the_test_batch() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let mut files = layout(20, 10);
     files.pop();
     let archive = dir.path().join("no-test.tar.gz");
@@ -220,7 +222,7 @@ fn refuses_an_archive_without_the_test_batch() {
 
 #[test]
 fn refuses_a_wrong_checksum_and_a_missing_source() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let archive = dir.path().join("cifar-10-binary.tar.gz");
     write_archive(&archive, &layout(20, 10));
     let out = dir.path().join("out");
@@ -246,7 +248,7 @@ fn the_shared_archive_is_read_and_a_truncated_copy_refused() {
         eprintln!("skipped: {} is not here", shared.display());
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let out = dir.path().join("data");
     let output = data(&shared, &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));

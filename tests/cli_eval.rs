@@ -6,6 +6,7 @@ mod common;
 use common::{assert_refused, lectern};
 use lectern::data::dataset::Dataset;
 use lectern::data::toy::toy_records;
+use lectern::scratch::ScratchDir;
 
 /// A tiny toy run on 40 images, widths 4/8.
 fn tiny_train(epochs: &str, extra: &[&str], json: &str, save: &str) -> std::process::Output {
@@ -57,7 +58,7 @@ fn read_json(path: &std::path::Path) -> serde_json::Value {
 
 #[test]
 fn a_saved_model_evaluates_to_the_accuracy_it_was_trained_to() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let (json, model) = (dir.path().join("run.json"), dir.path().join("model.bin"));
     let output = tiny_train("2", &[], json.to_str().unwrap(), model.to_str().unwrap());
     assert!(
@@ -87,7 +88,7 @@ fn a_saved_model_evaluates_to_the_accuracy_it_was_trained_to() {
 
 #[test]
 fn a_nan_loss_keeps_and_saves_the_last_finished_epoch() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let (json, model) = (dir.path().join("run.json"), dir.path().join("model.bin"));
     // Epoch 1 trains; after it the learning rate is multiplied by 100 each epoch (5, 500,
     // 50,000…) and the loss overflows within the next epochs.
@@ -116,7 +117,7 @@ fn a_nan_loss_keeps_and_saves_the_last_finished_epoch() {
 
 #[test]
 fn bad_models_data_and_options_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let not_a_model = dir.path().join("notes.bin");
     std::fs::write(&not_a_model, b"hello").unwrap();
     let batch = dir.path().join("test_batch.bin");
@@ -178,7 +179,7 @@ fn bad_models_data_and_options_are_refused() {
 
 #[test]
 fn a_save_that_fails_after_training_leaves_the_older_file_whole() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let existing = dir.path().join("keep.bin");
     std::fs::write(&existing, b"an older model").unwrap();
     // The staging file the save writes first cannot be created (a folder is in its place), so

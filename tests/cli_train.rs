@@ -3,10 +3,11 @@
 mod common;
 
 use common::{assert_refused, lectern};
+use lectern::scratch::ScratchDir;
 
 #[test]
 fn a_tiny_toy_run_writes_the_json_report() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScratchDir::new();
     let json = dir.path().join("run.json");
     let output = lectern(&[
         "train",

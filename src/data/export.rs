@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn writes_files_and_replaces_the_old_folder() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::scratch::ScratchDir::new();
         let out = dir.path().join("data");
         fs::create_dir_all(&out).unwrap();
         fs::write(out.join("stale.txt"), "old").unwrap();

@@ -280,18 +280,20 @@ mod tests {
         }
     }
 
-    fn subject_parts() -> (ConvNet, ChannelStats, Records) {
+    /// Probes an untrained toy model (9 test images a class), counting progress calls and
+    /// cancelling after `stop_after` of them if given.
+    fn probe_untrained(
+        names: &[String],
+        stop_after: Option<usize>,
+    ) -> (
+        Result<ProbeResults, ExperimentError>,
+        Option<ProbeResults>,
+        usize,
+    ) {
         let device = ndarray_device();
-        let model = ConvNetConfig::new().with_widths([4, 8]).init(&device);
+        let model: ConvNet = ConvNetConfig::new().with_widths([4, 8]).init(&device);
         let test = Records::parse(toy_records(9, 4)).unwrap();
         let stats = ChannelStats::of(test.records().map(|r| &r[1..]));
-        (model, stats, test)
-    }
-
-    #[test]
-    fn a_probe_counts_every_decision_and_reports_progress() {
-        let (model, stats, test) = subject_parts();
-        let device = ndarray_device();
         let subject = Subject {
             model: &model,
             stats: &stats,
@@ -299,20 +301,39 @@ mod tests {
             path: ConvPath::Patches,
             label: "untrained".into(),
         };
-        let names: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+        let settings = PaperSettings::default();
         let mut count = Count {
             calls: 0,
-            stop_after: None,
+            stop_after,
         };
-        let r = pollster::block_on(probe(
+        let first = pollster::block_on(probe(
             &subject,
             &test,
-            &names,
-            &PaperSettings::default(),
+            names,
+            &settings,
             RunId(4),
             &mut count,
-        ))
-        .unwrap();
+        ));
+        // Once more, uncounted, to show it is repeatable.
+        let again = stop_after.is_none().then(|| {
+            pollster::block_on(probe(
+                &subject,
+                &test,
+                names,
+                &settings,
+                RunId(4),
+                &mut Silent,
+            ))
+            .unwrap()
+        });
+        (first, again, count.calls)
+    }
+
+    #[test]
+    fn a_probe_counts_every_decision_and_reports_progress() {
+        let names: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+        let (first, again, calls) = probe_untrained(&names, None);
+        let r = first.unwrap();
         assert_eq!(r.run, RunId(4));
         assert_eq!(r.test_images, 90);
         for cue in [r.cue, r.cue_grey] {
@@ -326,18 +347,12 @@ mod tests {
         );
         assert_eq!(r.robustness.noise.len(), NOISE_STDS.len());
         assert!(r.stimuli.len() <= SHOWN_STIMULI.min(r.cue.pairs));
-        assert!(count.calls >= 10, "{}", count.calls);
-        // The same model and data give the same figures.
-        let again = pollster::block_on(probe(
-            &subject,
-            &test,
-            &names,
-            &PaperSettings::default(),
-            RunId(4),
-            &mut Silent,
-        ))
-        .unwrap();
-        assert_eq!(again, r);
+        assert!(calls >= 10, "{calls}");
+        assert_eq!(
+            again,
+            Some(r),
+            "the same model and data give the same figures"
+        );
     }
 
     #[test]
@@ -408,29 +423,8 @@ mod tests {
 
     #[test]
     fn a_probe_can_be_cancelled() {
-        let (model, stats, test) = subject_parts();
-        let device = ndarray_device();
-        let subject = Subject {
-            model: &model,
-            stats: &stats,
-            device: &device,
-            path: ConvPath::Patches,
-            label: "untrained".into(),
-        };
-        let mut count = Count {
-            calls: 0,
-            stop_after: Some(2),
-        };
-        let err = pollster::block_on(probe(
-            &subject,
-            &test,
-            &[],
-            &PaperSettings::default(),
-            RunId(1),
-            &mut count,
-        ))
-        .unwrap_err();
-        assert_eq!(err, ExperimentError::Cancelled);
-        assert_eq!(count.calls, 3);
+        let (first, _, calls) = probe_untrained(&[], Some(2));
+        assert_eq!(first.unwrap_err(), ExperimentError::Cancelled);
+        assert_eq!(calls, 3);
     }
 }

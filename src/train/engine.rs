@@ -575,7 +575,7 @@ mod tests {
             trainer.step();
             pollster::block_on(trainer.report(|| 0.0)).unwrap();
         }
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::scratch::ScratchDir::new();
         let path = dir.path().join("model.bin");
         pollster::block_on(trainer.checkpoint())
             .unwrap()
