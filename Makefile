@@ -48,7 +48,7 @@ help:
 # The tools and the data step (which compiles the native core) build side by side: each leaves
 # a core idle at times (a long crate, a link), and the two together keep both cores busy.
 setup:
-	@$(MAKE) --no-print-directory --output-sync=line -j2 tools data
+	@$(MAKE) --no-print-directory -j2 tools data
 
 # Tools are built once, at opt-level 1 without LTO (trunk's own profile asks for fat LTO and one
 # codegen unit: over 20 minutes on two cores), and without TLS (nothing is downloaded at run time).
@@ -58,10 +58,10 @@ tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 	  || rustup target add wasm32-unknown-unknown
 	@if [ "$$(trunk --version 2>/dev/null)" != "trunk $(TRUNK_VERSION)" ]; then \
-	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 8 minutes)"; \
+	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 15 minutes)"; \
 	  $(TOOL_PROFILE) cargo install --locked trunk --version $(TRUNK_VERSION) --no-default-features; fi
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
-	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 6 minutes)"; \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 8 minutes)"; \
 	  $(TOOL_PROFILE) cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION) --no-default-features; fi
 	@grep -q 'wasm_bindgen = "$(WASM_BINDGEN_VERSION)"' Trunk.toml \
 	  || { echo "Trunk.toml [tools] wasm_bindgen must be $(WASM_BINDGEN_VERSION), as in Cargo.lock"; exit 1; }
