@@ -177,6 +177,8 @@ test('theory: check my work names the student\'s first slip', async () => {
 test('theory: editing a weight redraws and re-derives; a bad weight is refused', async () => {
   const { page, close } = await open('?backend=cpu&step=8');
   await backendBadge(page);
+  // Edit once the cell has settled (the worker's autodiff check of the default weights is shown).
+  await expectText(page.getByTestId('autodiff-slope'), /dh\/dx = 6\.000/);
   const w1 = page.getByTestId('weight-0');
   await w1.fill('1, 1');
   await w1.press('Enter');
