@@ -159,13 +159,14 @@ async fn what_each_layer_costs() {
             let out = f(input.clone());
             let grads = out.sum().backward();
             let g = input.grad(&grads).unwrap();
-            read_many([g.flatten::<2>(0, 1)]).await.unwrap();
+            read_many([g.flatten::<2>(0, 2)]).await.unwrap();
             if i >= 1 {
                 total += (now_ms() - t0) / 5.0;
             }
         }
         console_log!("PROFILE layer {name}: {total:.1} ms forward + backward at [64, 16, 32, 32]");
     };
+    time("identity (the harness: sum, backward, read-back)", &|x| x).await;
     time("conv 3×3 as one matmul (patches)", &|x| {
         conv_same(&conv, x)
     })
@@ -182,4 +183,41 @@ async fn what_each_layer_costs() {
             .reshape([n, c, h / 2, w / 2])
     })
     .await;
+}
+
+/// burn-ndarray's matrix product (matrixmultiply, WebAssembly SIMD) at the shapes a training
+/// step multiplies, as the whole batch's product: the second block's forward convolution
+/// ([o, c·k²] × [c·k², n·h·w]), its input gradient (transposed weights × output gradient), its
+/// weight gradient (output gradient × patchesᵀ), the fourth convolution; and two references.
+/// A training step is ~2.4 GFLOP of products at batch 64, so these rates bound its speed.
+#[wasm_bindgen_test]
+#[ignore = "a profile: run it with make bench"]
+async fn how_fast_the_matrix_products_run() {
+    use burn::tensor::{Distribution, Tensor};
+    use lectern::compute::{ndarray_device, read_many};
+
+    let device = ndarray_device();
+    let shapes = [
+        [16, 144, 65536],
+        [144, 16, 65536],
+        [16, 65536, 144],
+        [32, 288, 16384],
+        [256, 256, 256],
+        [16, 144, 1024],
+    ];
+    for [m, k, n] in shapes {
+        let a = Tensor::<2>::random([m, k], Distribution::Normal(0.0, 1.0), &device);
+        let b = Tensor::<2>::random([k, n], Distribution::Normal(0.0, 1.0), &device);
+        let mut best = f64::MAX;
+        for _ in 0..4 {
+            let t0 = now_ms();
+            let c = a.clone().matmul(b.clone());
+            read_many([c.slice([0..1, 0..1])]).await.unwrap();
+            best = best.min(now_ms() - t0);
+        }
+        let gflops = 2.0 * (m * k * n) as f64 / best / 1e6;
+        console_log!(
+            "PROFILE matmul [{m}, {k}] × [{k}, {n}]: {best:.1} ms = {gflops:.1} GFLOP/s (best of 4)"
+        );
+    }
 }

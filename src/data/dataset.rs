@@ -188,7 +188,7 @@ mod tests {
             DatasetKind::Upload,
             "x".into(),
             names.clone(),
-            &[train.clone()],
+            std::slice::from_ref(&train),
             &test,
             cap,
         );

@@ -10,11 +10,14 @@ use super::envelope::post;
 use super::tasks::yield_now;
 use super::training::{Loaded, Slot};
 use crate::compute::{ComputeBackend, ndarray_device};
+use crate::data::dataset::Dataset;
 use crate::data::subset;
 use crate::paper::experiment::{ExperimentError, Progress, Subject, probe, train_fully};
-use crate::paper::results::TextureComparison;
+use crate::paper::results::{ProbeResults, TextureComparison};
 use crate::protocol::paper::{ModelSource, Reply, Request};
 use crate::protocol::{FromWorker, RunId};
+use crate::settings::data::DatasetKind;
+use crate::settings::paper::PaperSettings;
 use crate::settings::train::TrainSettings;
 
 /// Posts progress and yields; stops when the page cancelled.
@@ -50,6 +53,38 @@ fn describe(e: ExperimentError) -> String {
     }
 }
 
+/// The loaded dataset of `kind`, or why there is none.
+fn loaded_dataset(
+    state: &Rc<RefCell<WorkerState>>,
+    kind: DatasetKind,
+) -> Result<Rc<Dataset>, String> {
+    state.borrow().datasets.get(kind).ok_or_else(|| {
+        format!(
+            "no {} dataset is loaded: load it in the ConvNet cell first",
+            kind.key()
+        )
+    })
+}
+
+/// The cue-conflict and patch-shuffle probes of `subject` on `dataset`'s test images.
+async fn probe_on(
+    subject: &Subject<'_>,
+    dataset: &Dataset,
+    settings: &PaperSettings,
+    run: RunId,
+    progress: &mut Posting,
+) -> Result<ProbeResults, ExperimentError> {
+    probe(
+        subject,
+        &dataset.test,
+        &dataset.class_names,
+        settings,
+        run,
+        progress,
+    )
+    .await
+}
+
 pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: Option<Vec<u8>>) {
     state.borrow_mut().paper_cancelled = false;
     let (device, compute) = match &state.borrow().chosen {
@@ -64,14 +99,9 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
             data,
             settings,
         } => {
-            let Some(dataset) = state.borrow().datasets.get(data) else {
-                return failed(
-                    run,
-                    format!(
-                        "no {} dataset is loaded: load it in the ConvNet cell first",
-                        data.key()
-                    ),
-                );
+            let dataset = match loaded_dataset(state, data) {
+                Ok(d) => d,
+                Err(reason) => return failed(run, reason),
             };
             let mut progress = Posting {
                 run,
@@ -89,17 +119,9 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 }
             };
             let result = match slot.subject(paths.eval) {
-                Some(subject) => Some(
-                    probe(
-                        &subject,
-                        &dataset.test,
-                        &dataset.class_names,
-                        &settings,
-                        run,
-                        &mut progress,
-                    )
-                    .await,
-                ),
+                Some(subject) => {
+                    Some(probe_on(&subject, &dataset, &settings, run, &mut progress).await)
+                }
                 None => None,
             };
             if borrowed {
@@ -122,14 +144,9 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
             train: train_settings,
             settings,
         } => {
-            let Some(dataset) = state.borrow().datasets.get(data) else {
-                return failed(
-                    run,
-                    format!(
-                        "no {} dataset is loaded: load it in the ConvNet cell first",
-                        data.key()
-                    ),
-                );
+            let dataset = match loaded_dataset(state, data) {
+                Ok(d) => d,
+                Err(reason) => return failed(run, reason),
             };
             let train = match subset::select(&dataset.train, &chosen_subset, &dataset.class_names) {
                 Ok(t) => t,
@@ -174,16 +191,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                         "plain training".into()
                     },
                 };
-                match probe(
-                    &subject,
-                    &dataset.test,
-                    &dataset.class_names,
-                    &settings,
-                    run,
-                    &mut progress,
-                )
-                .await
-                {
+                match probe_on(&subject, &dataset, &settings, run, &mut progress).await {
                     Ok(r) => probed.push(r),
                     Err(e) => return failed(run, describe(e)),
                 }

@@ -83,6 +83,15 @@ test('imbalance: a compare run on the long-tailed toy set fills the table; expor
   await markdown.saveAs(mdPath);
   assert.match(fs.readFileSync(mdPath, 'utf8'), /^\| loss \| lr \| disc \|/);
 
+  // The accuracy chart's PNG button names its chart and saves a PNG image.
+  const pngButton = lab(page).getByTestId('results-chart-png');
+  assert.equal(await pngButton.textContent(), 'Accuracy PNG');
+  const [png] = await Promise.all([page.waitForEvent('download'), pngButton.click()]);
+  assert.equal(png.suggestedFilename(), 'lectern-per-class-accuracy.png');
+  const pngPath = path.join(shots, 'imbalance-accuracy-export.png');
+  await png.saveAs(pngPath);
+  assert.deepEqual([...fs.readFileSync(pngPath).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+
   // A reload keeps the table.
   await page.reload();
   await page.getByTestId('notebook').waitFor();

@@ -187,10 +187,18 @@ test('theory: editing a weight redraws and re-derives; a bad weight is refused',
   await page.getByTestId('x0-input').fill('-0.5');
   // z¹ = (−0.5, 0.5): unit 1 off; slope = (1,1)·W²·(0,1)ᵀ = 3, h = 1.5 + 1 + 0.5 − 1 = 2.
   await expectText(page.getByTestId('tangent-slope'), '3');
+  // Text typed but not applied yet survives re-renders of the cell (another x₀ and the worker's
+  // autodiff reply to it), the focus staying in the field.
   await w1.fill('1, x');
+  await page.evaluate(() => document.querySelector('[data-testid="preset-1"]').click());
+  await expectText(page.getByTestId('tangent-slope'), '6');
+  await expectText(page.getByTestId('autodiff-slope'), /dh\/dx = 6\.000/);
+  assert.equal(await w1.inputValue(), '1, x');
+  assert.equal(await page.locator('.weights .field-error').count(), 0);
   await w1.press('Enter');
   await expectText(page.locator('.weights .field-error'), /W¹: “x” is not a number; the weights were not changed/);
-  await expectText(page.getByTestId('tangent-slope'), '3');
+  await expectText(page.getByTestId('tangent-slope'), '6');
+  assert.equal(await w1.inputValue(), '1, x');
   // The plot's range: a reversed range is explained, a good one redraws.
   await page.getByTestId('range-to').fill('-5');
   await expectText(page.locator('.range .field-error'), /needs from < to \(now -4 to -5\)/);

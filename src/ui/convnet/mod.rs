@@ -196,7 +196,7 @@ pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
     let has_model = s.loaded.is_some()
         || s.run
             .as_ref()
-            .is_some_and(|r| r.epochs.len() > 0 || r.results.is_some());
+            .is_some_and(|r| !r.epochs.is_empty() || r.results.is_some());
     let pause_label = if matches!(status, Some(RunStatus::Paused)) {
         "Resume"
     } else {

@@ -60,8 +60,10 @@ fn save_png(testid: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// "Histogram PNG": saves the chart with `testid` as `name`.
 fn png_button(
     testid: &'static str,
+    chart: &'static str,
     name: &'static str,
     dispatch: &Callback<ImbalanceAction>,
 ) -> Html {
@@ -71,7 +73,8 @@ fn png_button(
             dispatch.emit(ImbalanceAction::Note(e));
         }
     });
-    html! { <button type="button" class="small" {onclick} data-testid={format!("{testid}-png")}>{ "PNG" }</button> }
+    html! { <button type="button" class="small" {onclick} data-testid={format!("{testid}-png")}
+    title={format!("save the {} chart as {name}", chart.to_lowercase())}>{ format!("{chart} PNG") }</button> }
 }
 
 #[function_component]
@@ -413,9 +416,9 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
                 <div class="controls">
                     <button type="button" onclick={export("csv")} disabled={rows.is_empty()} data-testid="export-csv">{ "Export CSV" }</button>
                     <button type="button" onclick={export("md")} disabled={rows.is_empty()} data-testid="export-md">{ "Export Markdown" }</button>
-                    { png_button("class-histogram", "lectern-class-histogram.png", dispatch) }
-                    { png_button("cb-weights-plot", "lectern-cb-weights.png", dispatch) }
-                    { png_button("results-chart", "lectern-per-class-accuracy.png", dispatch) }
+                    { png_button("class-histogram", "Histogram", "lectern-class-histogram.png", dispatch) }
+                    { png_button("cb-weights-plot", "Weights", "lectern-cb-weights.png", dispatch) }
+                    { png_button("results-chart", "Accuracy", "lectern-per-class-accuracy.png", dispatch) }
                     <button type="button" onclick={on_clear} disabled={rows.is_empty() || busy} data-testid="results-clear">{ "Clear table" }</button>
                 </div>
                 if !rows.is_empty() {

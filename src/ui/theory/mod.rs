@@ -31,7 +31,8 @@ pub struct TheoryCellProps {
     pub backend: Option<String>,
 }
 
-/// The four weight fields: a list of numbers each, applied when valid.
+/// The four weight fields: a list of numbers each, applied when valid. What the person types is
+/// kept across re-renders (the worker's replies re-render the cell) until the weights change.
 #[derive(Properties, PartialEq)]
 struct WeightsProps {
     network: Network,
@@ -56,6 +57,20 @@ fn Weights(props: &WeightsProps) -> Html {
         ),
         ("b\u{b2}", format!("{}, {}", plain(n.b2[0]), plain(n.b2[1]))),
     ];
+    let texts = fields.clone().map(|(_, text)| text);
+    let drafts = use_state(|| texts.clone());
+    {
+        let drafts = drafts.clone();
+        use_effect_with(n, move |_| drafts.set(texts));
+    }
+    let edit = |index: usize| {
+        let drafts = drafts.clone();
+        Callback::from(move |e: InputEvent| {
+            let mut next = (*drafts).clone();
+            next[index] = e.target_unchecked_into::<HtmlInputElement>().value();
+            drafts.set(next);
+        })
+    };
     let error = use_state(|| None::<String>);
     let apply = |index: usize| {
         let (error, on_network) = (error.clone(), props.on_network.clone());
@@ -89,10 +104,11 @@ fn Weights(props: &WeightsProps) -> Html {
     html! {
         <fieldset class="weights">
             <legend>{ "Weights (W\u{b2} row by row; press Enter to apply)" }</legend>
-            { for fields.iter().enumerate().map(|(i, (label, value))| html! {
+            { for fields.iter().enumerate().map(|(i, (label, _))| html! {
                 <label class="number-field">
                     <span>{ *label }</span>
-                    <input type="text" value={value.clone()} onchange={apply(i)} data-testid={format!("weight-{i}")} />
+                    <input type="text" value={drafts[i].clone()} oninput={edit(i)} onchange={apply(i)}
+                           data-testid={format!("weight-{i}")} />
                 </label>
             }) }
             <button type="button" onclick={reset} disabled={n == Network::default()}>{ "The assignment's weights" }</button>
