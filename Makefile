@@ -40,7 +40,7 @@ help:
 	@echo "make test    - set up (plus Chromium) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
 	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
-	@echo "make measure - the default CIFAR-10 runs of the ConvNet cell and the imbalance lab, in headless Chromium"
+	@echo "make measure - the default toy run, then the default CIFAR-10 runs of the ConvNet cell and the imbalance lab, in headless Chromium"
 	@echo "make data CIFAR10=<path> - write the site's CIFAR-10 subset into static/data"
 
 # ---------------------------------------------------------------- set-up (idempotent)
@@ -139,7 +139,7 @@ test-e2e: build
 # compare; about 15 minutes on 2 cores). Measures; checks nothing.
 measure: build
 	@[ -e static/data/train.bin ] || { echo "make measure needs the CIFAR-10 subset: make data CIFAR10=<path>"; exit 1; }
-	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 measure-cifar.mjs 2>&1 | grep -E "MEASURE|^# (pass|fail)"
+	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 measure.mjs 2>&1 | grep -E "MEASURE|^# (pass|fail)"
 
 # Throughput (img/s, medians): natively on burn-ndarray and burn-flex, then in headless Chromium
 # in a dedicated worker (burn-ndarray as WebAssembly, and WebGPU). Measures; checks nothing.

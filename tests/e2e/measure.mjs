@@ -1,7 +1,7 @@
-// Not a test: the README's browser figures on the site's CIFAR-10 subset, on the CPU path in
-// headless Chromium — the ConvNet cell's default run (time and test accuracy) and the
-// class-imbalance lab's default compare (IF 100, cross-entropy vs CB focal). `make measure`
-// runs it (after `make data`); it prints MEASURE lines and saves screenshots.
+// Not a test: the README's browser figures, on the CPU path in headless Chromium — the ConvNet
+// cell's default toy run, then on the site's CIFAR-10 subset its default run (time and test
+// accuracy) and the class-imbalance lab's default compare (IF 100, cross-entropy vs CB focal).
+// `make measure` runs it (after `make data`); it prints MEASURE lines and saves screenshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -16,6 +16,23 @@ async function cifarLoaded(page, name) {
   await cell(page, name).scrollIntoViewIfNeeded();
   return waitForText(page, 'data-status', /training images.*airplane/, 600_000, name);
 }
+
+test('ConvNet cell: the default toy run', { timeout: HOUR }, async () => {
+  const { page, close } = await open('?backend=cpu');
+  const cn = cell(page, 'convnet');
+  await backendBadge(page);
+  await cn.scrollIntoViewIfNeeded();
+  await waitForText(page, 'data-status', /training images/, 600_000, 'convnet');
+  const started = Date.now();
+  await cn.getByTestId('train-start').click();
+  await waitForText(page, 'epoch-counter', /^1 \//, HOUR, 'convnet');
+  console.log(`MEASURE convnet toy: first epoch after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await waitForText(page, 'run-status', /Finished|Stopped/, HOUR, 'convnet');
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`MEASURE convnet toy: run ${seconds.toFixed(1)} s, test accuracy ${await textIn(cn, 'test-acc')}, `
+    + `speed ${await textIn(cn, 'throughput')}, epochs ${await textIn(cn, 'epoch-counter')}`);
+  await close();
+});
 
 test('ConvNet cell: the default CIFAR-10 run', { timeout: HOUR }, async () => {
   const { page, close } = await open('?backend=cpu&dataset=cifar');
