@@ -135,8 +135,9 @@ test-e2e: build
 	cargo build --quiet $(NATIVE_FEATURES) --bin lectern
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) LECTERN_BIN="$(LECTERN_BIN)" node --test --test-concurrency=1
 
-# The README's browser figures on the CIFAR-10 subset (the default ConvNet run, the default IF-100
-# compare; about 15 minutes on 2 cores). Measures; checks nothing.
+# The README's browser figures: the ConvNet cell's default toy run, then on the CIFAR-10 subset
+# its default run and the lab's default IF-100 compare (about 15 minutes on 2 cores). Measures;
+# checks nothing.
 measure: build
 	@[ -e static/data/train.bin ] || { echo "make measure needs the CIFAR-10 subset: make data CIFAR10=<path>"; exit 1; }
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 measure.mjs 2>&1 | grep -E "MEASURE|^# (pass|fail)"
