@@ -17,6 +17,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 
+use super::conv_kernel::{conv_same_kernel, has_conv_kernel};
 use crate::settings::SettingsError;
 use crate::settings::model::ModelSettings;
 pub use crate::settings::model::{ConvPath, WeightInit};
@@ -202,8 +203,24 @@ impl ConvNet {
 /// # Shapes
 /// `x`: `[n, c, h, w]`, `conv.weight`: `[o, c, k, k]` → `[n, o, h, w]`
 pub fn conv_same(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
     let weight = conv.weight.val();
+    let out = if has_conv_kernel(&x.device()) {
+        conv_same_kernel(x, weight)
+    } else {
+        conv_same_from_tensor_ops(x, weight)
+    };
+    match &conv.bias {
+        Some(bias) => {
+            let o = out.dims()[1];
+            out + bias.val().reshape([1, o, 1, 1])
+        }
+        None => out,
+    }
+}
+
+/// [`conv_same`] (without bias) from Burn's tensor operations, for backends without the kernel.
+fn conv_same_from_tensor_ops(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
     let [o, _, k, _] = weight.dims();
     let p = k / 2;
     let padded = x.pad([(p, p), (p, p)], PadMode::Constant(0.0));
@@ -212,15 +229,11 @@ pub fn conv_same(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         .map(|(i, j)| padded.clone().slice([0..n, 0..c, i..i + h, j..j + w]))
         .collect();
     let patches = Tensor::stack::<5>(shifts, 2).reshape([n, c * k * k, h * w]);
-    let out = weight
+    weight
         .reshape([1, o, c * k * k])
         .expand([n, o, c * k * k])
         .matmul(patches)
-        .reshape([n, o, h, w]);
-    match &conv.bias {
-        Some(bias) => out + bias.val().reshape([1, o, 1, 1]),
-        None => out,
-    }
+        .reshape([n, o, h, w])
 }
 
 /// For each ReLU layer, the fraction of channels that are never active (input ≤ 0 at every
@@ -275,11 +288,23 @@ mod tests {
         assert_eq!(plain.forward(images(1, &device)).dims(), [1, 10]);
     }
 
-    /// The matrix-product convolution equals Burn's own, in value and in both gradients.
+    /// The matrix-product convolution equals Burn's own, in value and in both gradients: on
+    /// burn-ndarray (the hand-written kernel) and, natively, on burn-flex (Burn's tensor
+    /// operations, what every backend without the kernel runs).
     #[test]
     fn conv_same_matches_burns_convolution() {
-        let device = ndarray_device().autodiff();
-        for (kernel, bias) in [(3, false), (5, true)] {
+        #[allow(unused_mut)]
+        let mut devices = vec![ndarray_device().autodiff()];
+        #[cfg(feature = "cli")]
+        devices.push(crate::compute::flex_device().autodiff());
+        for (device, (kernel, bias)) in devices
+            .iter()
+            .flat_map(|d| [(d.clone(), (3, false)), (d.clone(), (5, true))])
+        {
+            assert_eq!(
+                has_conv_kernel(&device),
+                device.clone().inner() == ndarray_device()
+            );
             device.seed(3);
             let conv = Conv2dConfig::new([3, 4], [kernel, kernel])
                 .with_padding(PaddingConfig2d::Same)

@@ -3,6 +3,8 @@
 
 pub mod class_balance;
 #[cfg(feature = "compute")]
+pub mod conv_kernel;
+#[cfg(feature = "compute")]
 pub mod convnet;
 #[cfg(feature = "compute")]
 pub mod losses;
