@@ -355,11 +355,45 @@ impl<C: CheckpointStrategy> SameConv for Autodiff<NdArray, C> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::compute::ndarray_device;
     use burn::nn::PaddingConfig2d;
-    use burn::nn::conv::Conv2dConfig;
+    use burn::nn::conv::{Conv2d, Conv2dConfig};
+
+    /// `ours`, computed from `x` (which requires its gradient), equals `conv.forward(x)` within
+    /// 1e-5, and so do the gradients of `x` and of `conv`'s weights (of a weighted sum, so every
+    /// output position's gradient differs).
+    pub(crate) fn assert_equals_burns_convolution(
+        conv: &Conv2d,
+        x: Tensor<4>,
+        ours: Tensor<4>,
+        label: &str,
+    ) {
+        let burns = conv.forward(x.clone());
+        let close = |a: Tensor<4>, b: Tensor<4>, what: &str| {
+            let gap = (a - b).abs().max().into_scalar::<f32>();
+            assert!(gap < 1e-5, "{label}, {what}: differs by {gap}");
+        };
+        close(ours.clone().detach(), burns.clone().detach(), "output");
+        let dims = ours.dims();
+        let mix = Tensor::<4>::from_data(
+            TensorData::new(pattern(dims.iter().product(), 3), dims),
+            &ours.device(),
+        );
+        let g_ours = (ours * mix.clone()).sum().backward();
+        let g_burn = (burns * mix).sum().backward();
+        close(
+            x.grad(&g_ours).unwrap(),
+            x.grad(&g_burn).unwrap(),
+            "input gradient",
+        );
+        close(
+            conv.weight.grad(&g_ours).unwrap(),
+            conv.weight.grad(&g_burn).unwrap(),
+            "weight gradient",
+        );
+    }
 
     fn pattern(len: usize, seed: usize) -> Vec<f32> {
         (0..len)
@@ -390,28 +424,12 @@ mod tests {
             )
             .require_grad();
             let ours = conv_same_kernel(x.clone(), conv.weight.val());
-            let burns = conv.forward(x.clone());
-            let close = |a: Tensor<4>, b: Tensor<4>, what: &str| {
-                let gap = (a - b).abs().max().into_scalar::<f32>();
-                assert!(gap < 1e-4, "k = {k}, {what}: differs by {gap}");
-            };
             assert_eq!(ours.dims(), [n, o, h, w]);
-            close(ours.clone().detach(), burns.clone().detach(), "output");
-            let mix = Tensor::<4>::from_data(
-                TensorData::new(pattern(n * o * h * w, 3), [n, o, h, w]),
-                &device,
-            );
-            let g_ours = (ours * mix.clone()).sum().backward();
-            let g_burn = (burns * mix).sum().backward();
-            close(
-                x.grad(&g_ours).unwrap(),
-                x.grad(&g_burn).unwrap(),
-                "input gradient",
-            );
-            close(
-                conv.weight.grad(&g_ours).unwrap(),
-                conv.weight.grad(&g_burn).unwrap(),
-                "weight gradient",
+            assert_equals_burns_convolution(
+                &conv,
+                x,
+                ours,
+                &format!("k = {k}, [{n}, {c}, {h}, {w}]"),
             );
         }
     }

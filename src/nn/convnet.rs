@@ -314,35 +314,9 @@ mod tests {
                 .slice([0..2, 0..3, 0..7, 0..6])
                 .require_grad();
             let ours = conv_same(&conv, x.clone());
-            let burns = conv.forward(x.clone());
             assert_eq!(ours.dims(), [2, 4, 7, 6]);
-            let close = |a: Tensor<4>, b: Tensor<4>, what: &str| {
-                let gap = (a - b).abs().max().into_scalar::<f32>();
-                assert!(gap < 1e-5, "k = {kernel}, {what}: differs by {gap}");
-            };
-            close(ours.clone().detach(), burns.clone().detach(), "output");
-            // A weighted sum so every output position's gradient differs.
-            let mix = Tensor::<4>::from_data(
-                TensorData::new(
-                    (0..2 * 4 * 7 * 6)
-                        .map(|i| (i % 13) as f32 - 6.0)
-                        .collect::<Vec<_>>(),
-                    [2, 4, 7, 6],
-                ),
-                &device,
-            );
-            let g_ours = (ours * mix.clone()).sum().backward();
-            let g_burn = (burns * mix).sum().backward();
-            close(
-                x.grad(&g_ours).unwrap(),
-                x.grad(&g_burn).unwrap(),
-                "input gradient",
-            );
-            close(
-                conv.weight.grad(&g_ours).unwrap(),
-                conv.weight.grad(&g_burn).unwrap(),
-                "weight gradient",
-            );
+            let label = format!("{:?}, k = {kernel}", device.clone().inner());
+            crate::nn::conv_kernel::tests::assert_equals_burns_convolution(&conv, x, ours, &label);
         }
     }
 
