@@ -110,7 +110,7 @@ fn tensor(values: Vec<f32>, shape: &[usize]) -> NdArrayTensor {
     )
 }
 
-/// `C = A × B` (or `C += A × B` with `accumulate`), row-major with explicit strides.
+/// `C = A × B`, `A` and `B` given by their row and column strides, `C` dense row-major.
 #[allow(clippy::too_many_arguments)]
 fn matmul(
     [m, k, n]: [usize; 3],
@@ -119,7 +119,6 @@ fn matmul(
     b: &[f32],
     [rsb, csb]: [isize; 2],
     c: &mut [f32],
-    accumulate: bool,
 ) {
     assert!(c.len() >= m * n);
     // SAFETY: the strides address only elements inside `a` ([m, k]) and `b` ([k, n]) as the
@@ -136,7 +135,7 @@ fn matmul(
             b.as_ptr(),
             rsb,
             csb,
-            if accumulate { 1.0 } else { 0.0 },
+            0.0,
             c.as_mut_ptr(),
             n as isize,
             1,
@@ -255,7 +254,6 @@ fn forward(x: &NdArrayTensor, weight: &NdArrayTensor) -> (NdArrayTensor, Arc<[f3
         &cols,
         [columns, 1],
         &mut out,
-        false,
     );
     let out = channels_first_to_batch_first(&out, d.n, d.o, d.h * d.w);
     (tensor(out, &[d.n, d.o, d.h, d.w]), cols.into(), d)
@@ -282,7 +280,6 @@ fn backward(
         cols,
         [1, columns],
         &mut grad_w,
-        false,
     );
     let grad_w = tensor(grad_w, &[d.o, d.c, d.k, d.k]);
     if !need_x {
@@ -297,7 +294,6 @@ fn backward(
         &g,
         [columns, 1],
         &mut grad_cols,
-        false,
     );
     let grad_x = col2im(&grad_cols, d);
     (Some(tensor(grad_x, &[d.n, d.c, d.h, d.w])), grad_w)
