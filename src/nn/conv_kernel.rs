@@ -16,6 +16,7 @@
 // design (see the README's speed section for the two measured side by side).
 #![allow(deprecated)]
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -89,16 +90,17 @@ impl Dims {
     }
 }
 
-/// An f32 tensor's values in standard (row-major) order, and its shape.
-fn values(tensor: &NdArrayTensor) -> (Vec<usize>, Arc<[f32]>) {
+/// An f32 tensor's shape and values in standard (row-major) order: borrowed when the tensor is
+/// laid out that way (as Burn's tensors here are), copied otherwise.
+fn values(tensor: &NdArrayTensor) -> (Vec<usize>, Cow<'_, [f32]>) {
     let NdArrayTensor::F32(storage) = tensor else {
         panic!("conv_same runs on f32 tensors only");
     };
     let view = storage.view();
     let shape = view.shape().to_vec();
-    let values: Arc<[f32]> = match view.as_slice() {
-        Some(slice) => slice.into(),
-        None => view.iter().copied().collect(),
+    let values = match view.to_slice() {
+        Some(slice) => Cow::Borrowed(slice),
+        None => Cow::Owned(view.iter().copied().collect()),
     };
     (shape, values)
 }
@@ -217,31 +219,20 @@ fn col2im(cols: &[f32], d: Dims) -> Vec<f32> {
     x
 }
 
-/// `[o, n·h·w]` (the product's layout) ⇄ `[n, o, h, w]` (Burn's).
-fn channels_first_to_batch_first(values: &[f32], n: usize, o: usize, hw: usize) -> Vec<f32> {
+/// `[a, b, m]` → `[b, a, m]`: between the products' layout `[o, n, h·w]` and Burn's `[n, o, h·w]`.
+fn swap_leading_axes(values: &[f32], a: usize, b: usize, m: usize) -> Vec<f32> {
     let mut out = vec![0.0f32; values.len()];
-    for oi in 0..o {
-        for b in 0..n {
-            out[(b * o + oi) * hw..(b * o + oi + 1) * hw]
-                .copy_from_slice(&values[(oi * n + b) * hw..(oi * n + b + 1) * hw]);
-        }
-    }
-    out
-}
-
-fn batch_first_to_channels_first(values: &[f32], n: usize, o: usize, hw: usize) -> Vec<f32> {
-    let mut out = vec![0.0f32; values.len()];
-    for b in 0..n {
-        for oi in 0..o {
-            out[(oi * n + b) * hw..(oi * n + b + 1) * hw]
-                .copy_from_slice(&values[(b * o + oi) * hw..(b * o + oi + 1) * hw]);
+    for i in 0..a {
+        for j in 0..b {
+            out[(j * a + i) * m..(j * a + i + 1) * m]
+                .copy_from_slice(&values[(i * b + j) * m..(i * b + j + 1) * m]);
         }
     }
     out
 }
 
 /// The forward pass; also returns the patch matrix, which the weight gradient needs.
-fn forward(x: &NdArrayTensor, weight: &NdArrayTensor) -> (NdArrayTensor, Arc<[f32]>, Dims) {
+fn forward(x: &NdArrayTensor, weight: &NdArrayTensor) -> (NdArrayTensor, Arc<Vec<f32>>, Dims) {
     let ((x_shape, x), (w_shape, w)) = (values(x), values(weight));
     let d = Dims::of(&x_shape, &w_shape);
     let cols = im2col(&x, d);
@@ -255,8 +246,8 @@ fn forward(x: &NdArrayTensor, weight: &NdArrayTensor) -> (NdArrayTensor, Arc<[f3
         [columns, 1],
         &mut out,
     );
-    let out = channels_first_to_batch_first(&out, d.n, d.o, d.h * d.w);
-    (tensor(out, &[d.n, d.o, d.h, d.w]), cols.into(), d)
+    let out = swap_leading_axes(&out, d.o, d.n, d.h * d.w);
+    (tensor(out, &[d.n, d.o, d.h, d.w]), Arc::new(cols), d)
 }
 
 /// The gradients of the input and the weights, given the output's.
@@ -269,7 +260,7 @@ fn backward(
 ) -> (Option<NdArrayTensor>, NdArrayTensor) {
     let (_, g) = values(grad);
     let (_, w) = values(weight);
-    let g = batch_first_to_channels_first(&g, d.n, d.o, d.h * d.w);
+    let g = swap_leading_axes(&g, d.n, d.o, d.h * d.w);
     let (rows, columns) = (d.rows() as isize, d.columns() as isize);
     // ∂W [o, c·k²] = G [o, n·h·w] × colsᵀ.
     let mut grad_w = vec![0.0f32; d.o * d.rows()];
@@ -310,7 +301,7 @@ impl SameConv for NdArray {
 struct SameConvBackward;
 
 /// What the backward step keeps: the weights, the patch matrix, the sizes.
-type SameConvState = (NdArrayTensor, Arc<[f32]>, Dims);
+type SameConvState = (NdArrayTensor, Arc<Vec<f32>>, Dims);
 
 impl Backward<NdArray, 2> for SameConvBackward {
     type State = SameConvState;

@@ -195,10 +195,10 @@ impl ConvNet {
     }
 }
 
-/// A stride-1 convolution with "same" zero padding (odd square kernel), as one batched matrix
-/// product: out[n, o, p] = Σ_{c,i,j} W[o, c, i, j] · x_pad[n, c, p_y + i, p_x + j] (+ bias[o]).
-/// The k² shifted views of the padded input are stacked into patches `[n, c·k², h·w]` in the
-/// weight's (c, i, j) order, so `W` reshaped to `[o, c·k²]` multiplies them directly.
+/// A stride-1 convolution with "same" zero padding (odd square kernel) as a matrix product over
+/// patches: out[n, o, p] = Σ_{c,i,j} W[o, c, i, j] · x_pad[n, c, p_y + i, p_x + j] (+ bias[o]).
+/// On burn-ndarray one operation with its own backward pass ([`conv_same_kernel`]); elsewhere
+/// built from tensor operations.
 ///
 /// # Shapes
 /// `x`: `[n, c, h, w]`, `conv.weight`: `[o, c, k, k]` → `[n, o, h, w]`
@@ -218,7 +218,9 @@ pub fn conv_same(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     }
 }
 
-/// [`conv_same`] (without bias) from Burn's tensor operations, for backends without the kernel.
+/// [`conv_same`] (without bias) from Burn's tensor operations, for backends without the kernel:
+/// the k² shifted views of the padded input are stacked into patches `[n, c·k², h·w]` in the
+/// weight's (c, i, j) order, so `W` reshaped to `[o, c·k²]` multiplies them directly.
 fn conv_same_from_tensor_ops(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
     let [o, _, k, _] = weight.dims();
