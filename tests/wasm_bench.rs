@@ -133,13 +133,16 @@ async fn where_a_training_step_spends_its_time() {
 #[wasm_bindgen_test]
 #[ignore = "a profile: run it with make bench"]
 async fn what_each_layer_costs() {
+    use burn::module::Module;
     use burn::nn::conv::Conv2dConfig;
     use burn::nn::pool::MaxPool2dConfig;
     use burn::nn::{BatchNormConfig, PaddingConfig2d};
     use burn::tensor::activation::relu;
     use burn::tensor::{Distribution, Tensor};
     use lectern::compute::{ndarray_device, read_many};
+    use lectern::nn::batch_norm_kernel::batch_norm;
     use lectern::nn::convnet::conv_same;
+    use lectern::nn::pool_kernel::max_pool;
 
     let device = ndarray_device().autodiff();
     let x = || {
@@ -167,14 +170,49 @@ async fn what_each_layer_costs() {
         console_log!("PROFILE layer {name}: {total:.1} ms forward + backward at [64, 16, 32, 32]");
     };
     time("identity (the harness: sum, backward, read-back)", &|x| x).await;
-    time("conv 3×3 as one matmul (patches)", &|x| {
+    time("conv 3×3, lectern's CPU kernel (conv_same)", &|x| {
         conv_same(&conv, x)
     })
     .await;
     time("conv 3×3, Burn's kernel (direct)", &|x| conv.forward(x)).await;
-    time("BatchNorm", &|x| norm.forward(x)).await;
+    time("BatchNorm, lectern's CPU kernel (batch_norm)", &|x| {
+        batch_norm(&norm, x)
+    })
+    .await;
+    time("BatchNorm (Burn)", &|x| norm.forward(x)).await;
     time("ReLU", &|x| relu(x)).await;
+    time("max-pool 2×2, lectern's CPU kernel (max_pool)", &|x| {
+        max_pool(&pool, x)
+    })
+    .await;
     time("max-pool 2×2 (Burn)", &|x| pool.forward(x)).await;
+    // Inference (evaluation: no autodiff, running statistics): forward only.
+    let plain = x().inner();
+    let (valid_norm, valid_pool) = (norm.valid(), pool.clone());
+    for (name, f) in [
+        (
+            "BatchNorm inference, lectern's (batch_norm)",
+            &(|x| batch_norm(&valid_norm, x)) as &dyn Fn(Tensor<4>) -> Tensor<4>,
+        ),
+        ("BatchNorm inference (Burn)", &|x| valid_norm.forward(x)),
+        ("max-pool inference, lectern's (max_pool)", &|x| {
+            max_pool(&valid_pool, x)
+        }),
+        ("identity (read-back only)", &|x| x),
+    ] {
+        let mut total = 0.0;
+        for i in 0..6 {
+            let t0 = now_ms();
+            let out = f(plain.clone());
+            read_many([out.slice([0..1, 0..1, 0..1, 0..1]).flatten::<2>(0, 2)])
+                .await
+                .unwrap();
+            if i >= 1 {
+                total += (now_ms() - t0) / 5.0;
+            }
+        }
+        console_log!("PROFILE layer {name}: {total:.1} ms forward at [64, 16, 32, 32]");
+    }
     time("max-pool 2×2 (reshape + max)", &|x| {
         let [n, c, h, w] = x.dims();
         x.reshape([n, c, h / 2, 2, w / 2, 2])
@@ -218,6 +256,50 @@ async fn how_fast_the_matrix_products_run() {
         let gflops = 2.0 * (m * k * n) as f64 / best / 1e6;
         console_log!(
             "PROFILE matmul [{m}, {k}] × [{k}, {n}]: {best:.1} ms = {gflops:.1} GFLOP/s (best of 4)"
+        );
+    }
+}
+
+/// The notebook's CPU convolution kernel (`conv_same_kernel`: in the browser the direct
+/// WebAssembly SIMD loops of `nn::conv_direct`) at the four convolutions of the default ConvNet,
+/// batch 64: the forward pass alone, and the forward pass with both gradients (three times the
+/// arithmetic), as GFLOP/s — to set against the matrix products' rates above.
+#[wasm_bindgen_test]
+#[ignore = "a profile: run it with make bench"]
+async fn how_fast_the_convolution_kernel_runs() {
+    use burn::tensor::{Distribution, Tensor};
+    use lectern::compute::{ndarray_device, read_many};
+    use lectern::nn::conv_kernel::conv_same_kernel;
+
+    let device = ndarray_device().autodiff();
+    let corner = |t: Tensor<4>| t.slice([0..1, 0..1, 0..1, 0..1]).flatten::<2>(0, 2);
+    for ([n, c, h, w], o) in [
+        ([64, 3, 32, 32], 16),
+        ([64, 16, 32, 32], 16),
+        ([64, 16, 16, 16], 32),
+        ([64, 32, 16, 16], 32),
+    ] {
+        let x = Tensor::<4>::random([n, c, h, w], Distribution::Normal(0.0, 1.0), &device)
+            .require_grad();
+        let weight = Tensor::<4>::random([o, c, 3, 3], Distribution::Normal(0.0, 0.1), &device)
+            .require_grad();
+        let (mut forward, mut both) = (f64::MAX, f64::MAX);
+        for _ in 0..4 {
+            let t0 = now_ms();
+            let y = conv_same_kernel(x.clone().detach(), weight.clone().detach());
+            read_many([corner(y)]).await.unwrap();
+            forward = forward.min(now_ms() - t0);
+            let t0 = now_ms();
+            let grads = conv_same_kernel(x.clone(), weight.clone()).sum().backward();
+            let (gx, gw) = (x.grad(&grads).unwrap(), weight.grad(&grads).unwrap());
+            read_many([corner(gx), corner(gw)]).await.unwrap();
+            both = both.min(now_ms() - t0);
+        }
+        let flop = 2.0 * (n * c * h * w * o * 9) as f64;
+        console_log!(
+            "PROFILE conv kernel [{n}, {c}, {h}, {w}] → {o}: forward {forward:.1} ms = {:.1} GFLOP/s; with both gradients {both:.1} ms = {:.1} GFLOP/s (best of 4)",
+            flop / forward / 1e6,
+            3.0 * flop / both / 1e6
         );
     }
 }

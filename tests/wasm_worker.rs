@@ -1,6 +1,7 @@
 //! The compute worker in a real browser (headless Chromium), inside a dedicated worker as in the
-//! app: the backend probe on the CPU and on WebGPU forced onto Chromium's software adapter
-//! (SwiftShader); the training engine on both; and the worker's message handling driven as the
+//! app: the CPU path's own kernels (convolution, BatchNorm, max-pool) against Burn's; the backend
+//! probe on the CPU and on WebGPU forced onto Chromium's software adapter (SwiftShader); the
+//! training engine on both; and the worker's message handling driven as the
 //! page drives it — a session trains the toy set on each backend, a Stop is handled within a
 //! batch, and an injected loss of the GPU device moves the run to the CPU with its history.
 //!
@@ -10,10 +11,17 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use burn::nn::conv::Conv2dConfig;
+use burn::nn::pool::MaxPool2dConfig;
+use burn::nn::{BatchNormConfig, PaddingConfig2d};
 use burn::tensor::Device;
-use lectern::compute::{dead_relu, theory_autodiff::autodiff_at};
+use burn::tensor::{Tensor, TensorData};
+use lectern::compute::{dead_relu, ndarray_device, read_f32, theory_autodiff::autodiff_at};
 use lectern::data::cifar::Records;
 use lectern::data::toy::toy_records;
+use lectern::nn::batch_norm_kernel::batch_norm;
+use lectern::nn::conv_kernel::{conv_same_kernel, has_conv_kernel};
+use lectern::nn::pool_kernel::max_pool;
 use lectern::protocol::training::{DataSource, Event, Request};
 use lectern::protocol::{Backend, BackendRequest, FromWorker, RunId, ToWorker};
 use lectern::settings::data::{DatasetKind, SubsetSettings};
@@ -74,6 +82,111 @@ async fn engine_works_on(device: &Device, conv_path: ConvPath) {
         .unwrap();
     assert_eq!(confusion.counts, again.counts);
     assert_eq!(confusion.total(), 20);
+}
+
+/// The largest gap between two tensors' values.
+async fn gap<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
+    read_f32((a - b).abs().max()).await.unwrap()[0]
+}
+
+/// The browser's convolution kernel (`conv_direct`'s WebAssembly SIMD loops, which natively
+/// only run in their own tests) equals Burn's `Conv2d` in value and in both gradients, at the
+/// notebook's own sizes and across tile edges (widths not a multiple of 8, odd channel counts,
+/// a 5×5 kernel).
+#[wasm_bindgen_test]
+async fn the_cpu_convolution_kernel_equals_burns_with_its_gradients() {
+    let device = ndarray_device().autodiff();
+    assert!(has_conv_kernel(&device));
+    for (k, [n, c, h, w], o) in [
+        (3, [4, 16, 32, 32], 16),
+        (3, [4, 3, 32, 32], 16),
+        (3, [3, 5, 9, 13], 7),
+        (5, [2, 2, 6, 11], 3),
+    ] {
+        device.seed(7);
+        let conv = Conv2dConfig::new([c, o], [k, k])
+            .with_padding(PaddingConfig2d::Same)
+            .with_bias(false)
+            .init(&device);
+        let len = n * c * h * w;
+        let values: Vec<f32> = (0..len)
+            .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
+            .collect();
+        let x =
+            Tensor::<4>::from_data(TensorData::new(values, [n, c, h, w]), &device).require_grad();
+        let ours = conv_same_kernel(x.clone(), conv.weight.val());
+        let burns = conv.forward(x.clone());
+        let label = format!("k = {k}, [{n}, {c}, {h}, {w}] → {o}");
+        let out_gap = gap(ours.clone().detach(), burns.clone().detach()).await;
+        assert!(out_gap < 1e-4, "{label}: output differs by {out_gap}");
+        // A weighted sum, so every output position's gradient differs.
+        let outs = n * o * h * w;
+        let mix: Vec<f32> = (0..outs)
+            .map(|i| ((i * 53 % 97) as f32 / 48.0) - 1.0)
+            .collect();
+        let mix = Tensor::<4>::from_data(TensorData::new(mix, [n, o, h, w]), &device);
+        let g_ours = (ours * mix.clone()).sum().backward();
+        let g_burns = (burns * mix).sum().backward();
+        let x_gap = gap(x.grad(&g_ours).unwrap(), x.grad(&g_burns).unwrap()).await;
+        assert!(x_gap < 1e-4, "{label}: input gradient differs by {x_gap}");
+        let (w_ours, w_burns) = (
+            conv.weight.grad(&g_ours).unwrap(),
+            conv.weight.grad(&g_burns).unwrap(),
+        );
+        // Sums over every pixel of the batch: compared relative to their size.
+        let scale = read_f32(w_burns.clone().abs().max()).await.unwrap()[0].max(1.0);
+        let w_gap = gap(w_ours, w_burns).await / scale;
+        assert!(
+            w_gap < 1e-5,
+            "{label}: weight gradient differs by {w_gap} (relative)"
+        );
+    }
+}
+
+/// The browser's BatchNorm and max-pool kernels (four-lane WebAssembly SIMD sums; the first
+/// largest value of each block) equal Burn's in value and gradient at the notebook's size.
+#[wasm_bindgen_test]
+async fn the_cpu_batch_norm_and_pool_kernels_equal_burns_with_their_gradients() {
+    let device = ndarray_device().autodiff();
+    let [n, c, h, w] = [8, 16, 32, 32];
+    let len = n * c * h * w;
+    // A ReLU's output: many ties at zero for the pool.
+    let values: Vec<f32> = (0..len)
+        .map(|i| (((i * 37 % 101) as f32 / 50.0) - 1.0).max(0.0))
+        .collect();
+    let x = Tensor::<4>::from_data(TensorData::new(values, [n, c, h, w]), &device).require_grad();
+    let (norm_ours, norm_burns) = (
+        BatchNormConfig::new(c).init(&device),
+        BatchNormConfig::new(c).init(&device),
+    );
+    let pool = MaxPool2dConfig::new([2, 2]).init();
+    let ours = max_pool(&pool, batch_norm(&norm_ours, x.clone()));
+    let burns = pool.forward(norm_burns.forward(x.clone()));
+    let out_gap = gap(ours.clone().detach(), burns.clone().detach()).await;
+    assert!(out_gap < 1e-4, "output differs by {out_gap}");
+    let mix: Vec<f32> = (0..len / 4)
+        .map(|i| ((i * 53 % 97) as f32 / 48.0) - 1.0)
+        .collect();
+    let mix = Tensor::<4>::from_data(TensorData::new(mix, [n, c, h / 2, w / 2]), &device);
+    let g_ours = (ours * mix.clone()).sum().backward();
+    let g_burns = (burns * mix).sum().backward();
+    let x_gap = gap(x.grad(&g_ours).unwrap(), x.grad(&g_burns).unwrap()).await;
+    assert!(x_gap < 1e-4, "input gradient differs by {x_gap}");
+    let gamma_gap = gap(
+        norm_ours.gamma.grad(&g_ours).unwrap(),
+        norm_burns.gamma.grad(&g_burns).unwrap(),
+    )
+    .await;
+    assert!(gamma_gap < 1e-3, "γ gradient differs by {gamma_gap}");
+    let running_gap = gap(
+        norm_ours.running_var.value(),
+        norm_burns.running_var.value(),
+    )
+    .await;
+    assert!(
+        running_gap < 1e-5,
+        "running variance differs by {running_gap}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -1,16 +1,17 @@
 //! The ConvNet's "same" convolution on burn-ndarray as one hand-written operation with its own
 //! backward pass (a Burn backend extension), for the notebook's CPU path.
 //!
-//! Forward: the k² shifted copies of each image are written once into a patch matrix
-//! `cols [c·k², n·h·w]` (im2col), and one matrix product `W [o, c·k²] × cols` gives every output.
-//! Backward: `∂W = G × colsᵀ` and `∂cols = Wᵀ × G` (G the output gradient as `[o, n·h·w]`), then
-//! `∂cols` is added back onto the input positions it was copied from (col2im). The products run
-//! in matrixmultiply (WebAssembly SIMD in the browser). Built from Burn's tensor operations the
-//! same convolution spends as long again moving data as multiplying (padding, nine slices, a
-//! stack, and in the backward pass nine zero-filled copies of the padded input): see the README.
+//! Two arithmetics, one per target, each the fastest measured there (README, speed section):
+//! - in the browser, [`conv_direct`](super::conv_direct): straight from the padded images in
+//!   WebAssembly SIMD registers, no patch matrix (~26 GFLOP/s against matrixmultiply's 10–14);
+//! - natively, [`conv_patches`](super::conv_patches): a patch matrix and matrixmultiply's
+//!   products (AVX2/FMA, 20–56 GFLOP/s, where the portable four-lane loops reach ~6).
 //!
-//! Only burn-ndarray runs it ([`conv_same_kernel`] says so); other backends use Burn's
-//! convolutions. The arithmetic equals [`burn::nn::conv::Conv2d`]'s (tests below).
+//! Built from Burn's tensor operations the same convolution spends as long again moving data as
+//! multiplying (padding, nine slices, a stack, and in the backward pass nine zero-filled copies of
+//! the padded input). Only burn-ndarray runs this operation ([`conv_same_kernel`] says so); other
+//! backends use Burn's convolutions. Both arithmetics equal [`burn::nn::conv::Conv2d`]'s (tests
+//! below, and the browser's in `tests/wasm_worker.rs`).
 
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex; the notebook runs on it by
 // design (see the README's speed section for the two measured side by side).
@@ -27,6 +28,9 @@ use burn::backend::ndarray::NdArrayTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, NdArray, backend_extension};
 use burn::prelude::*;
+
+use super::conv_direct::{self, Padded};
+use super::conv_patches;
 
 /// A stride-1 convolution with zero "same" padding and an odd square kernel, without bias.
 #[backend_extension(Autodiff, NdArray)]
@@ -56,13 +60,13 @@ pub fn conv_same_kernel(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
 
 /// The sizes of one convolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Dims {
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    o: usize,
-    k: usize,
+pub(super) struct Dims {
+    pub(super) n: usize,
+    pub(super) c: usize,
+    pub(super) h: usize,
+    pub(super) w: usize,
+    pub(super) o: usize,
+    pub(super) k: usize,
 }
 
 impl Dims {
@@ -78,23 +82,13 @@ impl Dims {
         );
         Self { n, c, h, w, o, k }
     }
-
-    /// Rows of the patch matrix: c·k².
-    fn rows(&self) -> usize {
-        self.c * self.k * self.k
-    }
-
-    /// Columns of the patch matrix: n·h·w.
-    fn columns(&self) -> usize {
-        self.n * self.h * self.w
-    }
 }
 
 /// An f32 tensor's shape and values in standard (row-major) order: borrowed when the tensor is
 /// laid out that way (as Burn's tensors here are), copied otherwise.
-fn values(tensor: &NdArrayTensor) -> (Vec<usize>, Cow<'_, [f32]>) {
+pub(super) fn ndarray_values(tensor: &NdArrayTensor) -> (Vec<usize>, Cow<'_, [f32]>) {
     let NdArrayTensor::F32(storage) = tensor else {
-        panic!("conv_same runs on f32 tensors only");
+        panic!("the CPU kernels run on f32 tensors only");
     };
     let view = storage.view();
     let shape = view.shape().to_vec();
@@ -105,189 +99,80 @@ fn values(tensor: &NdArrayTensor) -> (Vec<usize>, Cow<'_, [f32]>) {
     (shape, values)
 }
 
-fn tensor(values: Vec<f32>, shape: &[usize]) -> NdArrayTensor {
+/// A burn-ndarray f32 tensor of `shape` holding `values` (row-major).
+pub(super) fn ndarray_tensor(values: Vec<f32>, shape: &[usize]) -> NdArrayTensor {
     NdArrayTensor::from(
         burn::backend::ndarray::SharedArray::from_shape_vec(shape.to_vec(), values)
             .expect("the length matches the shape"),
     )
 }
 
-/// `C = A × B`, `A` and `B` given by their row and column strides, `C` dense row-major.
-#[allow(clippy::too_many_arguments)]
-fn matmul(
-    [m, k, n]: [usize; 3],
-    a: &[f32],
-    [rsa, csa]: [isize; 2],
-    b: &[f32],
-    [rsb, csb]: [isize; 2],
-    c: &mut [f32],
-) {
-    assert!(c.len() >= m * n);
-    // SAFETY: the strides address only elements inside `a` ([m, k]) and `b` ([k, n]) as the
-    // callers lay them out, and `c` is a dense [m, n] of at least m·n elements.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            rsb,
-            csb,
-            0.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
+/// How the kernel computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arithmetic {
+    /// [`conv_direct`]: the browser's.
+    Direct,
+    /// [`conv_patches`]: the native one.
+    Patches,
 }
 
-/// The output columns `x_from..x_to` whose source column `x + j − p` lies inside a row of `w`.
-fn columns_inside(w: usize, p: usize, j: usize) -> (usize, usize) {
-    let x_from = p.saturating_sub(j);
-    (x_from, (w + p).saturating_sub(j).min(w).max(x_from))
+/// The arithmetic of this build's target.
+const ARITHMETIC: Arithmetic = if cfg!(target_arch = "wasm32") {
+    Arithmetic::Direct
+} else {
+    Arithmetic::Patches
+};
+
+/// What the backward pass keeps of the forward pass's input.
+#[derive(Debug)]
+enum Saved {
+    /// The padded images ([`conv_direct`]).
+    Padded(Padded),
+    /// The patch matrix ([`conv_patches`]).
+    Patches(Vec<f32>),
 }
 
-/// The patch matrix `[c·k², n·h·w]`: row (ci, i, j), column (b, y, x) holds
-/// `x[b, ci, y + i − p, x + j − p]`, or 0 outside the image.
-fn im2col(x: &[f32], d: Dims) -> Vec<f32> {
-    let (hw, p) = (d.h * d.w, d.k / 2);
-    let mut cols = vec![0.0f32; d.rows() * d.columns()];
-    for ci in 0..d.c {
-        for i in 0..d.k {
-            for j in 0..d.k {
-                let row = (ci * d.k + i) * d.k + j;
-                let out = &mut cols[row * d.columns()..(row + 1) * d.columns()];
-                // Output columns x whose source column x + j − p lies inside the image.
-                let (x_from, x_to) = columns_inside(d.w, p, j);
-                if x_from == x_to {
-                    continue;
-                }
-                for b in 0..d.n {
-                    let plane = &x[(b * d.c + ci) * hw..(b * d.c + ci + 1) * hw];
-                    for y in 0..d.h {
-                        let Some(sy) = (y + i).checked_sub(p).filter(|&sy| sy < d.h) else {
-                            continue;
-                        };
-                        let dst = &mut out[b * hw + y * d.w..b * hw + (y + 1) * d.w];
-                        let src = &plane[sy * d.w..(sy + 1) * d.w];
-                        dst[x_from..x_to].copy_from_slice(&src[x_from + j - p..x_to + j - p]);
-                    }
-                }
-            }
-        }
-    }
-    cols
-}
-
-/// The inverse scatter of [`im2col`]: adds each patch entry back onto the input position it was
-/// copied from. `cols [c·k², n·h·w]` → `[n, c, h, w]`.
-fn col2im(cols: &[f32], d: Dims) -> Vec<f32> {
-    let (hw, p) = (d.h * d.w, d.k / 2);
-    let mut x = vec![0.0f32; d.n * d.c * hw];
-    for ci in 0..d.c {
-        for i in 0..d.k {
-            for j in 0..d.k {
-                let row = (ci * d.k + i) * d.k + j;
-                let from = &cols[row * d.columns()..(row + 1) * d.columns()];
-                let (x_from, x_to) = columns_inside(d.w, p, j);
-                if x_from == x_to {
-                    continue;
-                }
-                for b in 0..d.n {
-                    let plane = &mut x[(b * d.c + ci) * hw..(b * d.c + ci + 1) * hw];
-                    for y in 0..d.h {
-                        let Some(sy) = (y + i).checked_sub(p).filter(|&sy| sy < d.h) else {
-                            continue;
-                        };
-                        let src = &from[b * hw + y * d.w..b * hw + (y + 1) * d.w];
-                        let dst = &mut plane[sy * d.w..(sy + 1) * d.w];
-                        for (t, s) in dst[x_from + j - p..x_to + j - p]
-                            .iter_mut()
-                            .zip(&src[x_from..x_to])
-                        {
-                            *t += s;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    x
-}
-
-/// `[a, b, m]` → `[b, a, m]`: between the products' layout `[o, n, h·w]` and Burn's `[n, o, h·w]`.
-fn swap_leading_axes(values: &[f32], a: usize, b: usize, m: usize) -> Vec<f32> {
-    let mut out = vec![0.0f32; values.len()];
-    for i in 0..a {
-        for j in 0..b {
-            out[(j * a + i) * m..(j * a + i + 1) * m]
-                .copy_from_slice(&values[(i * b + j) * m..(i * b + j + 1) * m]);
-        }
-    }
-    out
-}
-
-/// The forward pass; also returns the patch matrix, which the weight gradient needs.
-fn forward(x: &NdArrayTensor, weight: &NdArrayTensor) -> (NdArrayTensor, Arc<Vec<f32>>, Dims) {
-    let ((x_shape, x), (w_shape, w)) = (values(x), values(weight));
+/// The forward pass; also returns what the weight gradient needs.
+fn forward(x: &NdArrayTensor, weight: &NdArrayTensor) -> (NdArrayTensor, Arc<Saved>, Dims) {
+    let ((x_shape, x), (w_shape, w)) = (ndarray_values(x), ndarray_values(weight));
     let d = Dims::of(&x_shape, &w_shape);
-    let cols = im2col(&x, d);
-    let mut out = vec![0.0f32; d.o * d.columns()];
-    let (rows, columns) = (d.rows() as isize, d.columns() as isize);
-    matmul(
-        [d.o, d.rows(), d.columns()],
-        &w,
-        [rows, 1],
-        &cols,
-        [columns, 1],
-        &mut out,
-    );
-    let out = swap_leading_axes(&out, d.o, d.n, d.h * d.w);
-    (tensor(out, &[d.n, d.o, d.h, d.w]), Arc::new(cols), d)
+    let (out, saved) = match ARITHMETIC {
+        Arithmetic::Direct => {
+            let padded = Padded::new(&x, [d.n, d.c, d.h, d.w], d.k / 2);
+            (conv_direct::forward(&padded, &w, d), Saved::Padded(padded))
+        }
+        Arithmetic::Patches => {
+            let (out, cols) = conv_patches::forward(&x, &w, d);
+            (out, Saved::Patches(cols))
+        }
+    };
+    (
+        ndarray_tensor(out, &[d.n, d.o, d.h, d.w]),
+        Arc::new(saved),
+        d,
+    )
 }
 
-/// The gradients of the input and the weights, given the output's.
+/// The gradients of the input (when `need_x`) and the weights, given the output's.
 fn backward(
     grad: &NdArrayTensor,
     weight: &NdArrayTensor,
-    cols: &[f32],
+    saved: &Saved,
     d: Dims,
     need_x: bool,
 ) -> (Option<NdArrayTensor>, NdArrayTensor) {
-    let (_, g) = values(grad);
-    let (_, w) = values(weight);
-    let g = swap_leading_axes(&g, d.n, d.o, d.h * d.w);
-    let (rows, columns) = (d.rows() as isize, d.columns() as isize);
-    // ∂W [o, c·k²] = G [o, n·h·w] × colsᵀ.
-    let mut grad_w = vec![0.0f32; d.o * d.rows()];
-    matmul(
-        [d.o, d.columns(), d.rows()],
-        &g,
-        [columns, 1],
-        cols,
-        [1, columns],
-        &mut grad_w,
-    );
-    let grad_w = tensor(grad_w, &[d.o, d.c, d.k, d.k]);
-    if !need_x {
-        return (None, grad_w);
-    }
-    // ∂cols [c·k², n·h·w] = Wᵀ × G, then back onto the input.
-    let mut grad_cols = vec![0.0f32; d.rows() * d.columns()];
-    matmul(
-        [d.rows(), d.o, d.columns()],
-        &w,
-        [1, rows],
-        &g,
-        [columns, 1],
-        &mut grad_cols,
-    );
-    let grad_x = col2im(&grad_cols, d);
-    (Some(tensor(grad_x, &[d.n, d.c, d.h, d.w])), grad_w)
+    let ((_, g), (_, w)) = (ndarray_values(grad), ndarray_values(weight));
+    let (grad_x, grad_w) = match saved {
+        Saved::Padded(x) => (
+            need_x.then(|| conv_direct::input_gradient(&g, &w, d)),
+            conv_direct::weight_gradient(x, &g, d),
+        ),
+        Saved::Patches(cols) => conv_patches::backward(&g, &w, cols, d, need_x),
+    };
+    (
+        grad_x.map(|v| ndarray_tensor(v, &[d.n, d.c, d.h, d.w])),
+        ndarray_tensor(grad_w, &[d.o, d.c, d.k, d.k]),
+    )
 }
 
 impl SameConv for NdArray {
@@ -300,8 +185,8 @@ impl SameConv for NdArray {
 #[derive(Debug)]
 struct SameConvBackward;
 
-/// What the backward step keeps: the weights, the patch matrix, the sizes.
-type SameConvState = (NdArrayTensor, Arc<Vec<f32>>, Dims);
+/// What the backward step keeps: the weights, what the weight gradient needs, the sizes.
+type SameConvState = (NdArrayTensor, Arc<Saved>, Dims);
 
 impl Backward<NdArray, 2> for SameConvBackward {
     type State = SameConvState;
@@ -314,8 +199,8 @@ impl Backward<NdArray, 2> for SameConvBackward {
     ) {
         let [node_x, node_weight] = ops.parents;
         let grad = grads.consume::<NdArray>(&ops.node);
-        let (weight, cols, d) = ops.state;
-        let (grad_x, grad_w) = backward(&grad, &weight, &cols, d, node_x.is_some());
+        let (weight, saved, d) = ops.state;
+        let (grad_x, grad_w) = backward(&grad, &weight, &saved, d, node_x.is_some());
         if let (Some(node), Some(grad_x)) = (node_x, grad_x) {
             grads.register::<NdArray>(node.id, grad_x);
         }
@@ -333,8 +218,8 @@ impl<C: CheckpointStrategy> SameConv for Autodiff<NdArray, C> {
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let (out, cols, d) = forward(x.primitive(), weight.primitive());
-                prep.finish((weight.into_primitive(), cols, d), out)
+                let (out, saved, d) = forward(x.primitive(), weight.primitive());
+                prep.finish((weight.into_primitive(), saved, d), out)
             }
             OpsKind::UnTracked(prep) => prep.finish(forward(x.primitive(), weight.primitive()).0),
         }

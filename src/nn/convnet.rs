@@ -17,7 +17,9 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 
+use super::batch_norm_kernel::batch_norm;
 use super::conv_kernel::{conv_same_kernel, has_conv_kernel};
+use super::pool_kernel::max_pool;
 use crate::settings::SettingsError;
 use crate::settings::model::ModelSettings;
 pub use crate::settings::model::{ConvPath, WeightInit};
@@ -173,13 +175,13 @@ impl ConvNet {
                 ConvPath::Patches => conv_same(&unit.conv, x),
             };
             let z = match &unit.norm {
-                Some(norm) => norm.forward(z),
+                Some(norm) => batch_norm(norm, z),
                 None => z,
             };
             pre.push(z.clone());
             x = relu(z);
             if i % 2 == 1 {
-                x = self.pool.forward(x);
+                x = max_pool(&self.pool, x);
             }
         }
         let x = self.dropout.forward(x.flatten::<2>(1, 3));

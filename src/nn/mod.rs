@@ -1,10 +1,20 @@
 //! Neural-network pieces for the ConvNet and class-imbalance cells. `class_balance` is plain
 //! Rust; the Burn models and losses join it with the training core.
 
+#[cfg(feature = "compute")]
+pub mod batch_norm_kernel;
 pub mod class_balance;
+#[cfg(feature = "compute")]
+mod conv_direct;
 #[cfg(feature = "compute")]
 pub mod conv_kernel;
 #[cfg(feature = "compute")]
+mod conv_patches;
+#[cfg(feature = "compute")]
 pub mod convnet;
 #[cfg(feature = "compute")]
+mod lanes;
+#[cfg(feature = "compute")]
 pub mod losses;
+#[cfg(feature = "compute")]
+pub mod pool_kernel;

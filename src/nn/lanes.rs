@@ -1,0 +1,145 @@
+//! Four `f32` lanes: WebAssembly SIMD's `v128` in the browser, a plain array elsewhere (where
+//! the compiler vectorises it as it can). The arithmetic is the same on both: a multiply, then an
+//! add (no fused multiply-add, which WebAssembly SIMD lacks), so the two give equal results.
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod imp {
+    use core::arch::wasm32::{
+        f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, f32x4_sub, v128, v128_load,
+        v128_load32_splat, v128_store,
+    };
+
+    #[derive(Clone, Copy)]
+    pub struct F32x4(v128);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn zero() -> Self {
+            Self(f32x4_splat(0.0))
+        }
+
+        /// # Safety
+        /// `p .. p + 4` must be readable (no alignment needed).
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            // SAFETY: the caller's promise; v128.load is a 1-aligned load.
+            Self(unsafe { v128_load(p.cast()) })
+        }
+
+        /// One value read from `p`, in every lane.
+        ///
+        /// # Safety
+        /// `p` must be readable.
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            // SAFETY: the caller's promise.
+            Self(unsafe { v128_load32_splat(p.cast()) })
+        }
+
+        /// # Safety
+        /// `p .. p + 4` must be writable.
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            // SAFETY: the caller's promise.
+            unsafe { v128_store(p.cast(), self.0) }
+        }
+
+        #[inline(always)]
+        pub fn splat(value: f32) -> Self {
+            Self(f32x4_splat(value))
+        }
+
+        /// `self + a · b`, lane by lane.
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            Self(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+        }
+
+        #[inline(always)]
+        pub fn add(self, other: Self) -> Self {
+            Self(f32x4_add(self.0, other.0))
+        }
+
+        #[inline(always)]
+        pub fn sub(self, other: Self) -> Self {
+            Self(f32x4_sub(self.0, other.0))
+        }
+
+        /// `(l0 + l1) + (l2 + l3)`.
+        #[inline(always)]
+        pub fn sum(self) -> f32 {
+            let v = self.0;
+            (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
+                + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod imp {
+    #[derive(Clone, Copy)]
+    pub struct F32x4([f32; 4]);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn zero() -> Self {
+            Self([0.0; 4])
+        }
+
+        /// # Safety
+        /// `p .. p + 4` must be readable (no alignment needed).
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            // SAFETY: the caller's promise.
+            Self(unsafe { p.cast::<[f32; 4]>().read_unaligned() })
+        }
+
+        /// One value read from `p`, in every lane.
+        ///
+        /// # Safety
+        /// `p` must be readable.
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            // SAFETY: the caller's promise.
+            Self([unsafe { p.read() }; 4])
+        }
+
+        /// # Safety
+        /// `p .. p + 4` must be writable.
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            // SAFETY: the caller's promise.
+            unsafe { p.cast::<[f32; 4]>().write_unaligned(self.0) }
+        }
+
+        #[inline(always)]
+        pub fn splat(value: f32) -> Self {
+            Self([value; 4])
+        }
+
+        /// `self + a · b`, lane by lane.
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            Self(std::array::from_fn(|l| self.0[l] + a.0[l] * b.0[l]))
+        }
+
+        #[inline(always)]
+        pub fn add(self, other: Self) -> Self {
+            Self(std::array::from_fn(|l| self.0[l] + other.0[l]))
+        }
+
+        #[inline(always)]
+        pub fn sub(self, other: Self) -> Self {
+            Self(std::array::from_fn(|l| self.0[l] - other.0[l]))
+        }
+
+        /// `(l0 + l1) + (l2 + l3)`.
+        #[inline(always)]
+        pub fn sum(self) -> f32 {
+            let v = self.0;
+            (v[0] + v[1]) + (v[2] + v[3])
+        }
+    }
+}
+
+pub(crate) use imp::F32x4;
