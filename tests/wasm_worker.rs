@@ -20,7 +20,7 @@ use lectern::compute::{dead_relu, ndarray_device, read_f32, theory_autodiff::aut
 use lectern::data::cifar::Records;
 use lectern::data::toy::toy_records;
 use lectern::nn::batch_norm_kernel::batch_norm;
-use lectern::nn::conv_kernel::{conv_same_kernel, has_conv_kernel};
+use lectern::nn::conv_kernel::{conv_same_kernel, has_cpu_kernels};
 use lectern::nn::pool_kernel::max_pool;
 use lectern::protocol::training::{DataSource, Event, Request};
 use lectern::protocol::{Backend, BackendRequest, FromWorker, RunId, ToWorker};
@@ -96,7 +96,7 @@ async fn gap<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
 #[wasm_bindgen_test]
 async fn the_cpu_convolution_kernel_equals_burns_with_its_gradients() {
     let device = ndarray_device().autodiff();
-    assert!(has_conv_kernel(&device));
+    assert!(has_cpu_kernels(&device));
     for (k, [n, c, h, w], o) in [
         (3, [4, 16, 32, 32], 16),
         (3, [4, 3, 32, 32], 16),

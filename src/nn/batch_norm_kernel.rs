@@ -24,7 +24,7 @@ use burn::backend::{Autodiff, Backend, Dispatch, NdArray, backend_extension};
 use burn::nn::BatchNorm;
 use burn::prelude::*;
 
-use super::conv_kernel::{has_conv_kernel, ndarray_tensor, ndarray_values};
+use super::conv_kernel::{has_cpu_kernels, ndarray_tensor, ndarray_values};
 use super::lanes::F32x4;
 
 /// Batch normalisation of `[n, c, h, w]` over the batch and the pixels, training mode.
@@ -41,12 +41,12 @@ pub trait BatchNormKernel: Backend {
 }
 
 /// [`BatchNorm::forward`] on `[n, c, h, w]`, where the device is burn-ndarray (see
-/// [`has_conv_kernel`]) with the training pass as one operation — the same output, the same
+/// [`has_cpu_kernels`]) with the training pass as one operation — the same output, the same
 /// update of the running statistics, the same gradients — and inference as `x·s + t` per channel
 /// (two passes over `x` where Burn's formula takes four). Elsewhere Burn's own.
 pub fn batch_norm(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     let device = x.device();
-    if !has_conv_kernel(&device) {
+    if !has_cpu_kernels(&device) {
         return norm.forward(x);
     }
     if !(device.is_autodiff() && norm.training.is_enabled()) {
@@ -372,9 +372,11 @@ mod tests {
     use burn::module::Param;
     use burn::nn::BatchNormConfig;
 
+    /// The convolution tests' values, stretched to [−1.5, 2.5).
     fn pattern(len: usize, seed: usize) -> Vec<f32> {
-        (0..len)
-            .map(|i| (((i * 37 + seed * 11) % 101) as f32 / 25.0) - 1.5)
+        crate::nn::conv_kernel::tests::pattern(len, seed)
+            .into_iter()
+            .map(|v| 2.0 * v + 0.5)
             .collect()
     }
 

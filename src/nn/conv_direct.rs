@@ -341,13 +341,8 @@ impl Sweep<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::conv_kernel::tests::pattern;
     use crate::nn::conv_patches;
-
-    fn pattern(len: usize, seed: usize) -> Vec<f32> {
-        (0..len)
-            .map(|i| (((i * 37 + seed * 11) % 101) as f32 / 50.0) - 1.0)
-            .collect()
-    }
 
     fn assert_close(ours: &[f32], theirs: &[f32], what: &str) {
         assert_eq!(ours.len(), theirs.len(), "{what}: lengths");

@@ -3,7 +3,8 @@
 //!
 //! Two arithmetics, one per target, each the fastest measured there (README, speed section):
 //! - in the browser, [`conv_direct`](super::conv_direct): straight from the padded images in
-//!   WebAssembly SIMD registers, no patch matrix (~26 GFLOP/s against matrixmultiply's 10–14);
+//!   WebAssembly SIMD registers, no patch matrix (18–24 GFLOP/s in Chromium at the net's sizes,
+//!   against matrixmultiply's 6–12);
 //! - natively, [`conv_patches`](super::conv_patches): a patch matrix and matrixmultiply's
 //!   products (AVX2/FMA, 20–56 GFLOP/s, where the portable four-lane loops reach ~6).
 //!
@@ -39,15 +40,16 @@ pub trait SameConv: Backend {
     fn conv_same(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
-/// Whether [`conv_same_kernel`] runs on `device` (burn-ndarray, with or without autodiff).
-pub fn has_conv_kernel(device: &Device) -> bool {
+/// Whether the CPU path's own kernels ([`conv_same_kernel`], `batch_norm_kernel`, `pool_kernel`)
+/// run on `device` (burn-ndarray, with or without autodiff).
+pub fn has_cpu_kernels(device: &Device) -> bool {
     device.clone().inner() == Device::ndarray()
 }
 
 /// [`SameConv::conv_same`] on Burn tensors.
 ///
 /// # Panics
-/// On a device other than burn-ndarray (see [`has_conv_kernel`]).
+/// On a device other than burn-ndarray (see [`has_cpu_kernels`]).
 ///
 /// # Shapes
 /// `x`: `[n, c, h, w]`, `weight`: `[o, c, k, k]` → `[n, o, h, w]`
@@ -267,7 +269,8 @@ pub(crate) mod tests {
         );
     }
 
-    fn pattern(len: usize, seed: usize) -> Vec<f32> {
+    /// Test values in [−1, 1), different for each seed.
+    pub(crate) fn pattern(len: usize, seed: usize) -> Vec<f32> {
         (0..len)
             .map(|i| (((i * 37 + seed * 11) % 101) as f32 / 50.0) - 1.0)
             .collect()
@@ -278,7 +281,7 @@ pub(crate) mod tests {
     #[test]
     fn equals_burns_convolution_with_its_gradients() {
         let device = ndarray_device().autodiff();
-        assert!(has_conv_kernel(&device) && has_conv_kernel(&ndarray_device()));
+        assert!(has_cpu_kernels(&device) && has_cpu_kernels(&ndarray_device()));
         for (k, [n, c, h, w], o) in [
             (3, [2, 3, 7, 6], 4),
             (5, [3, 2, 5, 9], 3),

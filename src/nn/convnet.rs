@@ -18,7 +18,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 
 use super::batch_norm_kernel::batch_norm;
-use super::conv_kernel::{conv_same_kernel, has_conv_kernel};
+use super::conv_kernel::{conv_same_kernel, has_cpu_kernels};
 use super::pool_kernel::max_pool;
 use crate::settings::SettingsError;
 use crate::settings::model::ModelSettings;
@@ -206,7 +206,7 @@ impl ConvNet {
 /// `x`: `[n, c, h, w]`, `conv.weight`: `[o, c, k, k]` → `[n, o, h, w]`
 pub fn conv_same(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let weight = conv.weight.val();
-    let out = if has_conv_kernel(&x.device()) {
+    let out = if has_cpu_kernels(&x.device()) {
         conv_same_kernel(x, weight)
     } else {
         conv_same_from_tensor_ops(x, weight)
@@ -306,7 +306,7 @@ mod tests {
             .flat_map(|d| [(d.clone(), (3, false)), (d.clone(), (5, true))])
         {
             assert_eq!(
-                has_conv_kernel(&device),
+                has_cpu_kernels(&device),
                 device.clone().inner() == ndarray_device()
             );
             device.seed(3);

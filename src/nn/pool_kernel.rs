@@ -22,7 +22,7 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::pool::MaxPool2d;
 use burn::prelude::*;
 
-use super::conv_kernel::{has_conv_kernel, ndarray_tensor, ndarray_values};
+use super::conv_kernel::{has_cpu_kernels, ndarray_tensor, ndarray_values};
 
 /// Max-pooling over 2×2 blocks with stride 2.
 #[backend_extension(Autodiff, NdArray)]
@@ -41,7 +41,7 @@ pub fn max_pool(pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
         && matches!(pool.padding, PaddingConfig2d::Valid)
         && h % 2 == 0
         && w % 2 == 0;
-    if plain && has_conv_kernel(&x.device()) {
+    if plain && has_cpu_kernels(&x.device()) {
         Tensor::from_dispatch(<Dispatch as MaxPoolKernel>::max_pool_2x2(x.into_dispatch()))
     } else {
         pool.forward(x)
