@@ -72,7 +72,9 @@ test('convnet: the toy defaults train above chance within seconds (timed for the
 });
 
 test('convnet: Pause stops within a batch and the page answers input meanwhile; Step trains one batch', async () => {
-  const { page, close } = await open('?backend=cpu&dataset=toy&epochs=3&width=8,16&per_class=200&batch=32');
+  // Epochs enough that the run is still going when Pause is pressed (the CPU path trains the toy
+  // set in seconds now); Stop ends it.
+  const { page, close } = await open('?backend=cpu&dataset=toy&epochs=30&width=8,16&per_class=200&batch=32');
   await backendBadge(page);
   await toyReady(page);
   await cn(page).getByTestId('train-start').click();
