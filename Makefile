@@ -128,7 +128,7 @@ test-wasm:
 	CHROMEDRIVER=$(CHROMEDRIVER) \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_TIMEOUT=180 \
-	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features worker --test wasm_worker
+	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu --test wasm_worker
 
 # The built site, driven in headless Chromium; screenshots in target/e2e-screenshots/.
 test-e2e: build
@@ -149,7 +149,7 @@ bench: test-setup
 	CHROMEDRIVER=$(CHROMEDRIVER) \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_TIMEOUT=1200 \
-	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features worker \
+	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu \
 	  --test wasm_bench -- --include-ignored --nocapture 2>&1 | grep -E "^(BENCH|PROFILE)|test result"
 
 clean:

@@ -22,5 +22,7 @@ pub mod theory;
 pub mod train;
 #[cfg(feature = "ui")]
 pub mod ui;
+#[cfg(feature = "web")]
+pub mod webgpu_adapter;
 #[cfg(feature = "worker")]
 pub mod worker;

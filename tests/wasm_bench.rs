@@ -3,7 +3,7 @@
 //! WebAssembly (one thread), with each way of computing the convolutions, and WebGPU on whatever
 //! adapter the browser offers (SwiftShader, a software rasteriser, in headless Chromium here).
 //! Ignored by `make test`: it measures, it does not check.
-#![cfg(all(target_arch = "wasm32", feature = "worker"))]
+#![cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 
 use lectern::protocol::{Backend, BackendRequest};
 use lectern::settings::model::ConvPath;

@@ -6,7 +6,7 @@
 //! batch, and an injected loss of the GPU device moves the run to the CPU with its history.
 //!
 //! Run by `make test-wasm` (wasm-bindgen-test-runner with `webdriver.json`'s WebGPU flags).
-#![cfg(all(target_arch = "wasm32", feature = "worker"))]
+#![cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 
 use std::cell::RefCell;
 use std::rc::Rc;

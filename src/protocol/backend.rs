@@ -30,6 +30,40 @@ impl BackendRequest {
     }
 }
 
+/// The adapter the browser would hand out (`navigator.gpu.requestAdapter()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdapterInfo {
+    /// Description, vendor and architecture, as far as the browser reveals them.
+    pub description: String,
+    /// A software adapter (e.g. SwiftShader): `GPUAdapterInfo.isFallbackAdapter`.
+    pub fallback: bool,
+}
+
+/// What asking the browser for a WebGPU adapter gave: an adapter, none (`Ok(None)`: no WebGPU or
+/// no adapter), or the reason the question failed.
+pub type AdapterAnswer = Result<Option<AdapterInfo>, String>;
+
+impl BackendRequest {
+    /// The one rule that decides between WebGPU and the CPU, used twice: by the page, to load
+    /// the full worker bundle or the small CPU-only one, and by the worker, to pick its backend.
+    /// `Ok(adapter)`: try WebGPU on it. `Err(why)`: the CPU, with the reason the page shows
+    /// (`None` when the CPU was asked for).
+    pub fn webgpu_adapter(self, answer: &AdapterAnswer) -> Result<&AdapterInfo, Option<String>> {
+        match (self, answer) {
+            (BackendRequest::Cpu, _) => Err(None),
+            (_, Err(e)) => Err(Some(format!(
+                "Asking the browser for a WebGPU adapter failed ({e})."
+            ))),
+            (_, Ok(None)) => Err(Some("This browser offers no WebGPU adapter.".to_string())),
+            (BackendRequest::Auto, Ok(Some(info))) if info.fallback => Err(Some(format!(
+                "The only WebGPU adapter is a software one ({}), slower than the CPU; add ?backend=webgpu to use it anyway.",
+                info.description
+            ))),
+            (_, Ok(Some(info))) => Ok(info),
+        }
+    }
+}
+
 /// The backend the worker settled on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Backend {
@@ -81,4 +115,61 @@ pub struct ProbeReport {
     pub gradient_max_error: f64,
     /// Wall-clock milliseconds the probe took on the backend, read-back included.
     pub millis: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adapter(fallback: bool) -> AdapterAnswer {
+        Ok(Some(AdapterInfo {
+            description: if fallback { "SwiftShader" } else { "NVIDIA" }.into(),
+            fallback,
+        }))
+    }
+
+    #[test]
+    fn webgpu_runs_on_a_hardware_adapter_unless_the_cpu_is_asked_for() {
+        for request in [BackendRequest::Auto, BackendRequest::WebGpu] {
+            let real = adapter(false);
+            assert_eq!(request.webgpu_adapter(&real).map(|a| a.fallback), Ok(false));
+        }
+        assert_eq!(
+            BackendRequest::Cpu.webgpu_adapter(&adapter(false)),
+            Err(None)
+        );
+    }
+
+    #[test]
+    fn a_software_adapter_is_used_only_when_webgpu_is_forced() {
+        let soft = adapter(true);
+        assert_eq!(
+            BackendRequest::WebGpu
+                .webgpu_adapter(&soft)
+                .map(|a| a.fallback),
+            Ok(true)
+        );
+        let why = BackendRequest::Auto
+            .webgpu_adapter(&soft)
+            .unwrap_err()
+            .unwrap();
+        assert!(
+            why.contains("SwiftShader") && why.contains("?backend=webgpu"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn no_adapter_or_a_failed_question_means_the_cpu_with_the_reason() {
+        for request in [BackendRequest::Auto, BackendRequest::WebGpu] {
+            let none = request.webgpu_adapter(&Ok(None)).unwrap_err().unwrap();
+            assert!(none.contains("offers no WebGPU adapter"), "{none}");
+            let failed = request
+                .webgpu_adapter(&Err("SecurityError".into()))
+                .unwrap_err()
+                .unwrap();
+            assert!(failed.contains("failed (SecurityError)"), "{failed}");
+        }
+        assert_eq!(BackendRequest::Cpu.webgpu_adapter(&Ok(None)), Err(None));
+    }
 }

@@ -19,7 +19,7 @@ pub mod training;
 
 use serde::{Deserialize, Serialize};
 
-pub use backend::{Backend, BackendRequest, ProbeReport};
+pub use backend::{AdapterAnswer, AdapterInfo, Backend, BackendRequest, ProbeReport};
 use training::TrainingCell;
 
 /// Names one long-running request (a training run, an experiment).

@@ -2,20 +2,51 @@
 //! [`Action`]s, and hands every component a [`Worker`] (through a Yew context) to send with.
 //! This is the only place the UI talks to compute.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{ErrorEvent, MessageEvent};
 use yew::prelude::*;
 
 use super::state::Action;
 use crate::protocol::training::Event;
 use crate::protocol::{BackendRequest, FromWorker, ToWorker, from_json};
+use crate::webgpu_adapter::query_adapter;
 
-/// The worker bundle's loader (`www/worker_loader.js`).
+/// The worker bundles' loader (`www/worker_loader.js`); `?bundle=` names the bundle it loads.
 const WORKER_SCRIPT: &str = "./worker_loader.js";
+
+/// The two compute bundles: the full one (Burn on WebGPU or the CPU) and the CPU-only one, a
+/// fraction of its size, for browsers that will not use WebGPU anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bundle {
+    WebGpu,
+    Cpu,
+}
+
+impl Bundle {
+    /// The bundle `request` needs in this browser (the worker applies the same rule again).
+    pub async fn for_request(request: BackendRequest) -> Bundle {
+        if request == BackendRequest::Cpu {
+            return Bundle::Cpu;
+        }
+        match request.webgpu_adapter(&query_adapter().await) {
+            Ok(_) => Bundle::WebGpu,
+            Err(_) => Bundle::Cpu,
+        }
+    }
+
+    fn script(self) -> String {
+        let name = match self {
+            Bundle::WebGpu => "webgpu",
+            Bundle::Cpu => "cpu",
+        };
+        format!("{WORKER_SCRIPT}?bundle={name}")
+    }
+}
 
 /// The way to reach the worker, shared through a context.
 #[derive(Clone)]
@@ -90,8 +121,12 @@ fn read(data: &JsValue) -> Result<(FromWorker, Option<Uint8Array>), String> {
     from_json(&json).map(|m| (m, bytes))
 }
 
-fn start(request: BackendRequest, dispatch: Callback<Action>) -> Result<Link, String> {
-    let worker = web_sys::Worker::new(WORKER_SCRIPT)
+fn start(
+    bundle: Bundle,
+    request: BackendRequest,
+    dispatch: Callback<Action>,
+) -> Result<Link, String> {
+    let worker = web_sys::Worker::new(&bundle.script())
         .map_err(|e| format!("the browser refused to start the compute worker: {e:?}"))?;
     let on_message = {
         let dispatch = dispatch.clone();
@@ -191,8 +226,9 @@ fn download_blob(blob: web_sys::Blob, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Starts the compute worker for `request`, and again (on the CPU) each time `generation`
-/// changes — the app bumps it when a worker stopped. Stops the worker when the component goes.
+/// Starts the compute worker for `request` (first asking the browser's WebGPU which bundle to
+/// load), and again (on the CPU) each time `generation` changes — the app bumps it when a worker
+/// stopped. Stops the worker when the component goes.
 #[hook]
 pub fn use_compute_worker(
     request: BackendRequest,
@@ -205,11 +241,24 @@ pub fn use_compute_worker(
         use_memo((), move |_| Worker { link, dispatch })
     };
     use_effect_with((request, generation), move |&(request, _)| {
-        match start(request, dispatch.clone()) {
-            Ok(new_link) => *link.borrow_mut() = Some(new_link),
-            Err(e) => dispatch.emit(Action::WorkerStopped(e)),
+        // The answer about WebGPU comes asynchronously; a worker whose request has changed or
+        // whose component has gone meanwhile is never started.
+        let current = Rc::new(Cell::new(true));
+        {
+            let (link, current) = (link.clone(), current.clone());
+            spawn_local(async move {
+                let bundle = Bundle::for_request(request).await;
+                if !current.get() {
+                    return;
+                }
+                match start(bundle, request, dispatch.clone()) {
+                    Ok(new_link) => *link.borrow_mut() = Some(new_link),
+                    Err(e) => dispatch.emit(Action::WorkerStopped(e)),
+                }
+            });
         }
         move || {
+            current.set(false);
             link.borrow_mut().take();
         }
     });

@@ -7,12 +7,12 @@ use std::rc::Rc;
 use burn::tensor::Device;
 
 use super::WorkerState;
-use super::adapter::{AdapterInfo, query_adapter};
 use super::envelope::post;
 use super::tasks::now_ms;
 use crate::compute::probe::run_probe;
 use crate::compute::{ComputeBackend, ndarray_device};
-use crate::protocol::{Backend, BackendRequest, FromWorker, ProbeReport};
+use crate::protocol::{AdapterInfo, Backend, BackendRequest, FromWorker, ProbeReport};
+use crate::webgpu_adapter::query_adapter;
 
 /// A backend that passed the probe.
 #[derive(Debug, Clone)]
@@ -69,20 +69,15 @@ pub async fn handle_probe(request: BackendRequest, state: Rc<RefCell<WorkerState
 pub async fn choose(request: BackendRequest, gpu: &mut Option<Device>) -> Result<Chosen, String> {
     let gpu_note = match request {
         BackendRequest::Cpu => None,
-        BackendRequest::Auto | BackendRequest::WebGpu => match query_adapter().await {
-            Err(e) => Some(format!(
-                "Asking the browser for a WebGPU adapter failed ({e})."
-            )),
-            Ok(None) => Some("This browser offers no WebGPU adapter.".to_string()),
-            Ok(Some(info)) if info.fallback && request == BackendRequest::Auto => Some(format!(
-                "The only WebGPU adapter is a software one ({}), slower than the CPU; add ?backend=webgpu to use it anyway.",
-                info.description
-            )),
-            Ok(Some(info)) => match webgpu(info, gpu).await {
-                Ok(chosen) => return Ok(chosen),
-                Err(e) => Some(format!("WebGPU failed: {e}.")),
-            },
-        },
+        BackendRequest::Auto | BackendRequest::WebGpu => {
+            match request.webgpu_adapter(&query_adapter().await) {
+                Ok(info) => match webgpu(info.clone(), gpu).await {
+                    Ok(chosen) => return Ok(chosen),
+                    Err(e) => Some(format!("WebGPU failed: {e}.")),
+                },
+                Err(why) => why,
+            }
+        }
     };
     let device = ndarray_device();
     let report = run_probe(&device, now_ms)
@@ -104,6 +99,7 @@ pub async fn choose(request: BackendRequest, gpu: &mut Option<Device>) -> Result
     })
 }
 
+#[cfg(feature = "webgpu")]
 async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<Chosen, String> {
     let device = match gpu {
         Some(device) => device.clone(),
@@ -129,4 +125,10 @@ async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<Chosen, S
         report,
         note: None,
     })
+}
+
+/// The CPU bundle carries no WebGPU backend: the page loads it only when WebGPU is not to be used.
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu(_: AdapterInfo, _: &mut Option<Device>) -> Result<Chosen, String> {
+    Err("this page loaded the CPU-only worker, which carries no WebGPU backend".into())
 }

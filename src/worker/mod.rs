@@ -7,7 +7,6 @@
 //! loop in between so that Pause, Stop and Cancel arrive within a batch. Each cell has its own
 //! handler module.
 
-pub mod adapter;
 pub mod backend;
 mod data;
 mod driver;

@@ -96,12 +96,19 @@ export async function open(query = '', viewport = { width: 1366, height: 900 }) 
     });
   });
   page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()}`));
+  // The WebAssembly modules fetched, page and worker (which worker bundle the page chose).
+  const wasm = [];
+  page.on('request', (req) => {
+    const name = new URL(req.url()).pathname.split('/').pop();
+    if (name.endsWith('.wasm')) wasm.push(name.replace(/-[0-9a-f]{16}_bg/, '_bg'));
+  });
   await page.goto(baseUrl + query);
   await page.getByTestId('notebook').waitFor();
   return {
     page,
     context,
     problems,
+    wasm,
     async close() {
       await context.close();
       assert.deepEqual(problems, [], 'the page logged errors or warnings');

@@ -13,7 +13,7 @@ import {
 setup();
 
 test('the notebook shows four cells in order and picks the CPU over a software GPU', async () => {
-  const { page, close } = await open();
+  const { page, close, wasm } = await open();
   const sections = await page.locator('main > section').evaluateAll((els) => els.map((e) => e.dataset.testid));
   assert.deepEqual(sections, ['section-theory', 'section-convnet', 'section-imbalance', 'section-paper']);
   for (const id of sections) {
@@ -25,14 +25,17 @@ test('the notebook shows four cells in order and picks the CPU over a software G
   assert.equal(badge, 'CPU · burn-ndarray');
   await expectText(page.getByTestId('status-note').first(), /software/);
   await expectText(page.getByTestId('probe-detail'), /^64×64 matmul and an autodiff gradient checked in [\d.]+ ms, (exact to the last bit|max error \d)/);
+  // Only the small CPU-only worker bundle was downloaded, never the WebGPU one.
+  assert.deepEqual(wasm.filter((w) => w.startsWith('worker')), ['worker_cpu_bg.wasm']);
   await page.screenshot({ path: path.join(shots, 'notebook-default.png'), fullPage: true });
   await close();
 });
 
 test('?backend=webgpu runs the probe on WebGPU, even on the fallback adapter', async () => {
-  const { page, close } = await open('?backend=webgpu');
+  const { page, close, wasm } = await open('?backend=webgpu');
   const badge = await backendBadge(page);
   assert.match(badge, /^WebGPU · .+ \(fallback\)$/);
+  assert.deepEqual(wasm.filter((w) => w.startsWith('worker')), ['worker_bg.wasm']);
   await expectText(page.getByTestId('probe-detail'), /(exact to the last bit|max error \d)/);
   assert.equal(await page.getByTestId('status-note').count(), 0);
   await page.screenshot({ path: path.join(shots, 'backend-webgpu.png') });
@@ -40,9 +43,10 @@ test('?backend=webgpu runs the probe on WebGPU, even on the fallback adapter', a
 });
 
 test('?backend=cpu uses burn-ndarray without a note', async () => {
-  const { page, close } = await open('?backend=cpu');
+  const { page, close, wasm } = await open('?backend=cpu');
   assert.equal(await backendBadge(page), 'CPU · burn-ndarray');
   assert.equal(await page.getByTestId('status-note').count(), 0);
+  assert.deepEqual(wasm.filter((w) => w.startsWith('worker')), ['worker_cpu_bg.wasm']);
   await close();
 });
 

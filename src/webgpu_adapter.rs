@@ -1,18 +1,13 @@
-//! What the browser's WebGPU offers, asked directly through `navigator.gpu` before Burn starts
-//! its own runtime, so the worker can prefer the CPU over a software (fallback) adapter.
+//! What the browser's WebGPU offers, asked directly through `navigator.gpu` (no Burn, no wgpu):
+//! by the page, to choose which worker bundle to load, and by the worker, before Burn starts its
+//! own runtime. [`BackendRequest::webgpu_adapter`](crate::protocol::BackendRequest::webgpu_adapter)
+//! turns the answer into the choice.
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// The adapter the browser would hand out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdapterInfo {
-    /// Description, vendor and architecture, as far as the browser reveals them.
-    pub description: String,
-    /// A software adapter (e.g. SwiftShader): `GPUAdapterInfo.isFallbackAdapter`.
-    pub fallback: bool,
-}
+use crate::protocol::{AdapterAnswer, AdapterInfo};
 
 fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -26,8 +21,9 @@ fn describe(error: JsValue) -> String {
         .unwrap_or_else(|| format!("{error:?}"))
 }
 
-/// Asks `navigator.gpu.requestAdapter()`. `Ok(None)`: this browser has no WebGPU, or no adapter.
-pub async fn query_adapter() -> Result<Option<AdapterInfo>, String> {
+/// Asks `navigator.gpu.requestAdapter()` (in a window or a worker). `Ok(None)`: this browser has
+/// no WebGPU, or no adapter.
+pub async fn query_adapter() -> AdapterAnswer {
     let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
     if gpu.is_undefined() || gpu.is_null() {
         return Ok(None);
