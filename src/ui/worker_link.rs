@@ -22,14 +22,14 @@ const WORKER_SCRIPT: &str = "./worker_loader.js";
 /// The two compute bundles: the full one (Burn on WebGPU or the CPU) and the CPU-only one, a
 /// fraction of its size, for browsers that will not use WebGPU anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bundle {
+enum Bundle {
     WebGpu,
     Cpu,
 }
 
 impl Bundle {
     /// The bundle `request` needs in this browser (the worker applies the same rule again).
-    pub async fn for_request(request: BackendRequest) -> Bundle {
+    async fn for_request(request: BackendRequest) -> Bundle {
         if request == BackendRequest::Cpu {
             return Bundle::Cpu;
         }

@@ -91,7 +91,7 @@ pub fn best_per_column(rows: &[Row]) -> Vec<Vec<usize>> {
         let best = rows
             .iter()
             .filter(|r| r.diverged.is_none())
-            .filter_map(|r| value(r))
+            .filter_map(value)
             .fold(f64::NEG_INFINITY, f64::max);
         if !best.is_finite() {
             return Vec::new();

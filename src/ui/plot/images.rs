@@ -37,6 +37,8 @@ pub fn planes_to_rgba(planes: &[u8], side: usize) -> Vec<u8> {
         .collect()
 }
 
+// `&Vec` because `use_canvas` hands its dependency (here the `Vec`) by reference.
+#[allow(clippy::ptr_arg)]
 fn draw_image(canvas: HtmlCanvasElement, planes: &Vec<u8>) -> Result<(), String> {
     put_rgba(&canvas, &planes_to_rgba(planes, 32), 32, 32)
 }
