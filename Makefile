@@ -33,7 +33,7 @@ CHROMIUM := /usr/lib/chromium/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
 .PHONY: help serve test setup test-setup tools tool-trunk tool-wasm-bindgen wasm-target workers worker-cpu data build release bench \
-        test-native test-wasm test-e2e fmt-check measure clean
+        test-native test-wasm test-e2e fmt-check worker-features measure clean
 
 help:
 	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data) and serve the notebook on port $(PORT)"
@@ -130,7 +130,7 @@ release: setup
 
 # Each step is timed, so a slow CI run says where its time went.
 test:
-	@for step in test-setup fmt-check test-native test-wasm test-e2e; do \
+	@for step in test-setup fmt-check worker-features test-native test-wasm test-e2e; do \
 	  started=$$(date +%s); \
 	  $(MAKE) --no-print-directory $$step; \
 	  echo "make test: $$step took $$(( $$(date +%s) - started )) s"; \
@@ -139,6 +139,11 @@ test:
 
 fmt-check:
 	cargo fmt --all -- --check
+
+# The two worker bundles ask for the same features of every crate they share (Burn's aside), so
+# none compiles twice (Cargo feature align-deps). Reads Cargo's feature resolution; builds nothing.
+worker-features:
+	tests/worker_features.sh
 
 # The core, the CLI and the UI's state logic, natively.
 test-native:
