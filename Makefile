@@ -32,7 +32,7 @@ LECTERN_BIN = $${CARGO_TARGET_DIR:-$(CURDIR)/target}/debug/lectern
 CHROMIUM := /usr/lib/chromium/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: help serve test setup test-setup tools tool-trunk tool-wasm-bindgen wasm-target workers worker-cpu data build release bench \
+.PHONY: help serve test setup test-setup tools wasm-target worker-cpu data build release bench \
         test-native test-wasm test-e2e fmt-check worker-features measure clean
 
 help:
@@ -45,47 +45,38 @@ help:
 
 # ---------------------------------------------------------------- set-up (idempotent)
 
-# Everything the set-up compiles builds side by side, as four make jobs: the two tools (each its
-# own `cargo install`, in its own target dir), the data step (the native core) and the two worker
-# bundles (wasm32; one after the other, as they share the target dir's lock). Alone, each leaves a
-# core idle at times (a long crate, a link); together they keep both cores busy.
+# The tools, the data step (which compiles the native core) and the CPU worker bundle build side
+# by side: each leaves a core idle at times (a long crate, a link), and together they keep both
+# cores busy. (Cargo builds a native debug and a wasm32 `fast` target dir at the same time.)
 setup:
-	@$(MAKE) --no-print-directory -j4 tools data workers
+	@$(MAKE) --no-print-directory -j3 tools data worker-cpu
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 	  || rustup target add wasm32-unknown-unknown
 
-# The worker bundles' compiles (Burn for wasm32: CPU-only, then with WebGPU) exactly as Trunk asks
-# for them (profile, features, flags), so that Trunk finds them done; the wasm tests reuse the
-# WebGPU bundle's crates.
-WORKER_BUILD := cargo build --quiet --profile fast --target wasm32-unknown-unknown --no-default-features
-workers: worker-cpu
-	$(WORKER_BUILD) --features webgpu --bin worker
-
+# The CPU-only worker bundle's compile (Burn without WebGPU for wasm32) exactly as Trunk asks for
+# it (profile, features, flags), so that Trunk finds it done.
 worker-cpu: wasm-target
-	$(WORKER_BUILD) --features worker --bin worker_cpu
+	cargo build --quiet --profile fast --target wasm32-unknown-unknown --no-default-features \
+	  --features worker --bin worker_cpu
 
 # Tools are built once, without LTO (trunk's own profile asks for fat LTO and one codegen unit:
 # over 20 minutes on two cores) and without TLS (nothing is downloaded at run time): trunk at
 # opt-level 0 (it only orchestrates: cargo, wasm-bindgen and wasm-opt do the work),
 # wasm-bindgen-cli at opt-level 1 (it rewrites the 40 MB worker module on every build).
 TOOL_PROFILE := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-tools: tool-trunk tool-wasm-bindgen
-	@grep -q 'wasm_bindgen = "$(WASM_BINDGEN_VERSION)"' Trunk.toml \
-	  || { echo "Trunk.toml [tools] wasm_bindgen must be $(WASM_BINDGEN_VERSION), as in Cargo.lock"; exit 1; }
-
-tool-trunk: wasm-target
+tools: wasm-target
 	@if [ "$$(trunk --version 2>/dev/null)" != "trunk $(TRUNK_VERSION)" ]; then \
-	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 15 minutes)"; \
+	  echo "installing trunk $(TRUNK_VERSION) from crates.io (about 10 minutes)"; \
 	  $(TOOL_PROFILE) CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
 	    cargo install --locked trunk --version $(TRUNK_VERSION) --no-default-features; fi
-
-tool-wasm-bindgen: wasm-target
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
-	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 10 minutes)"; \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) from crates.io (about 8 minutes)"; \
 	  $(TOOL_PROFILE) CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
 	    cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION) --no-default-features; fi
+	@grep -q 'wasm_bindgen = "$(WASM_BINDGEN_VERSION)"' Trunk.toml \
+	  || { echo "Trunk.toml [tools] wasm_bindgen must be $(WASM_BINDGEN_VERSION), as in Cargo.lock"; exit 1; }
 
 data:
 	@if [ -n "$${CIFAR10:-}" ]; then \
