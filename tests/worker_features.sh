@@ -28,6 +28,11 @@ features() {
     | sort -u
 }
 
+# The features in the list "[a,b,…]" $1 that the list $2 lacks, as "a,b".
+only() {
+  comm -23 <(tr -d '[]' <<< "$1" | tr ',' '\n' | sort) <(tr -d '[]' <<< "$2" | tr ',' '\n' | sort) | paste -sd, -
+}
+
 cpu=$(features worker)
 gpu=$(features webgpu)
 [ -n "$cpu" ] && [ -n "$gpu" ] || { echo "worker_features: cargo tree printed nothing"; exit 1; }
@@ -42,7 +47,6 @@ if [ -n "$differ" ]; then
     if [ -z "$theirs" ]; then
       echo "  $side $name $version: not in the WebGPU bundle"
     else
-      only() { comm -23 <(tr -d '[]' <<< "$1" | tr ',' '\n' | sort) <(tr -d '[]' <<< "$2" | tr ',' '\n' | sort) | paste -sd, -; }
       echo "  $side $name $version: the WebGPU bundle adds [$(only "$theirs" "$features")]$(
         extra=$(only "$features" "$theirs"); [ -z "$extra" ] || echo ", the CPU bundle adds [$extra]")"
     fi
