@@ -223,6 +223,73 @@ async fn what_each_layer_costs() {
     .await;
 }
 
+/// Evaluation's forward pass (batch 64, the default ConvNet, burn-ndarray as WebAssembly, with
+/// the argmax read back as the notebook does) two ways in one run, alternating so the machine's
+/// drift hits both alike: each conv → BatchNorm → ReLU unit as one operation (`forward`, what
+/// evaluation runs), and layer by layer (`forward_with_activity`, the same values).
+#[wasm_bindgen_test]
+#[ignore = "a profile: run it with make bench"]
+async fn what_fusing_each_unit_saves_at_inference() {
+    use burn::module::Module;
+    use burn::tensor::{Distribution, Tensor};
+    use lectern::compute::{ndarray_device, read_f32};
+    use lectern::nn::convnet::ConvNetConfig;
+
+    let autodiff = ndarray_device().autodiff();
+    let net = ConvNetConfig::new().init(&autodiff);
+    // A few training passes, so BatchNorm's running statistics are not the initial ones.
+    for _ in 0..2 {
+        let _ = net.forward(Tensor::<4>::random(
+            [64, 3, 32, 32],
+            Distribution::Normal(0.0, 1.0),
+            &autodiff,
+        ));
+    }
+    let net = net.valid();
+    let images = Tensor::<4>::random(
+        [64, 3, 32, 32],
+        Distribution::Normal(0.0, 1.0),
+        &ndarray_device(),
+    );
+    let once = async |fused: bool| {
+        let t0 = now_ms();
+        let logits = if fused {
+            net.forward(images.clone())
+        } else {
+            net.forward_with_activity(images.clone()).0
+        };
+        read_f32(logits.argmax(1).float()).await.unwrap();
+        now_ms() - t0
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut fused, mut layers, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..12 {
+        // Alternate which goes first.
+        let (a, b) = if round % 2 == 0 {
+            let a = once(true).await;
+            (a, once(false).await)
+        } else {
+            let b = once(false).await;
+            (once(true).await, b)
+        };
+        if round >= 2 {
+            fused.push(a);
+            layers.push(b);
+            ratios.push(b / a);
+        }
+    }
+    let (f, l) = (median(fused), median(layers));
+    console_log!(
+        "PROFILE inference, batch 64: fused units {f:.1} ms ({:.0} img/s), layer by layer {l:.1} ms ({:.0} img/s); speed-up {:.2}× (median of 10 paired rounds)",
+        64_000.0 / f,
+        64_000.0 / l,
+        median(ratios)
+    );
+}
+
 /// burn-ndarray's matrix product (matrixmultiply, WebAssembly SIMD) at the shapes a training
 /// step multiplies, as the whole batch's product: the second block's forward convolution
 /// ([o, c·k²] × [c·k², n·h·w]), its input gradient (transposed weights × output gradient), its

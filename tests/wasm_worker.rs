@@ -11,6 +11,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use burn::module::Module;
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::pool::MaxPool2dConfig;
 use burn::nn::{BatchNormConfig, PaddingConfig2d};
@@ -21,6 +22,8 @@ use lectern::data::cifar::Records;
 use lectern::data::toy::toy_records;
 use lectern::nn::batch_norm_kernel::batch_norm;
 use lectern::nn::conv_kernel::{conv_same_kernel, has_cpu_kernels};
+use lectern::nn::conv_unit_inference::{self, conv_unit_inference};
+use lectern::nn::convnet::ConvNetConfig;
 use lectern::nn::pool_kernel::max_pool;
 use lectern::protocol::training::{DataSource, Event, Request};
 use lectern::protocol::{Backend, BackendRequest, FromWorker, RunId, ToWorker};
@@ -141,6 +144,75 @@ async fn the_cpu_convolution_kernel_equals_burns_with_its_gradients() {
             "{label}: weight gradient differs by {w_gap} (relative)"
         );
     }
+}
+
+/// Inference's fused unit in the browser (`conv_direct`'s tiles with the scale, shift and ReLU
+/// applied in registers) equals the three operations it replaces to the bit — at the notebook's
+/// sizes, across tile edges (widths not a multiple of 8, channel counts not a multiple of 4),
+/// with a channel scaled by 0 and one by −0 — and so the ConvNet's logits equal the
+/// layer-by-layer forward pass's.
+#[wasm_bindgen_test]
+async fn the_fused_inference_unit_equals_conv_batch_norm_relu_to_the_bit() {
+    let device = ndarray_device();
+    assert!(conv_unit_inference::runs_on(&device));
+    let pattern = |len: usize, seed: usize| -> Vec<f32> {
+        (0..len)
+            .map(|i| (((i * 37 + seed * 11) % 101) as f32 / 50.0) - 1.0)
+            .collect()
+    };
+    let bits = async |t: Tensor<4>| -> Vec<u32> {
+        read_f32(t)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect()
+    };
+    for (k, [n, c, h, w], o) in [
+        (3, [4, 16, 32, 32], 16),
+        (3, [4, 3, 32, 32], 16),
+        (3, [3, 5, 9, 13], 7),
+        (5, [2, 2, 6, 11], 3),
+    ] {
+        let x = Tensor::<4>::from_data(
+            TensorData::new(pattern(n * c * h * w, 1), [n, c, h, w]),
+            &device,
+        );
+        let weight = Tensor::<4>::from_data(
+            TensorData::new(pattern(o * c * k * k, 2), [o, c, k, k]),
+            &device,
+        );
+        let (mut scale, mut shift) = (pattern(o, 3), pattern(o, 4));
+        (scale[0], shift[0]) = (0.0, 0.0);
+        (scale[1], shift[1]) = (-0.0, -0.0);
+        let scale = Tensor::<1>::from_data(TensorData::new(scale, [o]), &device);
+        let shift = Tensor::<1>::from_data(TensorData::new(shift, [o]), &device);
+        let fused = conv_unit_inference(x.clone(), weight.clone(), scale.clone(), shift.clone());
+        let unfused = burn::tensor::activation::relu(
+            conv_same_kernel(x, weight) * scale.reshape([1, o, 1, 1]) + shift.reshape([1, o, 1, 1]),
+        );
+        assert!(
+            bits(fused).await == bits(unfused).await,
+            "k = {k}, [{n}, {c}, {h}, {w}] → {o}: the fused unit differs"
+        );
+    }
+    let autodiff = device.clone().autodiff();
+    autodiff.seed(3);
+    let net = ConvNetConfig::new().init(&autodiff);
+    let values = pattern(8 * 3 * 32 * 32, 5);
+    for _ in 0..2 {
+        let images =
+            Tensor::<4>::from_data(TensorData::new(values.clone(), [8, 3, 32, 32]), &autodiff);
+        let _ = net.forward(images);
+    }
+    let net = net.valid();
+    let images = Tensor::<4>::from_data(TensorData::new(values, [8, 3, 32, 32]), &device);
+    let logits = |t: Tensor<2>| t.reshape([1, 1, 8, 10]);
+    assert!(
+        bits(logits(net.forward(images.clone()))).await
+            == bits(logits(net.forward_with_activity(images).0)).await,
+        "the ConvNet's fused forward pass differs from the layer-by-layer one"
+    );
 }
 
 /// The browser's BatchNorm and max-pool kernels (four-lane WebAssembly SIMD sums; the first

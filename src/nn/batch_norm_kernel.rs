@@ -50,11 +50,8 @@ pub fn batch_norm(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
         return norm.forward(x);
     }
     if !(device.is_autodiff() && norm.training.is_enabled()) {
-        // s = γ / √(running variance + ε), t = β − running mean · s.
         let c = x.dims()[1];
-        let variance = norm.running_var.value().to_device(&device);
-        let scale = norm.gamma.val() / (variance + norm.epsilon).sqrt();
-        let shift = norm.beta.val() - norm.running_mean.value().to_device(&device) * scale.clone();
+        let (scale, shift) = inference_scale_shift(norm, &device);
         return x * scale.reshape([1, c, 1, 1]) + shift.reshape([1, c, 1, 1]);
     }
     let (out, mean, variance) =
@@ -76,6 +73,15 @@ pub fn batch_norm(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
             .detach(),
     );
     out
+}
+
+/// BatchNorm at inference as `x·s + t` per channel: `s = γ / √(running variance + ε)`,
+/// `t = β − running mean · s`, on `device`.
+pub fn inference_scale_shift(norm: &BatchNorm, device: &Device) -> (Tensor<1>, Tensor<1>) {
+    let variance = norm.running_var.value().to_device(device);
+    let scale = norm.gamma.val() / (variance + norm.epsilon).sqrt();
+    let shift = norm.beta.val() - norm.running_mean.value().to_device(device) * scale.clone();
+    (scale, shift)
 }
 
 /// [`BatchNormKernel::batch_norm_fused`] on Burn tensors: (output, batch mean, biased variance).

@@ -81,8 +81,53 @@ impl Padded {
     }
 }
 
-/// `[n, o, h, w]`: the convolution of the padded images with `weight [o, c, k, k]`.
-pub(super) fn forward(x: &Padded, weight: &[f32], d: Dims) -> Vec<f32> {
+/// A per-output-channel `scale` and `shift` and then ReLU, applied to each output tile while it
+/// is still in registers (inference: BatchNorm's running statistics, or the bias, folded in).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ScaleShiftRelu<'a> {
+    pub(super) scale: &'a [f32],
+    pub(super) shift: &'a [f32],
+}
+
+/// `[n, o, h, w]`: the convolution of the padded images with `weight [o, c, k, k]`, each output
+/// then put through `then` if given.
+pub(super) fn forward(
+    x: &Padded,
+    weight: &[f32],
+    d: Dims,
+    then: Option<ScaleShiftRelu<'_>>,
+) -> Vec<f32> {
+    let Some(then) = then else {
+        return forward_with(x, weight, d, |_, lanes| lanes);
+    };
+    assert!(
+        then.scale.len() == d.o && then.shift.len() == d.o,
+        "conv forward: scale and shift must hold {} values",
+        d.o
+    );
+    // Each output channel's scale and shift in all four lanes (1 and 0 for the channels past
+    // `o` in the last block, which are dropped).
+    let channels = round_up(d.o, BLOCK);
+    let lanes = |values: &[f32], none: f32| -> Vec<F32x4> {
+        (0..channels)
+            .map(|oc| F32x4::splat(values.get(oc).copied().unwrap_or(none)))
+            .collect()
+    };
+    let (scale, shift) = (lanes(then.scale, 1.0), lanes(then.shift, 0.0));
+    forward_with(x, weight, d, |oc, v| {
+        v.scale_shift_relu(scale[oc], shift[oc])
+    })
+}
+
+/// [`forward`], each output's four lanes of channel `oc` put through `then(oc, lanes)` before
+/// they are stored (a separate instance per `then`, so the plain convolution's loop is the same
+/// as without it).
+fn forward_with(
+    x: &Padded,
+    weight: &[f32],
+    d: Dims,
+    then: impl Fn(usize, F32x4) -> F32x4,
+) -> Vec<f32> {
     assert!(x.fits(d), "conv forward: padded input does not fit {d:?}");
     let kk = d.k * d.k;
     assert_eq!(
@@ -113,12 +158,13 @@ pub(super) fn forward(x: &Padded, weight: &[f32], d: Dims) -> Vec<f32> {
                     // `weights` holds c·k² steps of BLOCK values.
                     let tile = unsafe { forward_tile(x, b, y, x0, weights, d) };
                     for (l, lanes) in tile.iter().enumerate() {
-                        let at = ((b * blocks * BLOCK + block * BLOCK + l) * d.h + y) * width + x0;
+                        let oc = block * BLOCK + l;
+                        let at = ((b * blocks * BLOCK + oc) * d.h + y) * width + x0;
                         let row = &mut out[at..at + TILE];
                         // SAFETY: `row` holds TILE = 8 values.
                         unsafe {
-                            lanes[0].store(row.as_mut_ptr());
-                            lanes[1].store(row.as_mut_ptr().add(4));
+                            then(oc, lanes[0]).store(row.as_mut_ptr());
+                            then(oc, lanes[1]).store(row.as_mut_ptr().add(4));
                         }
                     }
                 }
@@ -199,7 +245,7 @@ pub(super) fn input_gradient(grad: &[f32], weight: &[f32], d: Dims) -> Vec<f32> 
         ..d
     };
     let grad = Padded::new(grad, [d.n, d.o, d.h, d.w], d.k / 2);
-    forward(&grad, &turned, transposed)
+    forward(&grad, &turned, transposed, None)
 }
 
 /// `[o, c, k, k]`: the gradient of the weights, given the padded input and the output's
@@ -379,7 +425,7 @@ mod tests {
             let (out, cols) = conv_patches::forward(&x, &weight, d);
             let padded = Padded::new(&x, [n, c, h, w], k / 2);
             assert_close(
-                &forward(&padded, &weight, d),
+                &forward(&padded, &weight, d, None),
                 &out,
                 &format!("{label}, output"),
             );
@@ -409,6 +455,6 @@ mod tests {
             k: 3,
         };
         let padded = Padded::new(&[0.0; 16], [1, 1, 4, 4], 2);
-        let _ = forward(&padded, &[0.0; 9], d);
+        let _ = forward(&padded, &[0.0; 9], d, None);
     }
 }

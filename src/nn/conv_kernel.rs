@@ -72,7 +72,7 @@ pub(super) struct Dims {
 }
 
 impl Dims {
-    fn of(x: &[usize], weight: &[usize]) -> Self {
+    pub(super) fn of(x: &[usize], weight: &[usize]) -> Self {
         let (&[n, c, h, w], &[o, wc, k, k2]) = (x, weight) else {
             panic!(
                 "conv_same: x must be [n, c, h, w] and weight [o, c, k, k], got {x:?} and {weight:?}"
@@ -141,7 +141,10 @@ fn forward(x: &NdArrayTensor, weight: &NdArrayTensor) -> (NdArrayTensor, Arc<Sav
     let (out, saved) = match ARITHMETIC {
         Arithmetic::Direct => {
             let padded = Padded::new(&x, [d.n, d.c, d.h, d.w], d.k / 2);
-            (conv_direct::forward(&padded, &w, d), Saved::Padded(padded))
+            (
+                conv_direct::forward(&padded, &w, d, None),
+                Saved::Padded(padded),
+            )
         }
         Arithmetic::Patches => {
             let (out, cols) = conv_patches::forward(&x, &w, d);

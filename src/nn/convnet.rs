@@ -17,8 +17,9 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 
-use super::batch_norm_kernel::batch_norm;
+use super::batch_norm_kernel::{batch_norm, inference_scale_shift};
 use super::conv_kernel::{conv_same_kernel, has_cpu_kernels};
+use super::conv_unit_inference::{self, conv_unit_inference};
 use super::pool_kernel::max_pool;
 use crate::settings::SettingsError;
 use crate::settings::model::ModelSettings;
@@ -188,12 +189,49 @@ impl ConvNet {
         (self.head.forward(x), pre)
     }
 
-    /// Logits.
+    /// Logits. At inference on burn-ndarray each conv → BatchNorm → ReLU unit is one operation
+    /// ([`conv_unit_inference`]), with the same values as [`ConvNet::forward_with_activity`]'s.
     ///
     /// # Shapes
     /// `[batch, 3, 32, 32]` → `[batch, classes]`
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        self.forward_with_activity(images).0
+        let device = images.device();
+        // Inference: the inputs and the model (`valid()`) both without autodiff.
+        let inference = conv_unit_inference::runs_on(&device)
+            && !self.units[0].conv.weight.val().device().is_autodiff();
+        if self.conv_path != ConvPath::Patches || !inference {
+            return self.forward_with_activity(images).0;
+        }
+        let mut x = images;
+        for (i, unit) in self.units.iter().enumerate() {
+            x = unit.inference(x, &device);
+            if i % 2 == 1 {
+                x = max_pool(&self.pool, x);
+            }
+        }
+        let x = self.dropout.forward(x.flatten::<2>(1, 3));
+        self.head.forward(x)
+    }
+}
+
+impl ConvUnit {
+    /// conv → BatchNorm (running statistics) → ReLU as one operation, on a device where
+    /// [`conv_unit_inference::runs_on`]: BatchNorm as a scale and shift per channel, or else the
+    /// bias as the shift (scale 1).
+    fn inference(&self, x: Tensor<4>, device: &Device) -> Tensor<4> {
+        let weight = self.conv.weight.val();
+        let o = weight.dims()[0];
+        let (scale, shift) = match (&self.norm, &self.conv.bias) {
+            (Some(norm), None) => inference_scale_shift(norm, device),
+            (None, bias) => (
+                Tensor::ones([o], device),
+                bias.as_ref()
+                    .map_or_else(|| Tensor::zeros([o], device), |b| b.val()),
+            ),
+            // Both (not built by this config): the three operations, in their order.
+            (Some(norm), Some(_)) => return relu(batch_norm(norm, conv_same(&self.conv, x))),
+        };
+        conv_unit_inference(x, weight, scale, shift)
     }
 }
 
@@ -321,6 +359,40 @@ mod tests {
             assert_eq!(ours.dims(), [2, 4, 7, 6]);
             let label = format!("{:?}, k = {kernel}", device.clone().inner());
             crate::nn::conv_kernel::tests::assert_equals_burns_convolution(&conv, x, ours, &label);
+        }
+    }
+
+    /// At inference on burn-ndarray `forward` runs each unit as one operation; its logits equal
+    /// the unit-by-unit ones to the bit, with BatchNorm (running statistics moved by a few
+    /// training passes) and without it (the convolutions' biases).
+    #[test]
+    fn fused_inference_equals_the_layer_by_layer_forward() {
+        let device = ndarray_device().autodiff();
+        for batch_norm in [true, false] {
+            device.seed(11);
+            let net = ConvNetConfig::new()
+                .with_widths([4, 8])
+                .with_batch_norm(batch_norm)
+                .init(&device);
+            for _ in 0..3 {
+                let _ = net.forward(images(4, &device));
+            }
+            let net = net.valid();
+            let x = images(3, &ndarray_device());
+            let bits = |t: Tensor<2>| -> Vec<u32> {
+                let values = t.into_data().try_into_vec::<f32>().unwrap();
+                values.iter().map(|v| v.to_bits()).collect()
+            };
+            let fused = bits(net.forward(x.clone()));
+            assert_eq!(
+                fused,
+                bits(net.forward_with_activity(x).0),
+                "batch_norm {batch_norm}"
+            );
+            assert!(
+                fused.iter().any(|&b| b != 0),
+                "batch_norm {batch_norm}: all zero"
+            );
         }
     }
 

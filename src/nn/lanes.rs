@@ -5,8 +5,8 @@
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
     use core::arch::wasm32::{
-        f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, f32x4_sub, v128, v128_load,
-        v128_load32_splat, v128_store,
+        f32x4_add, f32x4_extract_lane, f32x4_lt, f32x4_mul, f32x4_splat, f32x4_sub, v128,
+        v128_andnot, v128_load, v128_load32_splat, v128_store,
     };
 
     #[derive(Clone, Copy)]
@@ -58,6 +58,15 @@ mod imp {
         #[inline(always)]
         pub fn add(self, other: Self) -> Self {
             Self(f32x4_add(self.0, other.0))
+        }
+
+        /// `self · scale + shift`, then ReLU as burn-ndarray computes it (`v < 0 → 0`, so −0 and
+        /// NaN pass through unchanged), lane by lane.
+        #[inline(always)]
+        pub fn scale_shift_relu(self, scale: Self, shift: Self) -> Self {
+            let v = f32x4_add(f32x4_mul(self.0, scale.0), shift.0);
+            // The lanes below zero become all-zero bits (+0).
+            Self(v128_andnot(v, f32x4_lt(v, f32x4_splat(0.0))))
         }
 
         #[inline(always)]
@@ -126,6 +135,16 @@ mod imp {
         #[inline(always)]
         pub fn add(self, other: Self) -> Self {
             Self(std::array::from_fn(|l| self.0[l] + other.0[l]))
+        }
+
+        /// `self · scale + shift`, then ReLU as burn-ndarray computes it (`v < 0 → 0`, so −0 and
+        /// NaN pass through unchanged), lane by lane.
+        #[inline(always)]
+        pub fn scale_shift_relu(self, scale: Self, shift: Self) -> Self {
+            Self(std::array::from_fn(|l| {
+                let v = self.0[l] * scale.0[l] + shift.0[l];
+                if v < 0.0 { 0.0 } else { v }
+            }))
         }
 
         #[inline(always)]

@@ -11,6 +11,8 @@ pub mod conv_kernel;
 #[cfg(feature = "compute")]
 mod conv_patches;
 #[cfg(feature = "compute")]
+pub mod conv_unit_inference;
+#[cfg(feature = "compute")]
 pub mod convnet;
 #[cfg(feature = "compute")]
 mod lanes;

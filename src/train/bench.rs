@@ -130,10 +130,11 @@ pub async fn bench(
         train_chunks.push(images_per_second(settings, now_ms() - started));
     }
 
-    let model = trainer.model().valid();
+    // As evaluation runs it (`predict_records`): no autodiff for the model or its inputs.
+    let (model, device) = (trainer.model().valid(), trainer.device().clone().inner());
     let records: Vec<&[u8]> = train.records().take(settings.batch).collect();
     let forward_once = || async {
-        let images = images_tensor(&records, &trainer.stats, None, trainer.device()).detach();
+        let images = images_tensor(&records, &trainer.stats, None, &device);
         read_f32(model.forward(images).argmax(1).float()).await
     };
     for _ in 0..settings.warmup_steps {

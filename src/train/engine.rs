@@ -439,10 +439,12 @@ pub async fn predict_records(
     batch: usize,
     device: &Device,
 ) -> Result<Vec<usize>, ReadError> {
-    let model = model.valid();
+    // The model without autodiff, and its inputs on the same device without autodiff (no
+    // gradients: on burn-ndarray each conv unit then runs as one operation, see `ConvNet::forward`).
+    let (model, device) = (model.valid(), device.clone().inner());
     let mut predicted = Vec::with_capacity(records.len());
     for chunk in records.chunks(batch.max(1)) {
-        let images = images_tensor(chunk, stats, None, device).detach();
+        let images = images_tensor(chunk, stats, None, &device);
         let logits = model.forward(images);
         predicted.extend(
             read_f32(logits.argmax(1).float())
