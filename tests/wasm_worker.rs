@@ -206,6 +206,7 @@ async fn the_fused_inference_unit_equals_conv_batch_norm_relu_to_the_bit() {
         let _ = net.forward(images);
     }
     let net = net.valid();
+    assert!(net.fuses_units_on(&device));
     let images = Tensor::<4>::from_data(TensorData::new(values, [8, 3, 32, 32]), &device);
     let logits = |t: Tensor<2>| t.reshape([1, 1, 8, 10]);
     assert!(

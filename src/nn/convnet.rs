@@ -189,6 +189,15 @@ impl ConvNet {
         (self.head.forward(x), pre)
     }
 
+    /// Whether [`ConvNet::forward`] runs each unit as one operation for inputs on `device`: at
+    /// inference (the inputs and the model, after `valid()`, both without autodiff), on
+    /// burn-ndarray, with the convolutions as the CPU kernel ([`ConvPath::Patches`]).
+    pub fn fuses_units_on(&self, device: &Device) -> bool {
+        self.conv_path == ConvPath::Patches
+            && conv_unit_inference::runs_on(device)
+            && !self.units[0].conv.weight.val().device().is_autodiff()
+    }
+
     /// Logits. At inference on burn-ndarray each conv → BatchNorm → ReLU unit is one operation
     /// ([`conv_unit_inference`]), with the same values as [`ConvNet::forward_with_activity`]'s.
     ///
@@ -196,10 +205,7 @@ impl ConvNet {
     /// `[batch, 3, 32, 32]` → `[batch, classes]`
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let device = images.device();
-        // Inference: the inputs and the model (`valid()`) both without autodiff.
-        let inference = conv_unit_inference::runs_on(&device)
-            && !self.units[0].conv.weight.val().device().is_autodiff();
-        if self.conv_path != ConvPath::Patches || !inference {
+        if !self.fuses_units_on(&device) {
             return self.forward_with_activity(images).0;
         }
         let mut x = images;
@@ -377,8 +383,10 @@ mod tests {
             for _ in 0..3 {
                 let _ = net.forward(images(4, &device));
             }
+            assert!(!net.fuses_units_on(&device) && !net.fuses_units_on(&ndarray_device()));
             let net = net.valid();
             let x = images(3, &ndarray_device());
+            assert!(net.fuses_units_on(&x.device()) && !net.fuses_units_on(&device));
             let bits = |t: Tensor<2>| -> Vec<u32> {
                 let values = t.into_data().try_into_vec::<f32>().unwrap();
                 values.iter().map(|v| v.to_bits()).collect()
