@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 use super::conv_kernel::Dims;
-use super::lanes::F32x4;
+use super::lanes::{F32x4, scale_shift_relu};
 
 /// Output pixels of one row in a forward tile (two registers).
 const TILE: usize = 8;
@@ -85,8 +85,32 @@ impl Padded {
 /// is still in registers (inference: BatchNorm's running statistics, or the bias, folded in).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ScaleShiftRelu<'a> {
-    pub(super) scale: &'a [f32],
-    pub(super) shift: &'a [f32],
+    scale: &'a [f32],
+    shift: &'a [f32],
+}
+
+impl<'a> ScaleShiftRelu<'a> {
+    /// One `scale` and `shift` value for each of `channels` output channels.
+    pub(super) fn new(scale: &'a [f32], shift: &'a [f32], channels: usize) -> Self {
+        assert!(
+            scale.len() == channels && shift.len() == channels,
+            "scale and shift must hold {channels} values, got {} and {}",
+            scale.len(),
+            shift.len()
+        );
+        Self { scale, shift }
+    }
+
+    /// `out [n, o, h, w]` put through it in place, one value at a time.
+    pub(super) fn apply(self, out: &mut [f32], plane: usize) {
+        let o = self.scale.len();
+        for (i, values) in out.chunks_exact_mut(plane).enumerate() {
+            let (s, t) = (self.scale[i % o], self.shift[i % o]);
+            for v in values {
+                *v = scale_shift_relu(*v, s, t);
+            }
+        }
+    }
 }
 
 /// `[n, o, h, w]`: the convolution of the padded images with `weight [o, c, k, k]`, each output
@@ -100,10 +124,10 @@ pub(super) fn forward(
     let Some(then) = then else {
         return forward_with(x, weight, d, |_, lanes| lanes);
     };
-    assert!(
-        then.scale.len() == d.o && then.shift.len() == d.o,
-        "conv forward: scale and shift must hold {} values",
-        d.o
+    assert_eq!(
+        then.scale.len(),
+        d.o,
+        "conv forward: `then` is for other channels"
     );
     // Each output channel's scale and shift in all four lanes (1 and 0 for the channels past
     // `o` in the last block, which are dropped).

@@ -75,35 +75,16 @@ impl ConvUnitInference for NdArray {
         let ((x_shape, x), (w_shape, w)) = (ndarray_values(&x), ndarray_values(&weight));
         let ((_, scale), (_, shift)) = (ndarray_values(&scale), ndarray_values(&shift));
         let d = Dims::of(&x_shape, &w_shape);
-        let then = ScaleShiftRelu {
-            scale: &scale,
-            shift: &shift,
-        };
+        let then = ScaleShiftRelu::new(&scale, &shift, d.o);
         let out = if cfg!(target_arch = "wasm32") {
             let padded = Padded::new(&x, [d.n, d.c, d.h, d.w], d.k / 2);
             conv_direct::forward(&padded, &w, d, Some(then))
         } else {
             let (mut out, _) = conv_patches::forward(&x, &w, d);
-            scale_shift_relu(&mut out, then, d);
+            then.apply(&mut out, d.h * d.w);
             out
         };
         ndarray_tensor(out, &[d.n, d.o, d.h, d.w])
-    }
-}
-
-/// `then` applied in place to `out [n, o, h, w]`.
-fn scale_shift_relu(out: &mut [f32], then: ScaleShiftRelu<'_>, d: Dims) {
-    assert!(
-        then.scale.len() == d.o && then.shift.len() == d.o,
-        "conv_unit_inference: scale and shift must hold {} values",
-        d.o
-    );
-    for (plane, values) in out.chunks_exact_mut(d.h * d.w).enumerate() {
-        let (s, t) = (then.scale[plane % d.o], then.shift[plane % d.o]);
-        for v in values {
-            let z = *v * s + t;
-            *v = if z < 0.0 { 0.0 } else { z };
-        }
     }
 }
 

@@ -142,8 +142,7 @@ mod imp {
         #[inline(always)]
         pub fn scale_shift_relu(self, scale: Self, shift: Self) -> Self {
             Self(std::array::from_fn(|l| {
-                let v = self.0[l] * scale.0[l] + shift.0[l];
-                if v < 0.0 { 0.0 } else { v }
+                super::scale_shift_relu(self.0[l], scale.0[l], shift.0[l])
             }))
         }
 
@@ -162,3 +161,11 @@ mod imp {
 }
 
 pub(crate) use imp::F32x4;
+
+/// `v · scale + shift`, then ReLU as burn-ndarray computes it (`v < 0 → 0`, so −0 and NaN pass
+/// through unchanged): one value of [`F32x4::scale_shift_relu`].
+#[inline(always)]
+pub(crate) fn scale_shift_relu(v: f32, scale: f32, shift: f32) -> f32 {
+    let z = v * scale + shift;
+    if z < 0.0 { 0.0 } else { z }
+}
