@@ -5,8 +5,10 @@
 # A Burn or CubeCL update that turns on a new feature in a shared crate shows up here, with the
 # crate named; add that feature to `align-deps`.
 #
-# Reads Cargo's feature resolution (`cargo tree`, offline: the set-up has fetched every crate);
-# builds nothing. Each crate is listed as built for the target (T: wasm32) or the host (H: proc
+# Reads Cargo's feature resolution (`cargo tree`); builds nothing. `cargo fetch` first brings what
+# Cargo.lock names from crates.io (on a fresh machine the set-up has built only the CPU bundle, so
+# the WebGPU crates are not there yet, and `cargo tree` reads every platform's); then `cargo tree`
+# runs offline. Each crate is listed as built for the target (T: wasm32) or the host (H: proc
 # macros, build scripts and what they use), since Cargo resolves the two apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +35,7 @@ only() {
   comm -23 <(tr -d '[]' <<< "$1" | tr ',' '\n' | sort) <(tr -d '[]' <<< "$2" | tr ',' '\n' | sort) | paste -sd, -
 }
 
+cargo fetch --quiet
 cpu=$(features worker)
 gpu=$(features webgpu)
 [ -n "$cpu" ] && [ -n "$gpu" ] || { echo "worker_features: cargo tree printed nothing"; exit 1; }
