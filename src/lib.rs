@@ -5,6 +5,8 @@
 //! compute worker (`worker`, feature `worker`) and the native CLI (`cli`, feature `cli`). See
 //! ARCHITECTURE.md for the map and its invariants.
 
+#[cfg(feature = "web")]
+pub mod browser_json;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "compute")]

@@ -17,6 +17,7 @@ use burn::nn::pool::MaxPool2dConfig;
 use burn::nn::{BatchNormConfig, PaddingConfig2d};
 use burn::tensor::Device;
 use burn::tensor::{Tensor, TensorData};
+use lectern::browser_json;
 use lectern::compute::{dead_relu, ndarray_device, read_f32, theory_autodiff::autodiff_at};
 use lectern::data::cifar::Records;
 use lectern::data::toy::toy_records;
@@ -25,6 +26,7 @@ use lectern::nn::conv_kernel::{conv_same_kernel, has_cpu_kernels};
 use lectern::nn::conv_unit_inference::{self, conv_unit_inference};
 use lectern::nn::convnet::ConvNetConfig;
 use lectern::nn::pool_kernel::max_pool;
+use lectern::protocol::examples::every_reply;
 use lectern::protocol::training::{DataSource, Event, Request};
 use lectern::protocol::{Backend, BackendRequest, FromWorker, RunId, ToWorker};
 use lectern::settings::data::{DatasetKind, SubsetSettings};
@@ -260,6 +262,81 @@ async fn the_cpu_batch_norm_and_pool_kernels_equal_burns_with_their_gradients() 
         running_gap < 1e-5,
         "running variance differs by {running_gap}"
     );
+}
+
+/// Evaluation's max-pool (no autodiff: the values alone, four outputs per WebAssembly SIMD
+/// `pmax` pair) equals the training pool's values to the bit: a NaN never wins (a block of NaN
+/// gives −∞), the first of −0 and +0 wins, ±∞, at the notebook's size and at widths that leave a
+/// remainder or are all remainder.
+#[wasm_bindgen_test]
+async fn the_inference_pool_equals_the_training_pools_values_to_the_bit() {
+    const SPECIAL: [f32; 7] = [
+        f32::NAN,
+        -0.0,
+        0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1.5,
+        1.5,
+    ];
+    let pool = MaxPool2dConfig::new([2, 2]).init();
+    let device = ndarray_device();
+    for dims @ [n, c, h, w] in [
+        [64, 16, 32, 32],
+        [2, 3, 4, 34],
+        [1, 2, 6, 6],
+        [1, 1, 16, 10],
+    ] {
+        let mut x: Vec<f32> = (0..n * c * h * w)
+            .map(|i| match (i * 7919) % 23 {
+                k if k < SPECIAL.len() => SPECIAL[k],
+                k => (k as f32 - 15.0) / 4.0,
+            })
+            .collect();
+        for at in [0, 1, w, w + 1] {
+            x[at] = f32::NAN;
+        }
+        let input = |d: &Device| Tensor::<4>::from_data(TensorData::new(x.clone(), dims), d);
+        let plain = max_pool(&pool, input(&device));
+        let tracked = max_pool(&pool, input(&device.clone().autodiff()).require_grad());
+        let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+        let plain = read_f32(plain).await.unwrap();
+        assert_eq!(plain[0], f32::NEG_INFINITY);
+        assert_eq!(
+            bits(plain),
+            bits(read_f32(tracked.detach()).await.unwrap()),
+            "{dims:?}"
+        );
+    }
+}
+
+/// The page reads the worker's messages with the browser's `JSON.parse` and serde-wasm-bindgen
+/// (`lectern::browser_json`), the worker writes them with serde_json: every kind of message
+/// reads back as what was sent, and writes again to the same text — so −0, the largest finite
+/// number and a subnormal keep their exact values — and text that is not a message is refused
+/// with the reason.
+#[wasm_bindgen_test]
+fn the_page_reads_every_worker_message_as_it_was_written() {
+    for message in every_reply() {
+        let text = message.to_json();
+        let read: FromWorker = browser_json::from_json(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read, message);
+        assert_eq!(read.to_json(), text);
+    }
+    for bad in [
+        "",
+        "{",
+        "null",
+        "[1, 2]",
+        "{\"Nope\": 1}",
+        "{\"Rejected\": {}}",
+    ] {
+        let error = browser_json::from_json::<FromWorker>(bad).unwrap_err();
+        assert!(
+            error.starts_with("unreadable worker message ("),
+            "{bad}: {error}"
+        );
+    }
 }
 
 #[wasm_bindgen_test]

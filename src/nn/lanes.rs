@@ -5,8 +5,8 @@
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
     use core::arch::wasm32::{
-        f32x4_add, f32x4_extract_lane, f32x4_lt, f32x4_mul, f32x4_splat, f32x4_sub, v128,
-        v128_andnot, v128_load, v128_load32_splat, v128_store,
+        f32x4_add, f32x4_extract_lane, f32x4_lt, f32x4_mul, f32x4_pmax, f32x4_splat, f32x4_sub,
+        i32x4_shuffle, v128, v128_andnot, v128_load, v128_load32_splat, v128_store,
     };
 
     #[derive(Clone, Copy)]
@@ -72,6 +72,17 @@ mod imp {
         #[inline(always)]
         pub fn sub(self, other: Self) -> Self {
             Self(f32x4_sub(self.0, other.0))
+        }
+
+        /// Eight neighbouring values (`lo`, then `hi`) as four pairs: each pair's first, then
+        /// its second value folded into the lane of `self` it belongs to, keeping the first
+        /// largest ([`super::keep_larger`]).
+        #[inline(always)]
+        pub fn keep_larger_of_pairs(self, lo: Self, hi: Self) -> Self {
+            let firsts = i32x4_shuffle::<0, 2, 4, 6>(lo.0, hi.0);
+            let seconds = i32x4_shuffle::<1, 3, 5, 7>(lo.0, hi.0);
+            // pmax(a, b) is `a < b ? b : a`: a later value wins only if strictly larger.
+            Self(f32x4_pmax(f32x4_pmax(self.0, firsts), seconds))
         }
 
         /// `(l0 + l1) + (l2 + l3)`.
@@ -151,6 +162,21 @@ mod imp {
             Self(std::array::from_fn(|l| self.0[l] - other.0[l]))
         }
 
+        /// Eight neighbouring values (`lo`, then `hi`) as four pairs: each pair's first, then
+        /// its second value folded into the lane of `self` it belongs to, keeping the first
+        /// largest ([`super::keep_larger`]).
+        #[inline(always)]
+        pub fn keep_larger_of_pairs(self, lo: Self, hi: Self) -> Self {
+            let pairs: [f32; 8] =
+                std::array::from_fn(|i| if i < 4 { lo.0[i] } else { hi.0[i - 4] });
+            Self(std::array::from_fn(|l| {
+                super::keep_larger(
+                    super::keep_larger(self.0[l], pairs[2 * l]),
+                    pairs[2 * l + 1],
+                )
+            }))
+        }
+
         /// `(l0 + l1) + (l2 + l3)`.
         #[inline(always)]
         pub fn sum(self) -> f32 {
@@ -168,4 +194,11 @@ pub(crate) use imp::F32x4;
 pub(crate) fn scale_shift_relu(v: f32, scale: f32, shift: f32) -> f32 {
     let z = v * scale + shift;
     if z < 0.0 { 0.0 } else { z }
+}
+
+/// `v` if it is larger than `best`, else `best`: folded over values in order, the first largest
+/// wins, and a NaN never does (as Burn's max-pool, which starts below every value).
+#[inline(always)]
+pub(crate) fn keep_larger(best: f32, v: f32) -> f32 {
+    if v > best { v } else { best }
 }

@@ -23,6 +23,7 @@ use burn::nn::pool::MaxPool2d;
 use burn::prelude::*;
 
 use super::conv_kernel::{has_cpu_kernels, ndarray_tensor, ndarray_values};
+use super::lanes::{F32x4, keep_larger};
 
 /// Max-pooling over 2×2 blocks with stride 2.
 #[backend_extension(Autodiff, NdArray)]
@@ -84,6 +85,43 @@ fn forward(x: &[f32], [n, c, h, w]: [usize; 4]) -> (Vec<f32>, Vec<u8>) {
     (out, winners)
 }
 
+/// The pooled values alone, for inference (no gradient, so no winners to keep): [`forward`]'s
+/// values, to the bit, four outputs at a time (in the browser one WebAssembly SIMD `pmax` per
+/// input row pair and lane group).
+fn forward_values(x: &[f32], [n, c, h, w]: [usize; 4]) -> Vec<f32> {
+    let (oh, ow) = (h / 2, w / 2);
+    let mut out = vec![0.0f32; n * c * oh * ow];
+    if out.is_empty() {
+        return out;
+    }
+    let grouped = ow / 4 * 4;
+    for (rows, o) in x.chunks_exact(2 * w).zip(out.chunks_exact_mut(ow)) {
+        let (top, bottom) = rows.split_at(w);
+        for j in (0..grouped).step_by(4) {
+            // SAFETY: 2j + 8 ≤ 2·grouped ≤ w, so both rows' eight values are in bounds, and
+            // j + 4 ≤ grouped ≤ ow outputs.
+            unsafe {
+                let best = F32x4::splat(f32::NEG_INFINITY)
+                    .keep_larger_of_pairs(
+                        F32x4::load(top.as_ptr().add(2 * j)),
+                        F32x4::load(top.as_ptr().add(2 * j + 4)),
+                    )
+                    .keep_larger_of_pairs(
+                        F32x4::load(bottom.as_ptr().add(2 * j)),
+                        F32x4::load(bottom.as_ptr().add(2 * j + 4)),
+                    );
+                best.store(o.as_mut_ptr().add(j));
+            }
+        }
+        for j in grouped..ow {
+            o[j] = [top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]]
+                .into_iter()
+                .fold(f32::NEG_INFINITY, keep_larger);
+        }
+    }
+    out
+}
+
 /// The input's gradient: each output gradient on its block's winner, zeros elsewhere.
 fn backward(grad: &[f32], winners: &[u8], [n, c, h, w]: [usize; 4]) -> Vec<f32> {
     let ow = w / 2;
@@ -103,9 +141,12 @@ fn pooled(x: &NdArrayTensor) -> (NdArrayTensor, Vec<u8>, [usize; 4]) {
     (ndarray_tensor(out, &[n, c, h / 2, w / 2]), winners, dims)
 }
 
+/// Without autodiff (evaluation): the values alone.
 impl MaxPoolKernel for NdArray {
     fn max_pool_2x2(x: FloatTensor<Self>) -> FloatTensor<Self> {
-        pooled(&x).0
+        let (shape, values) = ndarray_values(&x);
+        let dims @ [n, c, h, w] = sizes(&shape);
+        ndarray_tensor(forward_values(&values, dims), &[n, c, h / 2, w / 2])
     }
 }
 
@@ -207,5 +248,61 @@ mod tests {
         // Odd sizes: Burn's pool (floor), not the kernel.
         let x = Tensor::<4>::ones([1, 1, 3, 5], &device);
         assert_eq!(max_pool(&pool, x).dims(), [1, 1, 1, 2]);
+    }
+
+    /// Values with what a pool must get right: NaN (never wins; a block of NaN gives −∞, as
+    /// Burn), −0 and +0 in either order (the first wins), ±∞, and repeats.
+    fn awkward(len: usize) -> Vec<f32> {
+        const SPECIAL: [f32; 7] = [
+            f32::NAN,
+            -0.0,
+            0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1.5,
+            1.5,
+        ];
+        (0..len)
+            .map(|i| match (i * 7919) % 23 {
+                k if k < SPECIAL.len() => SPECIAL[k],
+                k => (k as f32 - 15.0) / 4.0,
+            })
+            .collect()
+    }
+
+    /// Inference's pool (values alone, four at a time) equals the training pool's values to the
+    /// bit, at widths whose outputs fill the four lanes, leave a remainder, or are all remainder,
+    /// through the public entry point (no autodiff → the values alone).
+    #[test]
+    fn inference_values_equal_the_training_pools_to_the_bit() {
+        for dims @ [n, c, h, w] in [
+            [2, 3, 32, 32],
+            [1, 2, 4, 34],
+            [1, 1, 6, 6],
+            [3, 1, 2, 2],
+            [1, 1, 16, 10],
+        ] {
+            let mut x = awkward(n * c * h * w);
+            // One block all NaN.
+            for at in [0, 1, w, w + 1] {
+                x[at] = f32::NAN;
+            }
+            let values = forward_values(&x, dims);
+            let (reference, _) = forward(&x, dims);
+            assert_eq!(values[0], f32::NEG_INFINITY);
+            let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&values), bits(&reference), "{dims:?}");
+
+            let device = ndarray_device();
+            let pool = MaxPool2dConfig::new([2, 2]).init();
+            let input = |d: &Device| Tensor::<4>::from_data(TensorData::new(x.clone(), dims), d);
+            let plain = max_pool(&pool, input(&device));
+            let tracked = max_pool(&pool, input(&device.clone().autodiff()).require_grad());
+            assert_eq!(
+                bits(&plain.into_data().to_vec::<f32>().unwrap()),
+                bits(&tracked.into_data().to_vec::<f32>().unwrap()),
+                "{dims:?}"
+            );
+        }
     }
 }

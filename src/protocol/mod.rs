@@ -13,6 +13,8 @@
 //! request's failure, with the reason.
 
 pub mod backend;
+#[doc(hidden)]
+pub mod examples;
 pub mod paper;
 pub mod theory;
 pub mod training;
@@ -140,18 +142,11 @@ pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> 
 
 #[cfg(test)]
 mod tests {
-    use super::theory::{AutodiffResult, DeadReluReport};
-    use super::training::{
-        DataSource, DatasetSummary, EpochReport, Event, Filters, Request, RunResults, RunStarted,
-        Sample, StepReport, StopReason,
-    };
+    use super::examples::{every_reply, every_request};
+    use super::theory::AutodiffResult;
+    use super::training::{Event, StepReport};
     use super::*;
-    use crate::settings::data::{DatasetKind, SubsetSettings};
-    use crate::settings::dead_relu::DeadReluSettings;
-    use crate::settings::model::{ConvPath, ModelSettings};
-    use crate::settings::train::TrainSettings;
     use crate::theory::Network;
-    use crate::train::metrics::Confusion;
 
     #[test]
     fn backend_parameter_parses_and_rejects_clearly() {
@@ -174,218 +169,6 @@ mod tests {
         };
         assert_eq!(gpu.label(), "WebGPU \u{b7} SwiftShader (fallback)");
         assert!(Backend::Cpu.label().starts_with("CPU"));
-    }
-
-    fn confusion() -> Confusion {
-        let mut c = Confusion::new(10);
-        c.add(&[0, 1, 2, 9], &[0, 1, 3, 9]);
-        c
-    }
-
-    fn every_request() -> Vec<ToWorker> {
-        let run = RunId(3);
-        let training = [
-            Request::LoadData(DataSource::Toy),
-            Request::LoadData(DataSource::Site),
-            Request::LoadData(DataSource::Upload {
-                name: "cifar-10-binary.tar.gz".into(),
-            }),
-            Request::Start {
-                run,
-                data: DatasetKind::Toy,
-                subset: SubsetSettings::for_dataset(DatasetKind::Toy),
-                settings: TrainSettings::default(),
-                paused: true,
-            },
-            Request::DrawSubset {
-                data: DatasetKind::Toy,
-                subset: SubsetSettings {
-                    per_class: 100,
-                    imbalance: 50.0,
-                },
-            },
-            Request::Pause,
-            Request::Resume,
-            Request::Step { batches: 1 },
-            Request::Stop,
-            Request::Reset,
-            Request::SaveModel,
-            Request::LoadModel {
-                run,
-                name: "m.bin".into(),
-                data: DatasetKind::Cifar,
-            },
-        ];
-        let mut all = vec![
-            ToWorker::Probe(BackendRequest::WebGpu),
-            ToWorker::Theory(theory::Request::Autodiff {
-                network: Network::default(),
-                x0: -1.0,
-            }),
-            ToWorker::Theory(theory::Request::DeadRelu(DeadReluSettings::default())),
-            ToWorker::Paper(paper::Request::Probe {
-                run,
-                model: paper::ModelSource::Checkpoint {
-                    name: "m.bin".into(),
-                },
-                data: DatasetKind::Cifar,
-                settings: Default::default(),
-            }),
-            ToWorker::Paper(paper::Request::Cancel),
-            ToWorker::InjectDeviceLoss { after_batches: 3 },
-        ];
-        for request in training {
-            all.push(ToWorker::ConvNet(request.clone()));
-            all.push(ToWorker::Imbalance(request));
-        }
-        all
-    }
-
-    fn every_reply() -> Vec<FromWorker> {
-        let run = RunId(7);
-        let results = RunResults {
-            run,
-            epochs: 2,
-            test: confusion(),
-            samples: vec![Sample {
-                image: vec![7; 3072],
-                label: 1,
-                predicted: 2,
-            }],
-            filters: Filters {
-                out: 1,
-                kernel: 3,
-                weights: vec![0.5; 27],
-            },
-        };
-        let events = [
-            Event::DataProgress {
-                source: DatasetKind::Cifar,
-                loaded: 10,
-                total: Some(100),
-            },
-            Event::DataReady(DatasetSummary {
-                source: DatasetKind::Toy,
-                name: "toy".into(),
-                class_names: vec!["a".into(); 10],
-                train_per_class: vec![5; 10],
-                test_per_class: vec![2; 10],
-            }),
-            Event::DataRefused {
-                source: DatasetKind::Upload,
-                reason: "not gzip".into(),
-            },
-            Event::SubsetDrawn {
-                subset: SubsetSettings {
-                    per_class: 100,
-                    imbalance: 50.0,
-                },
-                counts: vec![100, 64, 41, 27, 17, 11, 7, 4, 3, 2],
-            },
-            Event::Started(RunStarted {
-                run,
-                train_counts: vec![5; 10],
-                test_images: 20,
-                iterations_per_epoch: 3,
-                epochs: 2,
-                parameters: 1000,
-                backend: Backend::Cpu,
-                conv_path: ConvPath::Patches,
-            }),
-            Event::Steps {
-                run,
-                steps: vec![StepReport {
-                    iteration: 0,
-                    epoch: 0,
-                    loss: 2.3,
-                    accuracy: 0.1,
-                    learning_rate: 0.05,
-                    images: 64,
-                    millis: 120.0,
-                }],
-            },
-            Event::Epoch(EpochReport {
-                run,
-                epoch: 1,
-                train_loss: 2.0,
-                train_accuracy: 0.2,
-                test: confusion(),
-                learning_rate: 0.05,
-                images_per_second: 300.0,
-                seconds: 3.0,
-            }),
-            Event::Paused { run },
-            Event::Resumed { run },
-            Event::Finished(results.clone()),
-            Event::Stopped {
-                run,
-                reason: StopReason::Diverged("the loss became NaN".into()),
-                results: results.clone(),
-            },
-            Event::MovedToCpu {
-                run,
-                epoch: 1,
-                reason: "the GPU device was lost".into(),
-            },
-            Event::ModelSaved {
-                file_name: "lectern-convnet.bin".into(),
-                epochs: 2,
-            },
-            Event::ModelLoaded(training::LoadedModel {
-                run,
-                name: "m.bin".into(),
-                model: ModelSettings::default(),
-                results,
-            }),
-            Event::Refused {
-                run: None,
-                reason: "no dataset".into(),
-            },
-        ];
-        let mut all = vec![
-            FromWorker::Ready,
-            FromWorker::BackendReady {
-                backend: Backend::Cpu,
-                report: ProbeReport {
-                    size: 64,
-                    matmul_max_error: 0.0,
-                    gradient_max_error: 1e-7,
-                    millis: 3.0,
-                },
-                note: Some("WebGPU failed".into()),
-            },
-            FromWorker::BackendChanged {
-                backend: Backend::Cpu,
-                reason: "the GPU device was lost".into(),
-            },
-            FromWorker::Theory(theory::Reply::Autodiff(Ok(AutodiffResult {
-                network: Network::default(),
-                x0: 2.0,
-                h: 15.0,
-                slope: 6.0,
-            }))),
-            FromWorker::Theory(theory::Reply::DeadRelu(Ok(DeadReluReport {
-                settings: DeadReluSettings::default(),
-                dead_at_init: [1, 2],
-                dead_after: [3, 4],
-                losses: vec![(0, 0.7)],
-                accuracy: 0.9,
-            }))),
-            FromWorker::Paper(paper::Reply::Progress {
-                run,
-                stage: "cue conflict".into(),
-                done: 1,
-                total: 4,
-            }),
-            FromWorker::Rejected {
-                reason: "bad".into(),
-            },
-        ];
-        for event in events {
-            all.push(FromWorker::ConvNet(event.clone()));
-            all.push(FromWorker::Imbalance(event));
-        }
-        all
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod cells;
 pub mod components;
 pub mod convnet;
 pub mod imbalance;
+pub mod local_store;
 pub mod math;
 pub mod paper;
 pub mod plot;

@@ -12,8 +12,9 @@ use web_sys::{ErrorEvent, MessageEvent};
 use yew::prelude::*;
 
 use super::state::Action;
+use crate::browser_json::from_json;
 use crate::protocol::training::Event;
-use crate::protocol::{BackendRequest, FromWorker, ToWorker, from_json};
+use crate::protocol::{BackendRequest, FromWorker, ToWorker};
 use crate::webgpu_adapter::query_adapter;
 
 /// The worker bundles' loader (`www/worker_loader.js`); `?bundle=` names the bundle it loads.

@@ -5,7 +5,6 @@
 pub mod state;
 pub mod table;
 
-use gloo_storage::{LocalStorage, Storage};
 use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -23,8 +22,8 @@ use crate::ui::training::new_run_id;
 use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::RunView;
 use crate::ui::training::view::{Counters, Curves};
-use crate::ui::url;
 use crate::ui::worker_link::{Worker, download_text};
+use crate::ui::{local_store, url};
 
 /// Where the results table is kept between visits.
 const STORAGE_KEY: &str = "lectern.imbalance.results.v1";
@@ -90,7 +89,7 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
     {
         let dispatch = dispatch.clone();
         use_effect_with((), move |_| {
-            if let Ok(rows) = LocalStorage::get::<Vec<Row>>(STORAGE_KEY) {
+            if let Some(rows) = local_store::load::<Vec<Row>>(STORAGE_KEY) {
                 dispatch.emit(ImbalanceAction::Restore(rows));
             }
         });
@@ -99,12 +98,11 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
         let first = use_mut_ref(|| true);
         use_effect_with(s.rows.clone(), move |rows| {
             if !std::mem::replace(&mut *first.borrow_mut(), false) {
-                let _ = if rows.is_empty() {
-                    LocalStorage::delete(STORAGE_KEY);
-                    Ok(())
+                if rows.is_empty() {
+                    local_store::remove(STORAGE_KEY);
                 } else {
-                    LocalStorage::set(STORAGE_KEY, rows.as_ref())
-                };
+                    local_store::save(STORAGE_KEY, rows.as_ref());
+                }
             }
         });
     }

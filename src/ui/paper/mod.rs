@@ -35,153 +35,11 @@ pub struct PaperCellProps {
     pub training: Result<(TrainSettings, SubsetSettings), String>,
 }
 
-/// The paper's figures, as published.
-const SHAPE_BIAS: [(&str, f64); 5] = [
-    ("humans (97 observers)", 95.9),
-    ("AlexNet", 42.9),
-    ("GoogLeNet", 31.2),
-    ("ResNet-50", 22.1),
-    ("VGG-16", 17.2),
-];
-/// Table 2: ResNet-50 trained on IN, SIN, SIN+IN, and Shape-ResNet.
-const TABLE_2: [(&str, &str, &str, &str, &str); 4] = [
-    ("IN (ImageNet)", "76.13", "92.86", "70.7", "52.3"),
-    ("SIN (Stylized-ImageNet)", "60.18", "82.62", "70.6", "51.9"),
-    ("SIN + IN", "74.59", "92.14", "74.0", "53.8"),
-    (
-        "Shape-ResNet (SIN + IN, fine-tuned on IN)",
-        "76.72",
-        "93.28",
-        "75.1",
-        "55.2",
-    ),
-];
-
-fn paper_text() -> Html {
-    html! {
-        <div class="paper-text">
-            <h3>{ "What was asked, and how" }</h3>
-            <p>{ "Geirhos, Rubisch, Michaelis, Bethge, Wichmann and Brendel asked which cue an ImageNet-trained CNN uses when \
-                  shape and texture point to different classes. People, it is well documented, mostly go by shape. To pit the two \
-                  against each other they made " }<em>{ "cue-conflict" }</em>{ " images with Gatys et al.'s iterative style transfer: \
-                  the shape (content) of one photo rendered in the texture (style) of another. From 160 object photos and 48 \
-                  textures of 16 entry-level ImageNet classes they kept the 1,280 pairings whose shape and texture came from \
-                  different classes (the 80 same-class ones were dropped)." }</p>
-            <p>{ "Only answers naming one of the two cues' classes count, and " }<strong>{ "shape bias = shape decisions / (shape + texture decisions)" }</strong>
-               { ". They also showed greyscale, silhouette, edge-only and texture-only images; 97 observers made 48,560 decisions in \
-                  the psychophysical lab, against the same images given to four CNNs." }</p>
-            <h3>{ "What they found" }</h3>
-            <table class="paper-table" data-testid="paper-shape-bias">
-                <caption>{ "Shape bias on cue-conflict images (the paper's Fig. 4)" }</caption>
-                <tbody>{ for SHAPE_BIAS.iter().map(|(who, v)| html! {
-                    <tr><th scope="row">{ *who }</th><td class="num">{ format!("{v:.1} %") }</td>
-                        <td class="bar-cell"><span class="bar" style={format!("width: {v:.1}%")}></span></td></tr>
-                }) }</tbody>
-            </table>
-            <p>{ "The networks go by texture. To change that, the authors replaced every ImageNet image's texture by that of a \
-                  random painting (AdaIN style transfer) — " }<em>{ "Stylized-ImageNet" }</em>{ " (SIN), where texture no longer \
-                  predicts the class. A ResNet-50 trained on it reached a shape bias of 81 % (Fig. 5), close to people's." }</p>
-            <table class="paper-table" data-testid="paper-table-2">
-                <caption>{ "ResNet-50 by training data (the paper's Table 2): ImageNet top-1 / top-5 accuracy, and object detection with Faster R-CNN on Pascal VOC 2007 (mAP50) and MS COCO" }</caption>
-                <thead><tr><th>{ "trained on" }</th><th>{ "top-1 %" }</th><th>{ "top-5 %" }</th><th>{ "VOC mAP50" }</th><th>{ "COCO" }</th></tr></thead>
-                <tbody>{ for TABLE_2.iter().map(|(name, a, b, c, d)| html! {
-                    <tr><th scope="row">{ *name }</th><td class="num">{ *a }</td><td class="num">{ *b }</td><td class="num">{ *c }</td><td class="num">{ *d }</td></tr>
-                }) }</tbody>
-            </table>
-            <p>{ "SIN alone costs ImageNet accuracy (it is a harder, different task) but transfers as well to detection; trained \
-                  on both and fine-tuned on ImageNet (Shape-ResNet) the network beats the ImageNet baseline everywhere. Against \
-                  image distortions (Fig. 6) the SIN-trained network is more robust than the ImageNet one on nearly every kind — \
-                  noise, contrast, high-pass, eidolon distortions — except low-pass filtering." }</p>
-            <p class="caveat">{ "Caveats. The authors note that Shape-ResNet's own shape bias is only about 21 %: its gains are not \
-                  explained by shape bias alone. Later work questions the link more directly — Mummadi et al. (ICLR 2021) found \
-                  that the robustness of stylized training comes from the augmentation rather than from the shape bias it \
-                  induces, and Gavrikov & Keuper (CVPR 2024) found that biases such as shape bias do not, on their own, explain \
-                  how well a model generalises." }</p>
-        </div>
-    }
-}
-
-/// How a cue-conflict stimulus is built and scored here (drawn, not taken from the paper).
-fn diagram() -> Html {
-    html! {
-        <figure class="diagram" data-testid="cue-conflict-diagram">
-            <svg viewBox="0 0 640 190" role="img" aria-label="How a cue-conflict image is built and scored">
-                <defs>
-                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                        <path d="M 0 0 L 10 5 L 0 10 z" fill="#1d3557" />
-                    </marker>
-                </defs>
-                <g font-family="system-ui, sans-serif" font-size="12" fill="#1b1f24">
-                    <rect x="10" y="20" width="70" height="50" rx="4" fill="#e8eef6" stroke="#1d3557" />
-                    <circle cx="45" cy="45" r="16" fill="#1d3557" />
-                    <text x="45" y="88" text-anchor="middle">{ "image A (class a)" }</text>
-                    <rect x="10" y="110" width="70" height="50" rx="4" fill="#fdf1e0" stroke="#d67800" />
-                    { for (0..6).map(|i| html! { <line x1={(16 + i * 11).to_string()} y1="112" x2={(16 + i * 11).to_string()} y2="158" stroke="#d67800" stroke-width="3" /> }) }
-                    <text x="45" y="178" text-anchor="middle">{ "image B (class b)" }</text>
-                    <line x1="84" y1="45" x2="150" y2="45" stroke="#1d3557" marker-end="url(#arrow)" />
-                    <text x="117" y="38" text-anchor="middle">{ "blur G\u{3c3}" }</text>
-                    <rect x="154" y="20" width="110" height="50" rx="4" fill="#fff" stroke="#1d3557" />
-                    <text x="209" y="42" text-anchor="middle">{ "low band of A:" }</text>
-                    <text x="209" y="58" text-anchor="middle">{ "shape, colour" }</text>
-                    <line x1="84" y1="135" x2="150" y2="135" stroke="#1d3557" marker-end="url(#arrow)" />
-                    <text x="117" y="128" text-anchor="middle">{ "B \u{2212} G\u{3c3}B" }</text>
-                    <rect x="154" y="110" width="110" height="50" rx="4" fill="#fff" stroke="#d67800" />
-                    <text x="209" y="132" text-anchor="middle">{ "high band of B," }</text>
-                    <text x="209" y="148" text-anchor="middle">{ "8-px tiles shuffled" }</text>
-                    <line x1="268" y1="45" x2="322" y2="85" stroke="#1d3557" marker-end="url(#arrow)" />
-                    <line x1="268" y1="135" x2="322" y2="100" stroke="#1d3557" marker-end="url(#arrow)" />
-                    <circle cx="336" cy="92" r="13" fill="#fff" stroke="#1d3557" />
-                    <text x="336" y="97" text-anchor="middle" font-size="16">{ "+" }</text>
-                    <line x1="350" y1="92" x2="398" y2="92" stroke="#1d3557" marker-end="url(#arrow)" />
-                    <text x="374" y="84" text-anchor="middle">{ "clip" }</text>
-                    <rect x="402" y="67" width="70" height="50" rx="4" fill="#f3f0f7" stroke="#1d3557" />
-                    <text x="437" y="96" text-anchor="middle">{ "stimulus" }</text>
-                    <line x1="476" y1="92" x2="516" y2="92" stroke="#1d3557" marker-end="url(#arrow)" />
-                    <text x="496" y="84" text-anchor="middle">{ "CNN" }</text>
-                    <text x="522" y="62">{ "says a \u{2192} shape" }</text>
-                    <text x="522" y="96">{ "says b \u{2192} texture" }</text>
-                    <text x="522" y="130">{ "else \u{2192} neither" }</text>
-                </g>
-            </svg>
-            <figcaption>{ "Our proxy for a cue-conflict image. The paper used style transfer on 224-pixel photos and people's \
-                           judgements; here a Gaussian blur splits each 32-pixel image into a low band (coarse shape and colour) \
-                           and a high band (edges and texture), and B's high band is cut into 8-pixel tiles and shuffled so that \
-                           it keeps B's texture but not B's outline. Only pairs whose two images the model gets right on their own \
-                           are used. Shape share = shape / (shape + texture) decisions." }</figcaption>
-        </figure>
-    }
-}
-
-fn questions() -> Html {
-    html! {
-        <div class="questions">
-            <details open=true>
-                <summary>{ "Q1 \u{b7} Why do a network's biases matter — and should it share ours?" }</summary>
-                <p>{ "On ordinary test images shape and texture agree, so accuracy cannot tell which one a network uses. The \
-                      difference shows as soon as they part: a sketch, a noisy photo, an object in an unusual material, a new \
-                      camera. A bias is the rule a model falls back on off its training distribution, so it decides how and \
-                      when the model fails — and whether people can predict those failures." }</p>
-                <p>{ "Sharing human biases is not a goal in itself. It helps where the model must agree with people (its \
-                      errors then look reasonable, and it is easier to trust and to check); human biases are also not all \
-                      useful, and a task may reward cues people ignore. The paper's point is narrower: ImageNet CNNs reach \
-                      high accuracy with a strategy unlike ours, and that strategy is brittle in ways ours is not." }</p>
-                <p class="try">{ "Try it: train a model in the ConvNet cell, then run the experiment below — the shape share says \
-                                  which cue this model follows when the two disagree." }</p>
-            </details>
-            <details open=true>
-                <summary>{ "Q2 \u{b7} Why should a shape bias make a network more robust?" }</summary>
-                <p>{ "Most corruptions — noise, JPEG artefacts, rain, contrast changes — rewrite the local statistics of an image \
-                      (its texture) far more than its global outline. A network that classifies by texture sees a different \
-                      texture after the corruption and changes its answer; one that classifies by shape sees the same object. \
-                      That is the paper's argument, and its Fig. 6 supports it for most distortions." }</p>
-                <p>{ "It is not the whole story: low-pass filtering removes texture yet the stylized network gained nothing \
-                      there, Shape-ResNet is robust with a low shape bias, and later work credits the diversity of the stylized \
-                      training data rather than the bias (see the caveats above)." }</p>
-                <p class="try">{ "Try it: experiment C below trains the same network with and without texture randomisation \
-                                  and measures both under noise and blur." }</p>
-            </details>
-        </div>
-    }
+/// The paper's question, method and findings (its Fig. 4 and Table 2, as published), a diagram
+/// of our cue-conflict proxy, and the assignment's two questions: static prose, kept as HTML
+/// (`summary.html`) rather than `html!` nodes, which the UI bundle would carry as code.
+fn summary() -> Html {
+    Html::from_html_unchecked(AttrValue::Static(include_str!("summary.html")))
 }
 
 fn tally_cell(t: &Tally) -> Html {
@@ -414,9 +272,7 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
     };
     html! {
         <div class="paper">
-            { paper_text() }
-            { diagram() }
-            { questions() }
+            { summary() }
             <section class="experiment">
                 <h3>{ "The experiment, on our own ConvNet (a proxy)" }</h3>
                 <p>{ "A: cue conflict as in the diagram, on every test image the model gets right (paired with another class's \
