@@ -25,7 +25,7 @@ use lectern::nn::batch_norm_kernel::batch_norm;
 use lectern::nn::conv_kernel::{conv_same_kernel, has_cpu_kernels};
 use lectern::nn::conv_unit_inference::{self, conv_unit_inference};
 use lectern::nn::convnet::ConvNetConfig;
-use lectern::nn::pool_kernel::max_pool;
+use lectern::nn::pool_kernel::{awkward_values, max_pool};
 use lectern::protocol::examples::every_reply;
 use lectern::protocol::training::{DataSource, Event, Request};
 use lectern::protocol::{Backend, BackendRequest, FromWorker, RunId, ToWorker};
@@ -270,15 +270,6 @@ async fn the_cpu_batch_norm_and_pool_kernels_equal_burns_with_their_gradients() 
 /// remainder or are all remainder.
 #[wasm_bindgen_test]
 async fn the_inference_pool_equals_the_training_pools_values_to_the_bit() {
-    const SPECIAL: [f32; 7] = [
-        f32::NAN,
-        -0.0,
-        0.0,
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-        1.5,
-        1.5,
-    ];
     let pool = MaxPool2dConfig::new([2, 2]).init();
     let device = ndarray_device();
     for dims @ [n, c, h, w] in [
@@ -287,12 +278,7 @@ async fn the_inference_pool_equals_the_training_pools_values_to_the_bit() {
         [1, 2, 6, 6],
         [1, 1, 16, 10],
     ] {
-        let mut x: Vec<f32> = (0..n * c * h * w)
-            .map(|i| match (i * 7919) % 23 {
-                k if k < SPECIAL.len() => SPECIAL[k],
-                k => (k as f32 - 15.0) / 4.0,
-            })
-            .collect();
+        let mut x = awkward_values(n * c * h * w);
         for at in [0, 1, w, w + 1] {
             x[at] = f32::NAN;
         }

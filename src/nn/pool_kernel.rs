@@ -191,6 +191,28 @@ impl<C: CheckpointStrategy> MaxPoolKernel for Autodiff<NdArray, C> {
     }
 }
 
+/// Values with what a pool must get right, for the tests (natively and in Chromium): NaN (never
+/// wins; a block of NaN gives −∞, as Burn), −0 and +0 in either order (the first wins), ±∞, and
+/// repeats.
+#[doc(hidden)]
+pub fn awkward_values(len: usize) -> Vec<f32> {
+    const SPECIAL: [f32; 7] = [
+        f32::NAN,
+        -0.0,
+        0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1.5,
+        1.5,
+    ];
+    (0..len)
+        .map(|i| match (i * 7919) % 23 {
+            k if k < SPECIAL.len() => SPECIAL[k],
+            k => (k as f32 - 15.0) / 4.0,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,26 +272,6 @@ mod tests {
         assert_eq!(max_pool(&pool, x).dims(), [1, 1, 1, 2]);
     }
 
-    /// Values with what a pool must get right: NaN (never wins; a block of NaN gives −∞, as
-    /// Burn), −0 and +0 in either order (the first wins), ±∞, and repeats.
-    fn awkward(len: usize) -> Vec<f32> {
-        const SPECIAL: [f32; 7] = [
-            f32::NAN,
-            -0.0,
-            0.0,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            1.5,
-            1.5,
-        ];
-        (0..len)
-            .map(|i| match (i * 7919) % 23 {
-                k if k < SPECIAL.len() => SPECIAL[k],
-                k => (k as f32 - 15.0) / 4.0,
-            })
-            .collect()
-    }
-
     /// Inference's pool (values alone, four at a time) equals the training pool's values to the
     /// bit, at widths whose outputs fill the four lanes, leave a remainder, or are all remainder,
     /// through the public entry point (no autodiff → the values alone).
@@ -282,7 +284,7 @@ mod tests {
             [3, 1, 2, 2],
             [1, 1, 16, 10],
         ] {
-            let mut x = awkward(n * c * h * w);
+            let mut x = awkward_values(n * c * h * w);
             // One block all NaN.
             for at in [0, 1, w, w + 1] {
                 x[at] = f32::NAN;
