@@ -9,14 +9,12 @@
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::protocol::unreadable;
+
 /// Parses a message received through `postMessage` (or text the page stored itself).
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let unreadable = |e: String| {
-        let shown: String = text.chars().take(200).collect();
-        format!("unreadable worker message ({e}): {shown}")
-    };
-    let value = js_sys::JSON::parse(text).map_err(|e| unreadable(js_error(&e)))?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| unreadable(e.to_string()))
+    let value = js_sys::JSON::parse(text).map_err(|e| unreadable(text, &js_error(&e)))?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| unreadable(text, &e))
 }
 
 /// A thrown JavaScript error's message (`SyntaxError: …`).

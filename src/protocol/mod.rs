@@ -134,10 +134,14 @@ impl FromWorker {
 
 /// Parses a message received through `postMessage`.
 pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|e| {
-        let shown: String = text.chars().take(200).collect();
-        format!("unreadable worker message ({e}): {shown}")
-    })
+    serde_json::from_str(text).map_err(|e| unreadable(text, &e))
+}
+
+/// Why `text` is not a message (the reader's `reason`), with its first 200 characters: the one
+/// wording for serde_json's reader here and the page's (`crate::browser_json`).
+pub fn unreadable(text: &str, reason: &dyn std::fmt::Display) -> String {
+    let shown: String = text.chars().take(200).collect();
+    format!("unreadable worker message ({reason}): {shown}")
 }
 
 #[cfg(test)]
