@@ -330,7 +330,9 @@ async fn how_fast_the_matrix_products_run() {
 /// The notebook's CPU convolution kernel (`conv_same_kernel`: in the browser the direct
 /// WebAssembly SIMD loops of `nn::conv_direct`) at the four convolutions of the default ConvNet,
 /// batch 64: the forward pass alone, and the forward pass with both gradients (three times the
-/// arithmetic), as GFLOP/s — to set against the matrix products' rates above.
+/// arithmetic), as GFLOP/s — to set against the matrix products' rates above; and the same
+/// forward pass at evaluation (no autodiff: Winograd's F(2×2, 3×3), `nn::conv_winograd`), its
+/// rate counted as the direct sum's arithmetic so the two compare.
 #[wasm_bindgen_test]
 #[ignore = "a profile: run it with make bench"]
 async fn how_fast_the_convolution_kernel_runs() {
@@ -350,8 +352,17 @@ async fn how_fast_the_convolution_kernel_runs() {
             .require_grad();
         let weight = Tensor::<4>::random([o, c, 3, 3], Distribution::Normal(0.0, 0.1), &device)
             .require_grad();
-        let (mut forward, mut both) = (f64::MAX, f64::MAX);
+        let plain = ndarray_device();
+        let (x_plain, weight_plain) = (
+            Tensor::<4>::random([n, c, h, w], Distribution::Normal(0.0, 1.0), &plain),
+            Tensor::<4>::random([o, c, 3, 3], Distribution::Normal(0.0, 0.1), &plain),
+        );
+        let (mut forward, mut both, mut inference) = (f64::MAX, f64::MAX, f64::MAX);
         for _ in 0..4 {
+            let t0 = now_ms();
+            let y = conv_same_kernel(x_plain.clone(), weight_plain.clone());
+            read_many([corner(y)]).await.unwrap();
+            inference = inference.min(now_ms() - t0);
             let t0 = now_ms();
             let y = conv_same_kernel(x.clone().detach(), weight.clone().detach());
             read_many([corner(y)]).await.unwrap();
@@ -364,9 +375,11 @@ async fn how_fast_the_convolution_kernel_runs() {
         }
         let flop = 2.0 * (n * c * h * w * o * 9) as f64;
         console_log!(
-            "PROFILE conv kernel [{n}, {c}, {h}, {w}] → {o}: forward {forward:.1} ms = {:.1} GFLOP/s; with both gradients {both:.1} ms = {:.1} GFLOP/s (best of 4)",
+            "PROFILE conv kernel [{n}, {c}, {h}, {w}] → {o}: forward {forward:.1} ms = {:.1} GFLOP/s; with both gradients {both:.1} ms = {:.1} GFLOP/s; at evaluation {inference:.1} ms = {:.1} GFLOP/s direct-equivalent, {:.2}× the forward (best of 4)",
             flop / forward / 1e6,
-            3.0 * flop / both / 1e6
+            3.0 * flop / both / 1e6,
+            flop / inference / 1e6,
+            forward / inference
         );
     }
 }

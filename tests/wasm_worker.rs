@@ -97,7 +97,8 @@ async fn gap<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
 /// The browser's convolution kernel (`conv_direct`'s WebAssembly SIMD loops, which natively
 /// only run in their own tests) equals Burn's `Conv2d` in value and in both gradients, at the
 /// notebook's own sizes and across tile edges (widths not a multiple of 8, odd channel counts,
-/// a 5×5 kernel).
+/// a 5×5 kernel, an odd height); and at evaluation, without autodiff (Winograd's F(2×2, 3×3)
+/// with its SIMD shuffles where it fits, else the direct loops), in value.
 #[wasm_bindgen_test]
 async fn the_cpu_convolution_kernel_equals_burns_with_its_gradients() {
     let device = ndarray_device().autodiff();
@@ -106,6 +107,7 @@ async fn the_cpu_convolution_kernel_equals_burns_with_its_gradients() {
         (3, [4, 16, 32, 32], 16),
         (3, [4, 3, 32, 32], 16),
         (3, [3, 5, 9, 13], 7),
+        (3, [2, 9, 10, 13], 7),
         (5, [2, 2, 6, 11], 3),
     ] {
         device.seed(7);
@@ -117,11 +119,25 @@ async fn the_cpu_convolution_kernel_equals_burns_with_its_gradients() {
         let values: Vec<f32> = (0..len)
             .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
             .collect();
+        let plain = conv.valid();
+        let x_plain = Tensor::<4>::from_data(
+            TensorData::new(values.clone(), [n, c, h, w]),
+            &ndarray_device(),
+        );
         let x =
             Tensor::<4>::from_data(TensorData::new(values, [n, c, h, w]), &device).require_grad();
         let ours = conv_same_kernel(x.clone(), conv.weight.val());
         let burns = conv.forward(x.clone());
         let label = format!("k = {k}, [{n}, {c}, {h}, {w}] → {o}");
+        let inference_gap = gap(
+            conv_same_kernel(x_plain.clone(), plain.weight.val()),
+            plain.forward(x_plain),
+        )
+        .await;
+        assert!(
+            inference_gap < 1e-4,
+            "{label}: output at evaluation differs by {inference_gap}"
+        );
         let out_gap = gap(ours.clone().detach(), burns.clone().detach()).await;
         assert!(out_gap < 1e-4, "{label}: output differs by {out_gap}");
         // A weighted sum, so every output position's gradient differs.
@@ -174,6 +190,7 @@ async fn the_fused_inference_unit_equals_conv_batch_norm_relu_to_the_bit() {
         (3, [4, 16, 32, 32], 16),
         (3, [4, 3, 32, 32], 16),
         (3, [3, 5, 9, 13], 7),
+        (3, [2, 9, 10, 13], 7),
         (5, [2, 2, 6, 11], 3),
     ] {
         let x = Tensor::<4>::from_data(

@@ -24,7 +24,7 @@ const TILE: usize = 8;
 /// Output channels in a forward tile.
 const BLOCK: usize = 4;
 
-fn round_up(value: usize, multiple: usize) -> usize {
+pub(super) fn round_up(value: usize, multiple: usize) -> usize {
     value.div_ceil(multiple) * multiple
 }
 
@@ -71,8 +71,14 @@ impl Padded {
         }
     }
 
+    /// Row `y` (of `rows`) of image `b`'s channel `ci`: `stride` values.
+    pub(super) fn row(&self, b: usize, ci: usize, y: usize) -> &[f32] {
+        assert!(b < self.n && ci < self.c && y < self.rows);
+        &self.values[((b * self.c + ci) * self.rows + y) * self.stride..][..self.stride]
+    }
+
     /// Whether these are the images of `d` padded for its kernel.
-    fn fits(&self, d: Dims) -> bool {
+    pub(super) fn fits(&self, d: Dims) -> bool {
         let p = d.k / 2;
         self.n == d.n
             && self.c == d.c
@@ -101,6 +107,22 @@ impl<'a> ScaleShiftRelu<'a> {
         Self { scale, shift }
     }
 
+    /// Each of the `o` output channels' scale and shift in all four lanes, for `channels` ≥ o
+    /// channels (1 and 0 for the channels past `o`, whose outputs are dropped).
+    pub(super) fn in_lanes(self, o: usize, channels: usize) -> (Vec<F32x4>, Vec<F32x4>) {
+        assert_eq!(
+            self.scale.len(),
+            o,
+            "conv forward: `then` is for other channels"
+        );
+        let lanes = |values: &[f32], none: f32| -> Vec<F32x4> {
+            (0..channels)
+                .map(|oc| F32x4::splat(values.get(oc).copied().unwrap_or(none)))
+                .collect()
+        };
+        (lanes(self.scale, 1.0), lanes(self.shift, 0.0))
+    }
+
     /// `out [n, o, h, w]` put through it in place, one value at a time.
     pub(super) fn apply(self, out: &mut [f32], plane: usize) {
         let o = self.scale.len();
@@ -124,20 +146,7 @@ pub(super) fn forward(
     let Some(then) = then else {
         return forward_with(x, weight, d, |_, lanes| lanes);
     };
-    assert_eq!(
-        then.scale.len(),
-        d.o,
-        "conv forward: `then` is for other channels"
-    );
-    // Each output channel's scale and shift in all four lanes (1 and 0 for the channels past
-    // `o` in the last block, which are dropped).
-    let channels = round_up(d.o, BLOCK);
-    let lanes = |values: &[f32], none: f32| -> Vec<F32x4> {
-        (0..channels)
-            .map(|oc| F32x4::splat(values.get(oc).copied().unwrap_or(none)))
-            .collect()
-    };
-    let (scale, shift) = (lanes(then.scale, 1.0), lanes(then.shift, 0.0));
+    let (scale, shift) = then.in_lanes(d.o, round_up(d.o, BLOCK));
     forward_with(x, weight, d, |oc, v| {
         v.scale_shift_relu(scale[oc], shift[oc])
     })
@@ -236,7 +245,7 @@ unsafe fn forward_tile(
 
 /// `[n, cp, h, wp]` → `[n, c, h, w]`, dropping the padding channels and columns (no copy when
 /// there are none).
-fn narrow(values: Vec<f32>, [n, cp, h, wp]: [usize; 4], c: usize, w: usize) -> Vec<f32> {
+pub(super) fn narrow(values: Vec<f32>, [n, cp, h, wp]: [usize; 4], c: usize, w: usize) -> Vec<f32> {
     if (cp, wp) == (c, w) {
         return values;
     }

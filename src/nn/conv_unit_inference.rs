@@ -5,11 +5,13 @@
 //! At inference BatchNorm is `z·s + t` per channel (`s = γ/√(running var + ε)`,
 //! `t = β − running mean · s`) and a bias is `z·1 + b`, so the unit is `ReLU(conv(x)·s + t)`.
 //! As three tensor operations that is three more passes over the activations and three more
-//! allocations after the convolution; here the browser's arithmetic ([`conv_direct`]) applies it
-//! to each output tile while it is still in registers, and the native one ([`conv_patches`]) in
-//! one pass after its products. The arithmetic is the same as the three operations', a multiply
-//! then an add then burn-ndarray's ReLU (`v < 0 → 0`), so the values are equal to the bit (tests
-//! below, and in the browser `tests/wasm_worker.rs`). No gradients: evaluation only.
+//! allocations after the convolution; here the browser's arithmetic (Winograd's F(2×2, 3×3),
+//! else the direct loops: `conv_kernel::forward_inference`) applies it to each output while it is
+//! still in registers, and the native one (the patches) in one pass after its products. The
+//! convolution is the one the plain (non-autodiff) `conv_same_kernel` computes, and the rest is
+//! the three operations' arithmetic, a multiply then an add then burn-ndarray's ReLU
+//! (`v < 0 → 0`), so the values are equal to the bit (tests below, and in the browser
+//! `tests/wasm_worker.rs`). No gradients: evaluation only.
 
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex (see `conv_kernel`).
 #![allow(deprecated)]
@@ -18,9 +20,10 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, NdArray, backend_extension};
 use burn::prelude::*;
 
-use super::conv_direct::{self, Padded, ScaleShiftRelu};
-use super::conv_kernel::{Dims, has_cpu_kernels, ndarray_tensor, ndarray_values};
-use super::conv_patches;
+use super::conv_direct::ScaleShiftRelu;
+use super::conv_kernel::{
+    Dims, forward_inference, has_cpu_kernels, ndarray_tensor, ndarray_values,
+};
 
 /// `ReLU(conv(x, weight)·scale + shift)`, per output channel, for a stride-1 convolution with
 /// zero "same" padding and an odd square kernel.
@@ -76,14 +79,7 @@ impl ConvUnitInference for NdArray {
         let ((_, scale), (_, shift)) = (ndarray_values(&scale), ndarray_values(&shift));
         let d = Dims::of(&x_shape, &w_shape);
         let then = ScaleShiftRelu::new(&scale, &shift, d.o);
-        let out = if cfg!(target_arch = "wasm32") {
-            let padded = Padded::new(&x, [d.n, d.c, d.h, d.w], d.k / 2);
-            conv_direct::forward(&padded, &w, d, Some(then))
-        } else {
-            let (mut out, _) = conv_patches::forward(&x, &w, d);
-            then.apply(&mut out, d.h * d.w);
-            out
-        };
+        let out = forward_inference(&x, &w, d, Some(then));
         ndarray_tensor(out, &[d.n, d.o, d.h, d.w])
     }
 }

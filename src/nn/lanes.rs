@@ -79,10 +79,29 @@ mod imp {
         /// largest ([`super::keep_larger`]).
         #[inline(always)]
         pub fn keep_larger_of_pairs(self, lo: Self, hi: Self) -> Self {
-            let firsts = i32x4_shuffle::<0, 2, 4, 6>(lo.0, hi.0);
-            let seconds = i32x4_shuffle::<1, 3, 5, 7>(lo.0, hi.0);
+            let (firsts, seconds) = Self::deinterleave(lo, hi);
             // pmax(a, b) is `a < b ? b : a`: a later value wins only if strictly larger.
-            Self(f32x4_pmax(f32x4_pmax(self.0, firsts), seconds))
+            Self(f32x4_pmax(f32x4_pmax(self.0, firsts.0), seconds.0))
+        }
+
+        /// Eight neighbouring values (`lo`, then `hi`) split into the four at even places and
+        /// the four at odd places.
+        #[inline(always)]
+        pub fn deinterleave(lo: Self, hi: Self) -> (Self, Self) {
+            (
+                Self(i32x4_shuffle::<0, 2, 4, 6>(lo.0, hi.0)),
+                Self(i32x4_shuffle::<1, 3, 5, 7>(lo.0, hi.0)),
+            )
+        }
+
+        /// `evens` and `odds` woven into eight neighbouring values (`lo`, then `hi`): the
+        /// inverse of [`Self::deinterleave`].
+        #[inline(always)]
+        pub fn interleave(evens: Self, odds: Self) -> (Self, Self) {
+            (
+                Self(i32x4_shuffle::<0, 4, 1, 5>(evens.0, odds.0)),
+                Self(i32x4_shuffle::<2, 6, 3, 7>(evens.0, odds.0)),
+            )
         }
 
         /// `(l0 + l1) + (l2 + l3)`.
@@ -167,14 +186,38 @@ mod imp {
         /// largest ([`super::keep_larger`]).
         #[inline(always)]
         pub fn keep_larger_of_pairs(self, lo: Self, hi: Self) -> Self {
-            let pairs: [f32; 8] =
-                std::array::from_fn(|i| if i < 4 { lo.0[i] } else { hi.0[i - 4] });
+            let (firsts, seconds) = Self::deinterleave(lo, hi);
             Self(std::array::from_fn(|l| {
-                super::keep_larger(
-                    super::keep_larger(self.0[l], pairs[2 * l]),
-                    pairs[2 * l + 1],
-                )
+                super::keep_larger(super::keep_larger(self.0[l], firsts.0[l]), seconds.0[l])
             }))
+        }
+
+        /// Eight neighbouring values (`lo`, then `hi`) split into the four at even places and
+        /// the four at odd places.
+        #[inline(always)]
+        pub fn deinterleave(lo: Self, hi: Self) -> (Self, Self) {
+            let all = |i: usize| if i < 4 { lo.0[i] } else { hi.0[i - 4] };
+            (
+                Self(std::array::from_fn(|l| all(2 * l))),
+                Self(std::array::from_fn(|l| all(2 * l + 1))),
+            )
+        }
+
+        /// `evens` and `odds` woven into eight neighbouring values (`lo`, then `hi`): the
+        /// inverse of [`Self::deinterleave`].
+        #[inline(always)]
+        pub fn interleave(evens: Self, odds: Self) -> (Self, Self) {
+            let at = |i: usize| {
+                if i % 2 == 0 {
+                    evens.0[i / 2]
+                } else {
+                    odds.0[i / 2]
+                }
+            };
+            (
+                Self(std::array::from_fn(at)),
+                Self(std::array::from_fn(|l| at(l + 4))),
+            )
         }
 
         /// `(l0 + l1) + (l2 + l3)`.

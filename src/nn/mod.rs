@@ -13,6 +13,8 @@ mod conv_patches;
 #[cfg(feature = "compute")]
 pub mod conv_unit_inference;
 #[cfg(feature = "compute")]
+mod conv_winograd;
+#[cfg(feature = "compute")]
 pub mod convnet;
 #[cfg(feature = "compute")]
 mod lanes;
