@@ -35,6 +35,11 @@ use crate::train::results::{filters, samples};
 const EVAL_BATCH: usize = 100;
 /// On WebGPU, batches trained between two read-backs.
 const WEBGPU_REPORT_EVERY: usize = 8;
+/// On the CPU, the least time between two reports of trained batches (each report redraws the
+/// page's curves): a small net trains dozens of batches a second there, and one redraw per
+/// batch kept the page's main thread — and, without a GPU, the CPU the worker trains on —
+/// busy drawing (in headless Chromium on 2 cores the page stopped answering clicks for seconds).
+const CPU_REPORT_MS: f64 = 200.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -59,6 +64,8 @@ pub struct Session {
     last_test: Option<Confusion>,
     /// A CPU copy of the weights after the last finished epoch (kept on WebGPU, to survive it).
     checkpoint: Option<Checkpoint>,
+    /// When trained batches were last reported (the worker's clock, ms).
+    reported_at: f64,
 }
 
 /// A checkpoint loaded into a cell.
@@ -243,6 +250,7 @@ pub async fn handle(
                     backend,
                     last_test: None,
                     checkpoint: None,
+                    reported_at: now_ms(),
                     trainer,
                 })
             })();
@@ -448,6 +456,7 @@ async fn flush(
     }
     match session.trainer.report(now_ms).await {
         Ok(reports) => {
+            session.reported_at = now_ms();
             reports.iter().for_each(|r| session.meter.add(r));
             send(
                 cell,
@@ -605,18 +614,16 @@ async fn train_one_batch(
         return;
     }
     let epoch_done = session.trainer.step();
-    let report_every = if session.backend.is_webgpu() {
-        WEBGPU_REPORT_EVERY
+    let report_due = if session.backend.is_webgpu() {
+        session.trainer.unreported() >= WEBGPU_REPORT_EVERY
     } else {
-        1
+        now_ms() - session.reported_at >= CPU_REPORT_MS
     };
     if let Some(left) = &mut session.steps_left {
         *left -= 1;
     }
     let pausing = session.steps_left == Some(0);
-    if (epoch_done || pausing || session.trainer.unreported() >= report_every)
-        && flush(state, cell, session).await
-    {
+    if (epoch_done || pausing || report_due) && flush(state, cell, session).await {
         return;
     }
     if epoch_done && end_epoch(state, cell, session).await {
