@@ -107,9 +107,14 @@ impl<'a> ScaleShiftRelu<'a> {
         Self { scale, shift }
     }
 
-    /// Each of the `o` output channels' scale and shift in all four lanes, for `channels` ≥ o
-    /// channels (1 and 0 for the channels past `o`, whose outputs are dropped).
-    pub(super) fn in_lanes(self, o: usize, channels: usize) -> (Vec<F32x4>, Vec<F32x4>) {
+    /// The step the forward loops apply to each output's four lanes of channel `oc` before they
+    /// store them, for the `o` output channels padded to `channels` ≥ o (scale 1 and shift 0 for
+    /// the channels past `o`, whose outputs are dropped).
+    pub(super) fn in_registers(
+        self,
+        o: usize,
+        channels: usize,
+    ) -> impl Fn(usize, F32x4) -> F32x4 + use<> {
         assert_eq!(
             self.scale.len(),
             o,
@@ -120,7 +125,8 @@ impl<'a> ScaleShiftRelu<'a> {
                 .map(|oc| F32x4::splat(values.get(oc).copied().unwrap_or(none)))
                 .collect()
         };
-        (lanes(self.scale, 1.0), lanes(self.shift, 0.0))
+        let (scale, shift) = (lanes(self.scale, 1.0), lanes(self.shift, 0.0));
+        move |oc, v| v.scale_shift_relu(scale[oc], shift[oc])
     }
 
     /// `out [n, o, h, w]` put through it in place, one value at a time.
@@ -143,13 +149,10 @@ pub(super) fn forward(
     d: Dims,
     then: Option<ScaleShiftRelu<'_>>,
 ) -> Vec<f32> {
-    let Some(then) = then else {
-        return forward_with(x, weight, d, |_, lanes| lanes);
-    };
-    let (scale, shift) = then.in_lanes(d.o, round_up(d.o, BLOCK));
-    forward_with(x, weight, d, |oc, v| {
-        v.scale_shift_relu(scale[oc], shift[oc])
-    })
+    match then {
+        None => forward_with(x, weight, d, |_, lanes| lanes),
+        Some(then) => forward_with(x, weight, d, then.in_registers(d.o, round_up(d.o, BLOCK))),
+    }
 }
 
 /// [`forward`], each output's four lanes of channel `oc` put through `then(oc, lanes)` before

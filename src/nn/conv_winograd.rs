@@ -82,13 +82,10 @@ pub(super) fn forward(
     d: Dims,
     then: Option<ScaleShiftRelu<'_>>,
 ) -> Vec<f32> {
-    let Some(then) = then else {
-        return forward_with(x, weight, d, |_, lanes| lanes);
-    };
-    let (scale, shift) = then.in_lanes(d.o, round_up(d.o, BLOCK));
-    forward_with(x, weight, d, |oc, v| {
-        v.scale_shift_relu(scale[oc], shift[oc])
-    })
+    match then {
+        None => forward_with(x, weight, d, |_, lanes| lanes),
+        Some(then) => forward_with(x, weight, d, then.in_registers(d.o, round_up(d.o, BLOCK))),
+    }
 }
 
 /// [`forward`], each output's four lanes of channel `oc` put through `then(oc, lanes)` before
