@@ -187,8 +187,7 @@ fn backward(
 /// The convolution at inference (no gradient will follow, so nothing is kept for one), each
 /// output put through `then` if given: in the browser by Winograd's F(2×2, 3×3)
 /// ([`conv_winograd`]) where it is the faster — 2.25× fewer multiplications —, else the direct
-/// loops;
-/// natively the patches and matrixmultiply.
+/// loops; natively the patches and matrixmultiply.
 pub(super) fn forward_inference(
     x: &[f32],
     weight: &[f32],
