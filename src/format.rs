@@ -73,6 +73,126 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
+/// Reads a number exactly as `str::parse::<f64>` does: the same text accepted (a sign, then
+/// `inf`, `infinity` or `nan` in any case, or decimal digits with an optional point and
+/// exponent; no spaces), the same value. In the browser bundles the decimal-to-binary step is the
+/// browser's `parseFloat` (correctly rounded, as Rust's is), which keeps Rust's own — a 10 kB
+/// table of powers of five and its parser — out of the UI bundle (README, *Bundles*); the syntax
+/// check is this function's everywhere, so every build accepts and refuses the same text.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let (negative, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let magnitude = if body.eq_ignore_ascii_case("inf") || body.eq_ignore_ascii_case("infinity") {
+        f64::INFINITY
+    } else if body.eq_ignore_ascii_case("nan") {
+        f64::NAN
+    } else if is_decimal(body) {
+        decimal_value(body)
+    } else {
+        return None;
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// `12`, `1.5`, `.5`, `2.`, each with an optional exponent (`e-7`, `E+05`).
+fn is_decimal(text: &str) -> bool {
+    let digits = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let t = text.as_bytes();
+    let whole = digits(t);
+    let mut at = whole;
+    let mut fraction = 0;
+    if t.get(at) == Some(&b'.') {
+        fraction = digits(&t[at + 1..]);
+        at += 1 + fraction;
+    }
+    if whole + fraction == 0 {
+        return false;
+    }
+    if matches!(t.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(t.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let exponent = digits(&t[at..]);
+        if exponent == 0 {
+            return false;
+        }
+        at += exponent;
+    }
+    at == t.len()
+}
+
+#[cfg(all(target_arch = "wasm32", feature = "web"))]
+fn decimal_value(text: &str) -> f64 {
+    js_sys::parse_float(text)
+}
+
+#[cfg(not(all(target_arch = "wasm32", feature = "web")))]
+fn decimal_value(text: &str) -> f64 {
+    text.parse().expect("the syntax was checked")
+}
+
+/// Texts that exercise [`parse_number`]'s syntax and rounding, for the tests here and in the
+/// browser (`tests/wasm_worker.rs`), which hold it to `str::parse::<f64>`.
+#[doc(hidden)]
+pub const NUMBER_SAMPLES: &[&str] = &[
+    "",
+    "+",
+    "-",
+    ".",
+    "1.",
+    ".5",
+    "-.5",
+    "+1.5",
+    "1e5",
+    "1E+05",
+    "2.5e-7",
+    "1e",
+    "1e+",
+    "e5",
+    ".e1",
+    "1.e1",
+    "inf",
+    "-Infinity",
+    "INF",
+    "NaN",
+    "-nan",
+    "infinit",
+    "nana",
+    "1_000",
+    " 1",
+    "1 ",
+    "0x10",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "-0",
+    "0.1",
+    "0.3",
+    "3.4028235e38",
+    "1.7976931348623157e308",
+    "2.2250738585072014e-308",
+    "4.9e-324",
+    "2.4703282292062328e-324",
+    "123456789012345678901234567890",
+    "0.1000000000000000055511151231257827021181583404541015625",
+    "9007199254740993",
+    "1.5.2",
+    "--1",
+    "+-1",
+    "1-",
+    "\u{2212}1",
+    "\u{661}",
+    "\u{ff11}",
+    "1e5.5",
+    "00012",
+    "1e0005",
+    "0e0",
+];
+
 fn trim_decimals(text: &str) -> &str {
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.')
@@ -108,6 +228,21 @@ mod tests {
             assert!((back - v).abs() <= 1e-5 * v.abs(), "{v} → {}", plain(v));
         }
         assert!(plain(1e38).len() < 8, "never forty digits");
+    }
+
+    #[test]
+    fn numbers_read_as_rusts_parser_reads_them() {
+        for text in NUMBER_SAMPLES {
+            assert_eq!(
+                parse_number(text).map(f64::to_bits),
+                text.parse::<f64>().ok().map(f64::to_bits),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            parse_number("-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
     }
 
     #[test]

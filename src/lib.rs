@@ -5,8 +5,6 @@
 //! compute worker (`worker`, feature `worker`) and the native CLI (`cli`, feature `cli`). See
 //! ARCHITECTURE.md for the map and its invariants.
 
-#[cfg(feature = "web")]
-pub mod browser_json;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "compute")]
@@ -26,5 +24,7 @@ pub mod train;
 pub mod ui;
 #[cfg(feature = "web")]
 pub mod webgpu_adapter;
+#[cfg(feature = "web")]
+pub mod wire;
 #[cfg(feature = "worker")]
 pub mod worker;

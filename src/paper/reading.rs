@@ -63,14 +63,15 @@ pub fn reading(r: &ProbeResults, history: &[(f64, f64)]) -> Vec<String> {
             }
         ));
     }
-    let mut sigmas: Vec<(f64, f64)> = history
-        .iter()
-        .copied()
-        .filter(|&(s, _)| s != cue.sigma)
-        .collect();
-    sigmas.push((cue.sigma, followed));
-    sigmas.sort_by(|a, b| a.0.total_cmp(&b.0));
-    sigmas.dedup_by(|a, b| a.0 == b.0);
+    // Sorted by σ, the first result for each σ kept (a handful: each is inserted in its place).
+    let mut sigmas: Vec<(f64, f64)> = Vec::new();
+    let tried = history.iter().filter(|&&(s, _)| s != cue.sigma);
+    for &(s, v) in tried.chain([&(cue.sigma, followed)]) {
+        let at = sigmas.partition_point(|u| u.0.total_cmp(&s).is_lt());
+        if sigmas.get(at).map(|u| u.0) != Some(s) {
+            sigmas.insert(at, (s, v));
+        }
+    }
     if sigmas.len() >= 2 {
         let list: Vec<String> = sigmas
             .iter()

@@ -6,11 +6,12 @@
 //! Long-running requests carry a [`RunId`] chosen by the page, and so does every reply to them,
 //! so a late reply from a run the page has moved on from is recognised and ignored.
 //!
-//! On the wire a message is JSON text (readable in the browser's developer tools). Bulk bytes —
-//! a dataset file, a model — travel beside it as a transferred `ArrayBuffer`: the posted value
-//! is then `{json, bytes}` instead of the bare string. [`FromWorker::to_json`] never sends what
-//! the page could not read back (a NaN or ∞ would become `null`): such a reply turns into its own
-//! request's failure, with the reason.
+//! On the wire a message is [postcard](https://docs.rs/postcard) bytes: a compact binary form whose
+//! reader is a fraction of the code a JSON reader compiles to in the UI bundle (README,
+//! *Bundles*). Bulk bytes — a dataset file, a model — travel beside it, never inside it
+//! (`crate::wire`). [`FromWorker::encode`] never sends a number that is not finite (NaN or ∞):
+//! such a reply turns into its own request's failure, with the reason, so the page never shows
+//! one as a result.
 
 pub mod backend;
 #[doc(hidden)]
@@ -19,6 +20,7 @@ pub mod paper;
 pub mod theory;
 pub mod training;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use backend::{AdapterAnswer, AdapterInfo, Backend, BackendRequest, ProbeReport};
@@ -61,9 +63,9 @@ impl ToWorker {
         }
     }
 
-    /// Serialises for `postMessage`.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("requests hold plain data")
+    /// Encodes for `postMessage`.
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("requests hold plain data")
     }
 }
 
@@ -117,31 +119,45 @@ impl FromWorker {
         }
     }
 
-    /// Serialises for `postMessage`. JSON has no NaN or ∞ (serde writes `null`, which the page
-    /// cannot read as a number), so a message that would not read back is replaced by its
+    /// Encodes for `postMessage`; a message holding a number that is not finite is replaced by its
     /// request's failure.
-    pub fn to_json(&self) -> String {
-        let text = serde_json::to_string(self).expect("replies hold plain data");
-        if serde_json::from_str::<FromWorker>(&text).is_ok() {
-            return text;
+    pub fn encode(&self) -> Vec<u8> {
+        if self.all_finite() {
+            return postcard::to_allocvec(self).expect("replies hold plain data");
         }
         let reason = "the result holds a number that is not finite (NaN or \u{221e}): \
                       the computation overflowed 32-bit floats"
             .to_string();
-        serde_json::to_string(&self.failed(reason)).expect("a failure holds plain text")
+        postcard::to_allocvec(&self.failed(reason)).expect("a failure holds plain text")
+    }
+
+    /// Whether every number in this message is finite. JSON has no NaN or ∞ (serde_json writes
+    /// `null`, which does not read back as a number), so a round trip through JSON text is the
+    /// test. Only the worker asks, so the UI bundle carries no JSON writer.
+    fn all_finite(&self) -> bool {
+        serde_json::to_string(self)
+            .is_ok_and(|text| serde_json::from_str::<FromWorker>(&text).is_ok())
     }
 }
 
-/// Parses a message received through `postMessage`.
-pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|e| unreadable(text, &e))
+/// Decodes a message received through `postMessage`: all of `bytes`, or the reason it is not one.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    match postcard::take_from_bytes(bytes) {
+        Ok((message, [])) => Ok(message),
+        Ok((_, rest)) => Err(unreadable(
+            bytes,
+            &format!("{} bytes left over after the message", rest.len()),
+        )),
+        Err(e) => Err(unreadable(bytes, &e)),
+    }
 }
 
-/// Why `text` is not a message (the reader's `reason`), with its first 200 characters: the one
-/// wording for serde_json's reader here and the page's (`crate::browser_json`).
-pub fn unreadable(text: &str, reason: &dyn std::fmt::Display) -> String {
-    let shown: String = text.chars().take(200).collect();
-    format!("unreadable worker message ({reason}): {shown}")
+/// Why `bytes` are not a message (the reader's `reason`), with their length.
+pub fn unreadable(bytes: &[u8], reason: &dyn std::fmt::Display) -> String {
+    format!(
+        "unreadable worker message ({reason}): {} bytes",
+        bytes.len()
+    )
 }
 
 #[cfg(test)]
@@ -176,19 +192,35 @@ mod tests {
     }
 
     #[test]
-    fn every_message_round_trips_through_json() {
+    fn every_message_round_trips_and_bad_bytes_are_refused_with_the_reason() {
         for message in every_request() {
-            assert_eq!(from_json::<ToWorker>(&message.to_json()), Ok(message));
+            assert_eq!(decode::<ToWorker>(&message.encode()), Ok(message));
         }
         for message in every_reply() {
-            let back: FromWorker = from_json(&message.to_json()).unwrap();
+            let back: FromWorker = decode(&message.encode()).unwrap();
             assert_eq!(back, message);
         }
-        assert!(from_json::<ToWorker>("{\"Nope\":1}").is_err());
+        let ready = FromWorker::Ready.encode();
+        let mut longer = ready.clone();
+        longer.extend([0, 0]);
+        let bad: [&[u8]; 4] = [&[], &[200], &[255, 255, 255, 255, 255, 255], &longer];
+        for bytes in bad {
+            let error = decode::<FromWorker>(bytes).unwrap_err();
+            assert!(
+                error.starts_with("unreadable worker message (")
+                    && error.ends_with(&format!("): {} bytes", bytes.len())),
+                "{bytes:?}: {error}"
+            );
+        }
+        assert!(
+            decode::<FromWorker>(&longer)
+                .unwrap_err()
+                .contains("2 bytes left over")
+        );
     }
 
     #[test]
-    fn a_non_finite_number_becomes_its_requests_failure_never_null() {
+    fn a_non_finite_number_becomes_its_requests_failure() {
         // 1e38 weights overflow f32 in the worker's autodiff: h = ∞.
         let overflow = FromWorker::Theory(theory::Reply::Autodiff(Ok(AutodiffResult {
             network: Network::default(),
@@ -196,9 +228,7 @@ mod tests {
             h: f64::INFINITY,
             slope: f64::NAN,
         })));
-        let text = overflow.to_json();
-        assert!(!text.contains("null"), "{text}");
-        match from_json::<FromWorker>(&text).unwrap() {
+        match decode::<FromWorker>(&overflow.encode()).unwrap() {
             FromWorker::Theory(theory::Reply::Autodiff(Err(reason))) => {
                 assert!(reason.contains("not finite"), "{reason}")
             }
@@ -218,7 +248,7 @@ mod tests {
             }],
         });
         assert_eq!(
-            from_json::<FromWorker>(&step.to_json()).unwrap(),
+            decode::<FromWorker>(&step.encode()).unwrap(),
             FromWorker::ConvNet(Event::Refused {
                 run: Some(RunId(9)),
                 reason: "the result holds a number that is not finite (NaN or \u{221e}): the computation overflowed 32-bit floats".into(),

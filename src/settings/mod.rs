@@ -10,7 +10,7 @@ pub mod model;
 pub mod paper;
 pub mod train;
 
-use crate::format::plain;
+use crate::format::{parse_number, plain};
 
 /// The allowed values of a numeric knob: `[min, max]`, or `[min, max)` when `max_open`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,14 +98,12 @@ impl Range {
                 range: self.describe(),
             });
         }
-        let value: f64 =
-            trimmed
-                .replace('\u{2212}', "-")
-                .parse()
-                .map_err(|_| SettingsError::NotANumber {
-                    name: self.name,
-                    text: trimmed.to_string(),
-                })?;
+        let value = parse_number(&trimmed.replace('\u{2212}', "-")).ok_or_else(|| {
+            SettingsError::NotANumber {
+                name: self.name,
+                text: trimmed.to_string(),
+            }
+        })?;
         self.check(value)
     }
 }

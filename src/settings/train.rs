@@ -91,7 +91,7 @@ impl FromStr for Schedule {
             .map(|e| e.trim().parse::<usize>().ok())
             .collect::<Option<Vec<_>>>()
             .ok_or_else(bad)?;
-        let factor: f64 = factor.trim().parse().map_err(|_| bad())?;
+        let factor = crate::format::parse_number(factor.trim()).ok_or_else(bad)?;
         let schedule = Schedule::Step { at_epochs, factor };
         schedule.validate()?;
         Ok(schedule)

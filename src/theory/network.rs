@@ -130,7 +130,7 @@ pub fn parse_list<const N: usize>(name: &str, text: &str) -> Result<[f64; N], Th
     }
     let mut out = [0.0; N];
     for (slot, part) in out.iter_mut().zip(parts) {
-        let value: f64 = part.parse().map_err(|_| TheoryError::NotANumber {
+        let value = crate::format::parse_number(part).ok_or_else(|| TheoryError::NotANumber {
             name: name.to_string(),
             text: part.to_string(),
         })?;
@@ -328,13 +328,17 @@ pub fn interior_point(lo: f64, hi: f64) -> f64 {
     }
 }
 
+/// Sorts `values` (by `f64::total_cmp`) and drops repeats. A handful of values at most, so each is
+/// inserted in its place: no general sort's code in the UI bundle.
 fn sort_dedup(values: &mut Vec<f64>) {
-    // −0 and 0 are one point (and −0 would print as "-0").
-    for v in values.iter_mut() {
-        *v += 0.0;
+    for v in std::mem::take(values) {
+        // −0 and 0 are one point (and −0 would print as "-0").
+        let v = v + 0.0;
+        let at = values.partition_point(|u| u.total_cmp(&v).is_lt());
+        if values.get(at) != Some(&v) {
+            values.insert(at, v);
+        }
     }
-    values.sort_by(f64::total_cmp);
-    values.dedup();
 }
 
 #[cfg(test)]

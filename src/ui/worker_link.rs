@@ -5,17 +5,17 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{ErrorEvent, MessageEvent};
 use yew::prelude::*;
 
 use super::state::Action;
-use crate::browser_json::from_json;
 use crate::protocol::training::Event;
-use crate::protocol::{BackendRequest, FromWorker, ToWorker};
+use crate::protocol::{BackendRequest, FromWorker, ToWorker, decode};
 use crate::webgpu_adapter::query_adapter;
+use crate::wire;
 
 /// The worker bundles' loader (`www/worker_loader.js`); `?bundle=` names the bundle it loads.
 const WORKER_SCRIPT: &str = "./worker_loader.js";
@@ -65,27 +65,23 @@ impl PartialEq for Worker {
 impl Worker {
     /// Sends a request (dropped while no worker runs).
     pub fn send(&self, message: ToWorker) {
-        self.post(&JsValue::from_str(&message.to_json()), None);
+        self.post(wire::pack(&message.encode(), None));
     }
 
     /// Sends a request with a file's bytes beside it, transferring the buffer.
     pub fn send_with_bytes(&self, message: ToWorker, bytes: ArrayBuffer) {
-        let payload = Object::new();
-        let _ = Reflect::set(&payload, &"json".into(), &message.to_json().into());
-        let _ = Reflect::set(&payload, &"bytes".into(), &bytes);
-        self.post(&payload, Some(Array::of1(&bytes)));
+        self.post(wire::pack(&message.encode(), Some(bytes)));
     }
 
-    fn post(&self, payload: &JsValue, transfer: Option<Array>) {
+    fn post(&self, posted: wire::Posted) {
         let link = self.link.borrow();
         let Some(link) = link.as_ref() else {
             return;
         };
-        let sent = match transfer {
-            Some(transfer) => link.worker.post_message_with_transfer(payload, &transfer),
-            None => link.worker.post_message(payload),
-        };
-        if let Err(e) = sent {
+        if let Err(e) = link
+            .worker
+            .post_message_with_transfer(&posted.payload, &posted.transfer)
+        {
             self.dispatch.emit(Action::WorkerStopped(format!(
                 "could not reach the worker: {e:?}"
             )));
@@ -108,18 +104,8 @@ impl Drop for Link {
 
 /// A received payload: the message, and the bytes beside it.
 fn read(data: &JsValue) -> Result<(FromWorker, Option<Uint8Array>), String> {
-    if let Some(text) = data.as_string() {
-        return from_json(&text).map(|m| (m, None));
-    }
-    let json = Reflect::get(data, &"json".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .ok_or("the worker sent a message that is neither JSON text nor {json, bytes}")?;
-    let bytes = Reflect::get(data, &"bytes".into())
-        .ok()
-        .and_then(|v| v.dyn_into::<ArrayBuffer>().ok())
-        .map(|b| Uint8Array::new(&b));
-    from_json(&json).map(|m| (m, bytes))
+    let (message, bytes) = wire::unpack(data)?;
+    Ok((decode(&message)?, bytes))
 }
 
 fn start(
@@ -135,8 +121,10 @@ fn start(
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match read(&event.data()) {
                 Ok((FromWorker::Ready, _)) => {
-                    let probe = ToWorker::Probe(request).to_json();
-                    if let Err(e) = worker.post_message(&JsValue::from_str(&probe)) {
+                    let probe = wire::pack(&ToWorker::Probe(request).encode(), None);
+                    if let Err(e) =
+                        worker.post_message_with_transfer(&probe.payload, &probe.transfer)
+                    {
                         dispatch.emit(Action::WorkerStopped(format!(
                             "could not reach the worker: {e:?}"
                         )));

@@ -1,13 +1,13 @@
-//! What travels through `postMessage`: JSON text, or `{json, bytes}` when a file rides along as
-//! a transferred `ArrayBuffer` (never as JSON).
+//! The worker's end of `postMessage` (the payload's shape is [`crate::wire`]'s).
 
 use std::cell::RefCell;
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
 use web_sys::DedicatedWorkerGlobalScope;
 
-use crate::protocol::{FromWorker, ToWorker, from_json};
+use crate::protocol::{FromWorker, ToWorker, decode};
+use crate::wire;
 
 pub fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -20,25 +20,12 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    /// Reads a `postMessage` payload: a JSON string, or `{json, bytes}`.
-    pub fn read(data: &JsValue) -> Result<Self, String> {
-        if let Some(text) = data.as_string() {
-            return Ok(Self {
-                message: from_json(&text)?,
-                bytes: None,
-            });
-        }
-        let json = Reflect::get(data, &"json".into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .ok_or("the worker received a message that is neither JSON text nor {json, bytes}")?;
-        let bytes = Reflect::get(data, &"bytes".into())
-            .ok()
-            .and_then(|v| v.dyn_into::<ArrayBuffer>().ok())
-            .map(|buffer| Uint8Array::new(&buffer).to_vec());
+    /// Reads a `postMessage` payload.
+    pub fn read(data: &wasm_bindgen::JsValue) -> Result<Self, String> {
+        let (message, bytes) = wire::unpack(data)?;
         Ok(Self {
-            message: from_json(&json)?,
-            bytes,
+            message: decode(&message)?,
+            bytes: bytes.map(|b| b.to_vec()),
         })
     }
 }
@@ -68,7 +55,7 @@ pub fn take_captured() -> Vec<(FromWorker, Option<Vec<u8>>)> {
 fn captured(message: &FromWorker, bytes: Option<&[u8]>) -> bool {
     CAPTURED.with(|c| match c.borrow_mut().as_mut() {
         Some(kept) => {
-            let read_back = from_json(&message.to_json()).expect("replies read back");
+            let read_back = decode(&message.encode()).expect("replies read back");
             kept.push((read_back, bytes.map(<[u8]>::to_vec)));
             true
         }
@@ -78,25 +65,23 @@ fn captured(message: &FromWorker, bytes: Option<&[u8]>) -> bool {
 
 /// Sends a message to the page.
 pub fn post(message: &FromWorker) {
-    if captured(message, None) {
-        return;
-    }
-    if let Err(e) = scope().post_message(&JsValue::from_str(&message.to_json())) {
-        web_sys::console::error_2(&"lectern worker: postMessage failed".into(), &e);
+    if !captured(message, None) {
+        send(wire::pack(&message.encode(), None));
     }
 }
 
 /// Sends a message with `bytes` beside it, transferring the buffer (no copy in the page).
 pub fn post_with_bytes(message: &FromWorker, bytes: &[u8]) {
-    if captured(message, Some(bytes)) {
-        return;
+    if !captured(message, Some(bytes)) {
+        send(wire::pack(
+            &message.encode(),
+            Some(Uint8Array::from(bytes).buffer()),
+        ));
     }
-    let buffer = Uint8Array::from(bytes).buffer();
-    let payload = Object::new();
-    let _ = Reflect::set(&payload, &"json".into(), &message.to_json().into());
-    let _ = Reflect::set(&payload, &"bytes".into(), &buffer);
-    let transfer = Array::of1(&buffer);
-    if let Err(e) = scope().post_message_with_transfer(&payload, &transfer) {
+}
+
+fn send(posted: wire::Posted) {
+    if let Err(e) = scope().post_message_with_transfer(&posted.payload, &posted.transfer) {
         web_sys::console::error_2(&"lectern worker: postMessage failed".into(), &e);
     }
 }

@@ -26,7 +26,9 @@ use crate::ui::worker_link::{Worker, download_text};
 use crate::ui::{local_store, url};
 
 /// Where the results table is kept between visits.
-const STORAGE_KEY: &str = "lectern.imbalance.results.v1";
+const STORAGE_KEY: &str = "lectern.imbalance.results.v2";
+/// Where earlier versions kept it, as JSON: forgotten on the first visit.
+const OLD_STORAGE_KEY: &str = "lectern.imbalance.results.v1";
 
 #[derive(Properties, PartialEq)]
 pub struct ImbalanceCellProps {
@@ -73,7 +75,7 @@ fn png_button(
         }
     });
     html! { <button type="button" class="small" {onclick} data-testid={format!("{testid}-png")}
-    title={format!("save the {} chart as {name}", chart.to_lowercase())}>{ format!("{chart} PNG") }</button> }
+    title={format!("save the {} chart as {name}", chart.to_ascii_lowercase())}>{ format!("{chart} PNG") }</button> }
 }
 
 #[function_component]
@@ -89,6 +91,7 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
     {
         let dispatch = dispatch.clone();
         use_effect_with((), move |_| {
+            local_store::remove(OLD_STORAGE_KEY);
             if let Some(rows) = local_store::load::<Vec<Row>>(STORAGE_KEY) {
                 dispatch.emit(ImbalanceAction::Restore(rows));
             }

@@ -240,9 +240,13 @@ pub fn reading(rows: &[Row]) -> Option<String> {
     };
     let n = latest.per_class.len();
     let half = n / 2;
-    // Classes sorted by training count, most common first.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&c| std::cmp::Reverse(latest.train_counts.get(c).copied().unwrap_or(0)));
+    // Classes sorted by training count, most common first (ties in class order; ten classes,
+    // each inserted in its place).
+    let count = |c: usize| latest.train_counts.get(c).copied().unwrap_or(0);
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    for c in 0..n {
+        order.insert(order.partition_point(|&d| count(d) >= count(c)), c);
+    }
     let mean = |rows: &Row, classes: &[usize]| -> f64 {
         classes.iter().map(|&c| rows.per_class[c]).sum::<f64>() / classes.len().max(1) as f64
     };

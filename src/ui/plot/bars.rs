@@ -76,8 +76,8 @@ fn draw_bars(canvas: HtmlCanvasElement, data: &Bars) -> Result<(), String> {
         .x_label_formatter(&|_| String::new())
         .y_desc(data.y_desc.as_str())
         .y_label_formatter(&|v| plain(*v))
-        .label_style(("sans-serif", 12))
-        .axis_desc_style(("sans-serif", 13))
+        .label_style((FontFamily::SansSerif, 12))
+        .axis_desc_style((FontFamily::SansSerif, 13))
         .light_line_style(GRID)
         .draw()
         .map_err(err)?;
@@ -130,6 +130,17 @@ pub struct ClassWeights {
     pub weights: Vec<f64>,
 }
 
+/// A tick's label on an axis that plots log₁₀ of the values: the value there, to two significant
+/// digits (`1`, `3.2`, `10`, `0.032`).
+fn log_tick(exponent: f64) -> String {
+    let value = 10f64.powf(exponent);
+    let unit = 10f64.powf(value.log10().floor() - 1.0);
+    plain((value / unit).round() * unit)
+}
+
+/// The counts, effective numbers and weights span orders of magnitude, so the chart plots log₁₀
+/// of each on a plain axis labelled with the values themselves (rather than plotters' log-scale
+/// axis, a second instantiation of its whole chart code in the UI bundle).
 fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), String> {
     let root = CanvasBackend::with_canvas_object(canvas)
         .ok_or("no 2-D canvas context")?
@@ -148,6 +159,7 @@ fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), St
     } else {
         (0.1, 10.0)
     };
+    let log = |v: f64| v.max(lo).log10();
     let n = data.classes.len().max(1);
     let body = legend_band(
         &root,
@@ -161,24 +173,24 @@ fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), St
         .margin(10)
         .x_label_area_size(34)
         .y_label_area_size(56)
-        .build_cartesian_2d(0f64..n as f64, (lo..hi).log_scale())
+        .build_cartesian_2d(0f64..n as f64, log(lo)..log(hi))
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n + 1)
         .x_label_formatter(&|_| String::new())
-        .y_label_formatter(&|v| plain(*v))
+        .y_label_formatter(&|v| log_tick(*v))
         .y_desc("log scale")
-        .label_style(("sans-serif", 12))
-        .axis_desc_style(("sans-serif", 13))
+        .label_style((FontFamily::SansSerif, 12))
+        .axis_desc_style((FontFamily::SansSerif, 13))
         .light_line_style(GRID)
         .draw()
         .map_err(err)?;
     chart
         .draw_series(data.counts.iter().enumerate().map(|(i, &c)| {
             Rectangle::new(
-                [(i as f64 + 0.2, lo), (i as f64 + 0.8, c as f64)],
+                [(i as f64 + 0.2, log(lo)), (i as f64 + 0.8, log(c as f64))],
                 FAINT.filled(),
             )
         }))
@@ -187,7 +199,7 @@ fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), St
         values
             .iter()
             .enumerate()
-            .map(|(i, &v)| (i as f64 + 0.5, v))
+            .map(|(i, &v)| (i as f64 + 0.5, log(v)))
             .collect()
     };
     for (colour, values) in [(INK, &data.effective), (ACCENT, &data.weights)] {
@@ -216,5 +228,19 @@ pub fn WeightsChart(props: &WeightsChartProps) -> Html {
                     aria-label="Images, effective numbers and class-balanced weights per class, log scale"></canvas>
             { caption(error, props.caption.clone()) }
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_tick;
+
+    #[test]
+    fn log_axis_ticks_read_as_values_to_two_significant_digits() {
+        let ticks: Vec<String> = [-1.5, -1.0, 0.0, 0.5, 1.5, 2.0, 3.0]
+            .into_iter()
+            .map(log_tick)
+            .collect();
+        assert_eq!(ticks, ["0.032", "0.1", "1", "3.2", "32", "100", "1000"]);
     }
 }

@@ -60,8 +60,8 @@ fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve) -> Result<(), String> 
         .configure_mesh()
         .x_desc("batch")
         .y_desc("training loss")
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 13))
+        .label_style((FontFamily::SansSerif, 13))
+        .axis_desc_style((FontFamily::SansSerif, 13))
         .y_label_formatter(&|v| plain(*v))
         .x_label_formatter(&|v| plain(v.round()))
         .light_line_style(GRID)
@@ -155,8 +155,8 @@ fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), 
         .configure_mesh()
         .x_desc("epoch")
         .y_desc("accuracy (%)")
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 13))
+        .label_style((FontFamily::SansSerif, 13))
+        .axis_desc_style((FontFamily::SansSerif, 13))
         // One tick an epoch (at most 20), labelled only at whole epochs.
         .x_labels((right as usize).min(20) + 1)
         .x_label_formatter(&|v| {

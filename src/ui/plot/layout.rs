@@ -11,7 +11,7 @@ use super::palette::INK;
 
 type Area = DrawingArea<CanvasBackend, Shift>;
 
-const FONT: (&str, u32) = ("sans-serif", 12);
+const FONT: (FontFamily<'static>, u32) = (FontFamily::SansSerif, 12);
 const ROW: i32 = 18;
 const SWATCH: i32 = 14;
 const GAP: i32 = 16;
@@ -25,6 +25,20 @@ pub enum Mark {
     Line(RGBColor),
     /// A dashed line (references such as chance).
     Dashed(RGBColor),
+    /// A filled triangle (marked points).
+    Triangle(RGBColor),
+}
+
+/// The corners of a triangle pointing up, `size` pixels from its centre, for a `Polygon` placed
+/// with `EmptyElement::at` (plotters' `TriangleMarker` computes them with sine and cosine: code
+/// the UI bundle would carry for this shape alone).
+pub fn triangle(size: i32) -> Vec<(i32, i32)> {
+    // cos 30° ≈ 7/8.
+    vec![
+        (0, -size),
+        (size * 7 / 8, size / 2),
+        (-size * 7 / 8, size / 2),
+    ]
 }
 
 fn text_width(area: &Area, text: &str) -> i32 {
@@ -81,6 +95,9 @@ pub fn legend_band(area: &Area, entries: &[(String, Mark)]) -> Result<Area, Stri
                         c.stroke_width(2),
                     ))
                 }),
+            Mark::Triangle(c) => band.draw(
+                &(EmptyElement::at((x + SWATCH / 2, y)) + Polygon::new(triangle(6), c.filled())),
+            ),
         }
         .map_err(|e| e.to_string())?;
         band.draw_text(label, &style, (x + SWATCH + 6, y))

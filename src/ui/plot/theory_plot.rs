@@ -6,6 +6,8 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use super::layout::{Mark, legend_band, triangle};
+use crate::format::display;
 use crate::theory::{Network, Slope};
 use crate::ui::theory::state::PRESETS;
 
@@ -53,7 +55,33 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
     let pad = (hi - lo) * 0.12;
     let (lo, hi) = (lo - pad, hi + pad);
 
-    let mut chart = ChartBuilder::on(&root)
+    let ink = RGBColor(29, 53, 87);
+    let accent = RGBColor(214, 120, 0);
+    let preset_colour = RGBColor(150, 170, 200);
+    let kinks: Vec<(f64, f64)> = props
+        .network
+        .kinks()
+        .into_iter()
+        .filter(|&k| k >= from && k <= to)
+        .map(|k| (k, props.network.forward(k).h))
+        .collect();
+    let mut entries = vec![
+        ("h(x)".to_string(), Mark::Line(ink)),
+        ("tangent at x\u{2080}".to_string(), Mark::Line(accent)),
+        (
+            format!(
+                "tangents at x\u{2080} = {}",
+                PRESETS.map(display).join(", ")
+            ),
+            Mark::Dashed(preset_colour),
+        ),
+    ];
+    if !kinks.is_empty() {
+        entries.push(("kink".to_string(), Mark::Triangle(RED)));
+    }
+    let body = legend_band(&root, &entries)?;
+
+    let mut chart = ChartBuilder::on(&body)
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
@@ -63,14 +91,14 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
         .configure_mesh()
         .x_desc("x")
         .y_desc("h(x)")
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 15))
+        .label_style((FontFamily::SansSerif, 15))
+        .axis_desc_style((FontFamily::SansSerif, 15))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(|e| e.to_string())?;
 
     let clip = |(w, b): (f64, f64)| vec![(from, w * from + b), (to, w * to + b)];
-    let preset_style = RGBColor(150, 170, 200).stroke_width(1);
+    let preset_style = preset_colour.stroke_width(1);
     for &p in PRESETS.iter().filter(|&&p| p != props.x0) {
         for line in lines_at(&props.network, p) {
             chart
@@ -78,40 +106,21 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
                 .map_err(|e| e.to_string())?;
         }
     }
-    let ink = RGBColor(29, 53, 87);
-    let accent = RGBColor(214, 120, 0);
     chart
         .draw_series(LineSeries::new(curve.clone(), ink.stroke_width(3)))
-        .map_err(|e| e.to_string())?
-        .label("h(x)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], ink.stroke_width(3)));
-    let mut tangent = true;
+        .map_err(|e| e.to_string())?;
     for line in lines_at(&props.network, props.x0) {
-        let series = chart
+        chart
             .draw_series(LineSeries::new(clip(line), accent.stroke_width(2)))
             .map_err(|e| e.to_string())?;
-        if std::mem::replace(&mut tangent, false) {
-            series.label("tangent at x\u{2080}").legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], accent.stroke_width(2))
-            });
-        }
     }
-    let kinks: Vec<(f64, f64)> = props
-        .network
-        .kinks()
-        .into_iter()
-        .filter(|&k| k >= from && k <= to)
-        .map(|k| (k, props.network.forward(k).h))
-        .collect();
     chart
         .draw_series(
             kinks
                 .iter()
-                .map(|&p| TriangleMarker::new(p, 7, RED.filled())),
+                .map(|&p| EmptyElement::at(p) + Polygon::new(triangle(7), RED.filled())),
         )
-        .map_err(|e| e.to_string())?
-        .label("kink")
-        .legend(|(x, y)| TriangleMarker::new((x + 9, y), 6, RED.filled()));
+        .map_err(|e| e.to_string())?;
     let h0 = props.network.forward(props.x0).h;
     if props.x0 >= from && props.x0 <= to {
         chart
@@ -122,14 +131,6 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
             )))
             .map_err(|e| e.to_string())?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()
-        .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }
 

@@ -52,8 +52,8 @@ pub fn parse_form(texts: &[String]) -> Result<StudentWork, String> {
             values.push(None);
             continue;
         }
-        match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => values.push(Some(v)),
+        match crate::format::parse_number(&t) {
+            Some(v) if v.is_finite() => values.push(Some(v)),
             _ => {
                 return Err(format!(
                     "{label}: \u{201c}{}\u{201d} is not a number",

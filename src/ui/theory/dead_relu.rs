@@ -4,6 +4,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::format::parse_number;
 use crate::protocol::theory::DeadReluReport;
 use crate::settings::dead_relu::{self as knobs, DeadReluSettings};
 
@@ -55,11 +56,7 @@ fn number_input(
     testid: &str,
 ) -> Html {
     let oninput = Callback::from(move |e: InputEvent| {
-        if let Ok(v) = e
-            .target_unchecked_into::<HtmlInputElement>()
-            .value()
-            .parse::<f64>()
-        {
+        if let Some(v) = parse_number(&e.target_unchecked_into::<HtmlInputElement>().value()) {
             on.emit(v);
         }
     });
@@ -106,7 +103,10 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
         }
         Some(Ok(r)) => {
             let h = r.settings.hidden;
-            let (first, last) = (r.losses.first().map(|l| l.1), r.losses.last().map(|l| l.1));
+            let (first, last) = (
+                r.losses.first().map(|l| f64::from(l.1)),
+                r.losses.last().map(|l| f64::from(l.1)),
+            );
             html! {
                 <div data-testid="dead-relu-result">
                     <table class="dead-table">
@@ -124,7 +124,7 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
                     <p>{ format!(
                         "Training loss {:.3} \u{2192} {:.3}; training accuracy {:.1} % on {} points. \
                          (Run with init scale {}, bias init {}, learning rate {}, {}.)",
-                        first.unwrap_or(f32::NAN), last.unwrap_or(f32::NAN), 100.0 * r.accuracy, r.settings.points,
+                        first.unwrap_or(f64::NAN), last.unwrap_or(f64::NAN), 100.0 * r.accuracy, r.settings.points,
                         r.settings.init_scale, r.settings.bias_init, r.settings.learning_rate,
                         if r.settings.batch_norm { "BatchNorm on" } else { "no BatchNorm" }
                     ) }</p>

@@ -154,7 +154,7 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlInputElement>().value();
-            if let Ok(v) = value.parse::<f64>() {
+            if let Some(v) = crate::format::parse_number(&value) {
                 dispatch.emit(TheoryAction::SetX0(v));
             }
         })

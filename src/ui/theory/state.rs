@@ -110,11 +110,8 @@ impl TheoryState {
 
 /// Parses a number typed into a field: finite and within ±[`MAX_ABS_X`].
 pub fn parse_x(label: &str, text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .trim()
-        .replace('\u{2212}', "-")
-        .parse()
-        .map_err(|_| format!("{label}: \u{201c}{}\u{201d} is not a number", text.trim()))?;
+    let value = crate::format::parse_number(&text.trim().replace('\u{2212}', "-"))
+        .ok_or_else(|| format!("{label}: \u{201c}{}\u{201d} is not a number", text.trim()))?;
     if !value.is_finite() || value.abs() > MAX_ABS_X {
         return Err(format!(
             "{label} must be a finite number between {} and {}",

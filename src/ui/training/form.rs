@@ -2,8 +2,6 @@
 //! lost), each checked in place against its range from `crate::settings`, and turned into the
 //! settings a run is started with. The URL uses the same keys.
 
-use std::collections::BTreeMap;
-
 use crate::format::plain;
 use crate::settings::data::{self, DatasetKind, SubsetSettings};
 use crate::settings::loss::{self, LossKind};
@@ -32,6 +30,9 @@ pub enum Field {
 }
 
 impl Field {
+    /// How many fields there are.
+    const COUNT: usize = Field::Gamma as usize + 1;
+
     /// The URL parameter and the `data-testid` suffix.
     pub fn key(self) -> &'static str {
         match self {
@@ -143,7 +144,8 @@ impl Field {
 /// The knobs as typed, and the switches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Form {
-    texts: BTreeMap<Field, String>,
+    /// Indexed by `Field as usize`.
+    texts: [String; Field::COUNT],
     pub kernel: usize,
     pub batch_norm: bool,
     pub augment: bool,
@@ -165,7 +167,7 @@ impl Form {
                 (list(at_epochs.iter().map(|&e| e as f64)), *factor)
             }
         };
-        let texts = [
+        let entries = [
             (Field::PerClass, plain(subset.per_class as f64)),
             (Field::Imbalance, plain(subset.imbalance)),
             (Field::Epochs, plain(settings.epochs as f64)),
@@ -184,9 +186,11 @@ impl Form {
             (Field::Seed, plain(settings.seed as f64)),
             (Field::Beta, plain(settings.loss.beta)),
             (Field::Gamma, plain(settings.loss.gamma)),
-        ]
-        .into_iter()
-        .collect();
+        ];
+        let mut texts: [String; Field::COUNT] = Default::default();
+        for (field, text) in entries {
+            texts[field as usize] = text;
+        }
         Self {
             texts,
             kernel: settings.model.kernel,
@@ -206,20 +210,16 @@ impl Form {
     }
 
     pub fn text(&self, field: Field) -> &str {
-        self.texts.get(&field).map_or("", String::as_str)
+        &self.texts[field as usize]
     }
 
     pub fn set(&mut self, field: Field, text: String) {
-        self.texts.insert(field, text);
+        self.texts[field as usize] = text;
     }
 
     /// Why `field`'s text is refused, if it is.
     pub fn error(&self, field: Field) -> Option<String> {
         field.check(self.text(field)).err()
-    }
-
-    fn one(&self, field: Field) -> Result<f64, String> {
-        field.check(self.text(field)).map(|v| v[0])
     }
 
     /// The settings of a run, or every refused field with its reason.
@@ -234,13 +234,14 @@ impl Form {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let value = |f: Field| self.one(f).expect("checked above");
-        let decay_at = Field::DecayAt
-            .check(self.text(Field::DecayAt))
-            .expect("checked");
-        let widths = Field::Widths
-            .check(self.text(Field::Widths))
-            .expect("checked");
+        // Every field was checked above (an `expect` would also carry code to print the error).
+        let checked = |f: Field| {
+            f.check(self.text(f))
+                .unwrap_or_else(|_| unreachable!("{} was checked", f.key()))
+        };
+        let value = |f: Field| checked(f)[0];
+        let decay_at = checked(Field::DecayAt);
+        let widths = checked(Field::Widths);
         let settings = TrainSettings {
             model: ModelSettings {
                 widths: [widths[0] as usize, widths[1] as usize],
@@ -346,7 +347,7 @@ impl Form {
 mod tests {
     use super::*;
 
-    const ALL: [Field; 15] = [
+    const ALL: [Field; Field::COUNT] = [
         Field::PerClass,
         Field::Imbalance,
         Field::Epochs,
@@ -366,6 +367,8 @@ mod tests {
 
     #[test]
     fn the_defaults_round_trip_through_the_form() {
+        // Every field has its own slot in the form's texts.
+        assert!(ALL.iter().enumerate().all(|(i, &f)| f as usize == i));
         for kind in [DatasetKind::Toy, DatasetKind::Cifar] {
             let (settings, subset) = Form::defaults(kind).parse(&ALL).unwrap();
             assert_eq!(settings, TrainSettings::for_dataset(kind));

@@ -42,9 +42,9 @@ pub fn Counters(props: &CountersProps) -> Html {
     let batch_in_epoch = v
         .last_step
         .map_or(0, |s| s.iteration + 1 - s.epoch * per_epoch);
-    let loss = v
-        .last_step
-        .map_or("\u{2014}".to_string(), |s| format!("{:.4}", s.loss));
+    let loss = v.last_step.map_or("\u{2014}".to_string(), |s| {
+        format!("{:.4}", f64::from(s.loss))
+    });
     let test = v
         .epochs
         .last()
