@@ -78,15 +78,17 @@ impl Worker {
         let Some(link) = link.as_ref() else {
             return;
         };
-        if let Err(e) = link
-            .worker
-            .post_message_with_transfer(&posted.payload, &posted.transfer)
-        {
-            self.dispatch.emit(Action::WorkerStopped(format!(
-                "could not reach the worker: {e:?}"
-            )));
+        if let Err(stopped) = post_to(&link.worker, posted) {
+            self.dispatch.emit(stopped);
         }
     }
+}
+
+/// Posts to `worker`, transferring the payload's buffers; the action to take if it cannot.
+fn post_to(worker: &web_sys::Worker, posted: wire::Posted) -> Result<(), Action> {
+    worker
+        .post_message_with_transfer(&posted.payload, &posted.transfer)
+        .map_err(|e| Action::WorkerStopped(format!("could not reach the worker: {e:?}")))
 }
 
 /// A running worker and the closures that must live as long as it does.
@@ -122,15 +124,7 @@ fn start(
             match read(&event.data()) {
                 Ok((FromWorker::Ready, _)) => {
                     let probe = wire::pack(&ToWorker::Probe(request).encode(), None);
-                    if let Err(e) =
-                        worker.post_message_with_transfer(&probe.payload, &probe.transfer)
-                    {
-                        dispatch.emit(Action::WorkerStopped(format!(
-                            "could not reach the worker: {e:?}"
-                        )));
-                    } else {
-                        dispatch.emit(Action::Probing);
-                    }
+                    dispatch.emit(post_to(&worker, probe).map_or_else(|e| e, |()| Action::Probing));
                 }
                 Ok((message, bytes)) => {
                     if let (Some(bytes), Some(name)) = (bytes, saved_file_name(&message))

@@ -55,6 +55,8 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
     let pad = (hi - lo) * 0.12;
     let (lo, hi) = (lo - pad, hi + pad);
 
+    // The assignment's points other than x₀ get dashed tangents (x₀'s own is drawn solid).
+    let others: Vec<f64> = PRESETS.into_iter().filter(|&p| p != props.x0).collect();
     let ink = RGBColor(29, 53, 87);
     let accent = RGBColor(214, 120, 0);
     let preset_colour = RGBColor(150, 170, 200);
@@ -71,7 +73,11 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
         (
             format!(
                 "tangents at x\u{2080} = {}",
-                PRESETS.map(display).join(", ")
+                others
+                    .iter()
+                    .map(|&p| display(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Mark::Dashed(preset_colour),
         ),
@@ -99,7 +105,7 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
 
     let clip = |(w, b): (f64, f64)| vec![(from, w * from + b), (to, w * to + b)];
     let preset_style = preset_colour.stroke_width(1);
-    for &p in PRESETS.iter().filter(|&&p| p != props.x0) {
+    for &p in &others {
         for line in lines_at(&props.network, p) {
             chart
                 .draw_series(DashedLineSeries::new(clip(line), 6, 4, preset_style))
