@@ -189,6 +189,7 @@ pub fn App() -> Html {
         },
     };
     let on_toggle_large_type = dispatch.reform(|_| Action::ToggleLargeType);
+    let on_retry = dispatch.reform(|_| Action::RetryWorker);
     html! {
         <ContextProvider<Worker> context={worker}>
             <div class={classes!("notebook", state.large_type.then_some("large-type"))} data-testid="notebook">
@@ -209,7 +210,7 @@ pub fn App() -> Html {
                         }) }
                     </main>
                 </div>
-                <StatusBar compute={state.compute.clone()} large_type={state.large_type} {on_toggle_large_type} />
+                <StatusBar compute={state.compute.clone()} large_type={state.large_type} {on_toggle_large_type} {on_retry} />
             </div>
         </ContextProvider<Worker>>
     }

@@ -18,6 +18,8 @@ use crate::protocol::{Backend, BackendRequest, FromWorker, ProbeReport};
 pub enum ComputeStatus {
     /// The worker's WebAssembly is loading.
     Starting,
+    /// The worker's WebAssembly is downloading: bytes so far, and in all (0 when unknown).
+    Downloading { loaded: u64, total: u64 },
     /// The worker is choosing and checking a backend.
     Probing,
     /// A backend passed the probe.
@@ -36,8 +38,11 @@ pub struct Compute {
     pub status: ComputeStatus,
     /// What the URL asked for.
     pub request: BackendRequest,
-    /// How many times the worker has stopped (crashed, or its GPU device was lost).
+    /// How many times the worker has stopped (crashed, its GPU device was lost, or its download
+    /// failed).
     pub worker_stops: u32,
+    /// How many times the person pressed Retry after the worker stopped for good.
+    pub retries: u32,
     /// Notes for the status bar: bad URL parameters, why the worker stopped or changed backend,
     /// a message the page could not read.
     pub notes: Vec<String>,
@@ -53,12 +58,14 @@ impl Compute {
     }
 
     /// What the worker should be started with, and a generation that changes when it must be
-    /// restarted: after the first stop it restarts once, on the CPU; after that it stays stopped.
+    /// restarted: after the first stop it restarts once, on the CPU; after that it stays stopped
+    /// until the person presses Retry (on the CPU again).
     pub fn worker_request(&self) -> (BackendRequest, u32) {
+        let generation = self.worker_stops.min(1) + self.retries;
         if self.worker_stops == 0 {
-            (self.request, 0)
+            (self.request, generation)
         } else {
-            (BackendRequest::Cpu, 1)
+            (BackendRequest::Cpu, generation)
         }
     }
 }
@@ -86,6 +93,7 @@ impl Notebook {
                 status: ComputeStatus::Starting,
                 request,
                 worker_stops: 0,
+                retries: 0,
                 notes: url_notes,
             },
             theory: TheoryState::default(),
@@ -111,8 +119,15 @@ pub enum Action {
     FromWorker(FromWorker),
     /// A message from the worker that the page could not read (nothing else is affected).
     Unreadable(String),
+    /// The worker's WebAssembly is downloading: bytes so far, and in all (0 when unknown).
+    WorkerDownload {
+        loaded: u64,
+        total: u64,
+    },
     /// The worker script failed to load or crashed (e.g. the GPU device was lost).
     WorkerStopped(String),
+    /// Start the stopped worker again (the Retry button).
+    RetryWorker,
     Theory(TheoryAction),
     ConvNet(ConvNetAction),
     Imbalance(ImbalanceAction),
@@ -151,6 +166,15 @@ impl Notebook {
             Action::Probing => self.compute.status = ComputeStatus::Probing,
             Action::FromWorker(message) => self.receive(message),
             Action::Unreadable(reason) => self.compute.notes.push(reason),
+            Action::WorkerDownload { loaded, total } => {
+                self.compute.status = ComputeStatus::Downloading { loaded, total }
+            }
+            Action::RetryWorker => {
+                if matches!(self.compute.status, ComputeStatus::Failed(_)) {
+                    self.compute.retries += 1;
+                    self.compute.status = ComputeStatus::Starting;
+                }
+            }
             Action::WorkerStopped(why) => {
                 self.compute.worker_stops += 1;
                 let restarting = self.compute.worker_stops == 1;
@@ -253,6 +277,42 @@ mod tests {
             "no second restart"
         );
         assert_eq!(s.compute.notes[1], "lost again");
+        // Retry starts it again, on the CPU, once per press.
+        let s = reduce(s, Action::RetryWorker);
+        assert_eq!(s.compute.status, ComputeStatus::Starting);
+        assert_eq!(s.compute.worker_request(), (BackendRequest::Cpu, 2));
+        let s = reduce(s, Action::RetryWorker);
+        assert_eq!(
+            s.compute.worker_request(),
+            (BackendRequest::Cpu, 2),
+            "Retry only restarts a stopped worker"
+        );
+    }
+
+    #[test]
+    fn a_download_shows_progress_and_a_failed_one_can_be_retried() {
+        // The first start fails to download: restarted once on the CPU, automatically.
+        let s = Notebook::new(BackendRequest::Auto, vec![]);
+        let s = reduce(
+            s,
+            Action::WorkerDownload {
+                loaded: 5,
+                total: 10,
+            },
+        );
+        assert_eq!(
+            s.compute.status,
+            ComputeStatus::Downloading {
+                loaded: 5,
+                total: 10
+            }
+        );
+        let s = reduce(s, Action::WorkerStopped("stalled".into()));
+        assert_eq!(s.compute.worker_request(), (BackendRequest::Cpu, 1));
+        let s = reduce(s, Action::WorkerStopped("stalled again".into()));
+        assert_eq!(s.compute.worker_request(), (BackendRequest::Cpu, 1));
+        let s = reduce(s, Action::RetryWorker);
+        assert_eq!(s.compute.worker_request(), (BackendRequest::Cpu, 2));
     }
 
     #[test]

@@ -21,11 +21,31 @@ pub fn probe_summary(report: &ProbeReport) -> String {
     )
 }
 
+/// The badge while the worker's WebAssembly downloads, e.g. "Downloading the compute worker…
+/// 1.2 of 2.9 MB" (`total` 0: not known, as when the server compresses).
+pub fn download_badge(loaded: u64, total: u64) -> String {
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    if total == 0 {
+        format!(
+            "Downloading the compute worker\u{2026} {:.1} MB",
+            mb(loaded)
+        )
+    } else {
+        format!(
+            "Downloading the compute worker\u{2026} {:.1} of {:.1} MB",
+            mb(loaded),
+            mb(total)
+        )
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct StatusBarProps {
     pub compute: Compute,
     pub large_type: bool,
     pub on_toggle_large_type: Callback<()>,
+    /// Starts a stopped worker again.
+    pub on_retry: Callback<()>,
 }
 
 #[function_component]
@@ -37,6 +57,9 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
             "pending",
             None,
         ),
+        ComputeStatus::Downloading { loaded, total } => {
+            (download_badge(*loaded, *total), "pending", None)
+        }
         ComputeStatus::Probing => (
             "Checking the compute backend\u{2026}".to_string(),
             "pending",
@@ -55,6 +78,8 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
         notes.push(note.clone());
     }
     let on_toggle = props.on_toggle_large_type.reform(|_: MouseEvent| ());
+    let failed = matches!(compute.status, ComputeStatus::Failed(_));
+    let on_retry = props.on_retry.reform(|_: MouseEvent| ());
     html! {
         <footer class="status-bar" role="status" aria-live="polite">
             <span class={classes!("backend-badge", kind)} data-testid="backend-badge">{ badge }</span>
@@ -64,6 +89,9 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
             { for notes.iter().map(|note| html! {
                 <span class="note" data-testid="status-note">{ note.clone() }</span>
             }) }
+            if failed {
+                <button class="retry" data-testid="worker-retry" onclick={on_retry}>{ "Retry" }</button>
+            }
             <button class="type-toggle" data-testid="large-type" aria-pressed={props.large_type.to_string()}
                     onclick={on_toggle} title="Large type for projectors (key t)">
                 { if props.large_type { "Normal type" } else { "Large type" } }
@@ -93,6 +121,18 @@ mod tests {
             probe_summary(&report).ends_with("max error 2.4e-7"),
             "{}",
             probe_summary(&report)
+        );
+    }
+
+    #[test]
+    fn the_download_badge_gives_megabytes_with_or_without_a_total() {
+        assert_eq!(
+            download_badge(1_234_567, 2_949_866),
+            "Downloading the compute worker\u{2026} 1.2 of 2.9 MB"
+        );
+        assert_eq!(
+            download_badge(5_000_000, 0),
+            "Downloading the compute worker\u{2026} 5.0 MB"
         );
     }
 }
