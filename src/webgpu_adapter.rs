@@ -7,35 +7,44 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::protocol::{AdapterAnswer, AdapterInfo};
+use crate::protocol::{AdapterAnswer, AdapterError, AdapterInfo};
 
 fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn describe(error: JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
+fn describe(error: JsValue) -> AdapterError {
+    AdapterError::Failed(
+        error
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| error.as_string())
+            .unwrap_or_else(|| format!("{error:?}")),
+    )
 }
 
 /// Asks `navigator.gpu.requestAdapter()` (in a window or a worker). `Ok(None)`: this browser has
 /// no WebGPU, or no adapter.
 pub async fn query_adapter() -> AdapterAnswer {
-    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
+    let global = js_sys::global();
+    let gpu = get(&get(&global, "navigator"), "gpu");
     if gpu.is_undefined() || gpu.is_null() {
-        return Ok(None);
+        // Browsers hide WebGPU from pages served over plain http from a network address.
+        return if get(&global, "isSecureContext").as_bool() == Some(false) {
+            Err(AdapterError::InsecureContext)
+        } else {
+            Ok(None)
+        };
     }
+    let failed = |what: &str| AdapterError::Failed(what.to_string());
     let request: Function = get(&gpu, "requestAdapter")
         .dyn_into()
-        .map_err(|_| "navigator.gpu.requestAdapter is not a function".to_string())?;
+        .map_err(|_| failed("navigator.gpu.requestAdapter is not a function"))?;
     let promise: Promise = request
         .call0(&gpu)
         .map_err(describe)?
         .dyn_into()
-        .map_err(|_| "navigator.gpu.requestAdapter() did not return a promise".to_string())?;
+        .map_err(|_| failed("navigator.gpu.requestAdapter() did not return a promise"))?;
     let adapter = JsFuture::from(promise).await.map_err(describe)?;
     if adapter.is_null() || adapter.is_undefined() {
         return Ok(None);

@@ -39,9 +39,19 @@ pub struct AdapterInfo {
     pub fallback: bool,
 }
 
+/// Why asking the browser for a WebGPU adapter gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdapterError {
+    /// Browsers offer WebGPU only to secure contexts (https, localhost): this page came over
+    /// plain http from a network address, as from a teacher's laptop on a school network.
+    InsecureContext,
+    /// The question failed, with the browser's reason.
+    Failed(String),
+}
+
 /// What asking the browser for a WebGPU adapter gave: an adapter, none (`Ok(None)`: no WebGPU or
-/// no adapter), or the reason the question failed.
-pub type AdapterAnswer = Result<Option<AdapterInfo>, String>;
+/// no adapter), or why there was no answer.
+pub type AdapterAnswer = Result<Option<AdapterInfo>, AdapterError>;
 
 impl BackendRequest {
     /// The one rule that decides between WebGPU and the CPU, used twice: by the page, to load
@@ -51,7 +61,10 @@ impl BackendRequest {
     pub fn webgpu_adapter(self, answer: &AdapterAnswer) -> Result<&AdapterInfo, Option<String>> {
         match (self, answer) {
             (BackendRequest::Cpu, _) => Err(None),
-            (_, Err(e)) => Err(Some(format!(
+            (_, Err(AdapterError::InsecureContext)) => Err(Some(
+                "WebGPU needs https or localhost, and this page came over plain http.".to_string(),
+            )),
+            (_, Err(AdapterError::Failed(e))) => Err(Some(format!(
                 "Asking the browser for a WebGPU adapter failed ({e})."
             ))),
             (_, Ok(None)) => Err(Some("This browser offers no WebGPU adapter.".to_string())),
@@ -165,10 +178,15 @@ mod tests {
             let none = request.webgpu_adapter(&Ok(None)).unwrap_err().unwrap();
             assert!(none.contains("offers no WebGPU adapter"), "{none}");
             let failed = request
-                .webgpu_adapter(&Err("SecurityError".into()))
+                .webgpu_adapter(&Err(AdapterError::Failed("SecurityError".into())))
                 .unwrap_err()
                 .unwrap();
             assert!(failed.contains("failed (SecurityError)"), "{failed}");
+            let insecure = request
+                .webgpu_adapter(&Err(AdapterError::InsecureContext))
+                .unwrap_err()
+                .unwrap();
+            assert!(insecure.contains("needs https or localhost"), "{insecure}");
         }
         assert_eq!(BackendRequest::Cpu.webgpu_adapter(&Ok(None)), Err(None));
     }

@@ -23,7 +23,7 @@ pub mod training;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use backend::{AdapterAnswer, AdapterInfo, Backend, BackendRequest, ProbeReport};
+pub use backend::{AdapterAnswer, AdapterError, AdapterInfo, Backend, BackendRequest, ProbeReport};
 use training::TrainingCell;
 
 /// Names one long-running request (a training run, an experiment).
