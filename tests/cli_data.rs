@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use lectern::data::site_codec;
 use lectern::scratch::ScratchDir;
 
 const RECORD: usize = 3073;
@@ -119,14 +120,21 @@ fn writes_the_subset_from_an_archive() {
         stdout.contains("200 training and 30 test images"),
         "{stdout}"
     );
-    assert_eq!(fs::read(out.join("train.bin")).unwrap().len(), 150 * RECORD);
-    assert_eq!(fs::read(out.join("test.bin")).unwrap().len(), 20 * RECORD);
+    let decoded = |file: &str, records: usize| {
+        let bytes = fs::read(out.join(file)).unwrap();
+        site_codec::decode(&bytes, records).unwrap().len()
+    };
+    assert_eq!(decoded("train.lcz", 150), 150 * RECORD);
+    assert_eq!(decoded("test.lcz", 20), 20 * RECORD);
     let meta: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
     assert_eq!(meta["classes"][9], "truck");
     assert_eq!(meta["train"]["per_class"], serde_json::json!(vec![15; 10]));
     assert_eq!(meta["test"]["records"], 20);
     assert_eq!(meta["source"], "cifar-10-binary.tar.gz");
+    assert_eq!(meta["format"], site_codec::FORMAT);
+    let on_disk = fs::metadata(out.join("train.lcz")).unwrap().len();
+    assert_eq!(meta["train"]["bytes"], on_disk);
 }
 
 #[test]
@@ -142,7 +150,8 @@ fn reads_an_extracted_folder_too() {
     for source in [&folder, &dir.path().to_path_buf()] {
         let output = data(source, &out, &[]);
         assert!(output.status.success(), "{}", stderr(&output));
-        assert_eq!(fs::read(out.join("train.bin")).unwrap().len(), 100 * RECORD);
+        let train = fs::read(out.join("train.lcz")).unwrap();
+        assert_eq!(site_codec::decode(&train, 100).unwrap().len(), 100 * RECORD);
     }
 }
 

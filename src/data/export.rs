@@ -1,7 +1,8 @@
 //! The subset of CIFAR-10 the site loads, written atomically into `static/data`.
 //!
-//! `train.bin` and `test.bin` keep the CIFAR-10 record layout, so the same validated reader
-//! parses them in the browser; `meta.json` says what they hold and where they came from.
+//! `train.lcz` and `test.lcz` hold CIFAR-10 records encoded by `site_codec` (about half the bytes
+//! of the record layout); decoded in the browser, the same validated reader parses them.
+//! `meta.json` says what they hold, their sizes and where they came from.
 
 use std::fs;
 use std::io;
@@ -10,19 +11,24 @@ use std::path::{Path, PathBuf};
 use super::archive::CifarFiles;
 use super::cifar::{CLASSES, RECORD_BYTES, Records};
 use super::site::{META_FILE, SiteMeta, SplitInfo, TEST_FILE, TRAIN_FILE};
+use super::site_codec;
 use super::subset::take_per_class;
 
-/// Training images per class the site keeps by default (5,000 images, 15 MB).
+/// Training images per class the site keeps by default (5,000 images, 15 MB as records, ~8 MB
+/// encoded).
 pub const DEFAULT_TRAIN_PER_CLASS: usize = 500;
-/// Test images per class the site keeps by default (1,000 images, 3 MB).
+/// Test images per class the site keeps by default (1,000 images, 3 MB as records, ~1.6 MB
+/// encoded).
 pub const DEFAULT_TEST_PER_CLASS: usize = 100;
 
 /// The chosen records: the first `per_class` of each class, in file order (the official files
-/// are shuffled, so this is a uniform, reproducible choice).
+/// are shuffled, so this is a uniform, reproducible choice), encoded as the site serves them.
 #[derive(Debug, Clone)]
 pub struct SiteSubset {
     pub meta: SiteMeta,
+    /// `train.lcz`'s bytes.
     pub train: Vec<u8>,
+    /// `test.lcz`'s bytes.
     pub test: Vec<u8>,
 }
 
@@ -41,20 +47,26 @@ impl SiteSubset {
         );
         let (test, test_counts) = take_per_class(files.test.records(), &[test_per_class; CLASSES]);
         let (train, test): (Vec<u8>, Vec<u8>) = (train.concat(), test.concat());
-        let split = |file: &str, bytes: &[u8], per_class: Vec<usize>| SplitInfo {
+        let (train_file, test_file) = (site_codec::encode(&train), site_codec::encode(&test));
+        let split = |file: &str, records: &[u8], encoded: &[u8], per_class: Vec<usize>| SplitInfo {
             file: file.to_string(),
-            records: bytes.len() / RECORD_BYTES,
+            records: records.len() / RECORD_BYTES,
+            bytes: encoded.len() as u64,
             per_class,
         };
         let meta = SiteMeta {
-            format: "cifar-10-binary".into(),
+            format: site_codec::FORMAT.into(),
             record_bytes: RECORD_BYTES,
             classes: files.classes.clone(),
-            train: split(TRAIN_FILE, &train, train_counts),
-            test: split(TEST_FILE, &test, test_counts),
+            train: split(TRAIN_FILE, &train, &train_file, train_counts),
+            test: split(TEST_FILE, &test, &test_file, test_counts),
             source: source_name.to_string(),
         };
-        Self { meta, train, test }
+        Self {
+            meta,
+            train: train_file,
+            test: test_file,
+        }
     }
 
     /// Writes `train.bin`, `test.bin` and `meta.json` into `out`, replacing what was there only
@@ -133,7 +145,7 @@ mod tests {
         assert_eq!(subset.meta.train.records, 20);
         // A source with fewer test images than asked gives all it has.
         assert_eq!(subset.meta.test.per_class, vec![1; 10]);
-        let kept = Records::parse(subset.train.clone()).unwrap();
+        let kept = Records::parse(site_codec::decode(&subset.train, 20).unwrap()).unwrap();
         assert_eq!(kept.class_counts(), [2; 10]);
     }
 
@@ -146,8 +158,10 @@ mod tests {
         let subset = SiteSubset::select(&files(), "toy.tar.gz", 1, 1);
         subset.write_atomically(&out).unwrap();
         assert!(!out.join("stale.txt").exists());
+        let train = fs::read(out.join(TRAIN_FILE)).unwrap();
+        assert_eq!(train.len() as u64, subset.meta.train.bytes);
         assert_eq!(
-            fs::read(out.join("train.bin")).unwrap().len(),
+            site_codec::decode(&train, 10).unwrap().len(),
             10 * RECORD_BYTES
         );
         let meta: SiteMeta =

@@ -12,6 +12,8 @@ pub mod export;
 pub mod long_tail;
 pub mod rng;
 pub mod site;
+#[cfg(feature = "archive")]
+pub mod site_codec;
 #[cfg(feature = "cli")]
 pub mod source;
 pub mod subset;

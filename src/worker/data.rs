@@ -14,7 +14,8 @@ use super::envelope::scope;
 use crate::data::archive::read_archive;
 use crate::data::cifar::Records;
 use crate::data::dataset::{Cap, Dataset};
-use crate::data::site::{META_FILE, SITE_FOLDER, SiteMeta, TEST_FILE, TRAIN_FILE};
+use crate::data::site::{META_FILE, SITE_FOLDER, SiteMeta, SplitInfo};
+use crate::data::site_codec;
 use crate::format::thousands;
 use crate::protocol::training::{DataSource, DatasetSummary};
 use crate::settings::data::DatasetKind;
@@ -100,31 +101,81 @@ pub fn parse_upload(name: &str, bytes: Vec<u8>) -> Result<Dataset, String> {
     })
 }
 
+/// A site file that would not come: not on the server (or damaged), or the download failed.
+enum FetchError {
+    /// The server answered, but not with the file (HTTP 404…), or the bytes are not the layout.
+    Missing(String),
+    /// The network failed or stalled on the way.
+    Download(String),
+}
+
+fn site_error(what: &str, error: FetchError) -> String {
+    match error {
+        FetchError::Missing(detail) => format!(
+            "The site's CIFAR-10 subset is missing or damaged ({SITE_FOLDER}/{what}: {detail}). Make it with `make data CIFAR10=<cifar-10-binary.tar.gz>` and reload; the toy set works without it."
+        ),
+        FetchError::Download(detail) => format!(
+            "The site's CIFAR-10 subset did not download ({SITE_FOLDER}/{what}: {detail}). Choose the CIFAR-10 subset again to retry; the toy set works meanwhile."
+        ),
+    }
+}
+
 fn missing(what: &str, detail: &str) -> String {
-    format!(
-        "The site's CIFAR-10 subset is missing or damaged ({SITE_FOLDER}/{what}: {detail}). Make it with `make data CIFAR10=<cifar-10-binary.tar.gz>` and reload; the toy set works without it."
-    )
+    site_error(what, FetchError::Missing(detail.to_string()))
+}
+
+/// A download that brings no byte for this long has stalled.
+const STALL_MS: i32 = 20_000;
+
+/// Awaits `promise` (a fetch, or a read of its body), or gives up after [`STALL_MS`] without an
+/// answer (neither resolves to `undefined`, which the timer does).
+async fn within_stall(promise: js_sys::Promise) -> Result<wasm_bindgen::JsValue, FetchError> {
+    let timer = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, STALL_MS);
+    });
+    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&promise, &timer)))
+        .await
+        .map_err(|e| FetchError::Download(describe(e)))?;
+    if first.is_undefined() {
+        return Err(FetchError::Download(format!(
+            "no data for {} s; the network may have dropped",
+            STALL_MS / 1000
+        )));
+    }
+    Ok(first)
 }
 
 async fn load_site(progress: &mut impl FnMut(u64, Option<u64>)) -> Result<Dataset, String> {
     let meta = fetch_bytes(&format!("{SITE_FOLDER}/{META_FILE}"), &mut |_, _| {})
         .await
-        .map_err(|e| missing(META_FILE, &e))?;
+        .map_err(|e| site_error(META_FILE, e))?;
     let meta: SiteMeta =
         serde_json::from_slice(&meta).map_err(|e| missing(META_FILE, &e.to_string()))?;
-    let expected = ((meta.train.records + meta.test.records) * meta.record_bytes) as u64;
+    if meta.format != site_codec::FORMAT {
+        return Err(missing(
+            META_FILE,
+            &format!(
+                "written by an older lectern, as \u{201c}{}\u{201d}",
+                meta.format
+            ),
+        ));
+    }
+    let expected = meta.train.bytes + meta.test.bytes;
     let mut loaded = 0u64;
-    let mut fetch = async |file: &str| -> Result<Records, String> {
-        let bytes = fetch_bytes(&format!("{SITE_FOLDER}/{file}"), &mut |n, _| {
+    let mut fetch = async |split: &SplitInfo| -> Result<Records, String> {
+        let bytes = fetch_bytes(&format!("{SITE_FOLDER}/{}", split.file), &mut |n, _| {
             progress(loaded + n, Some(expected))
         })
         .await
-        .map_err(|e| missing(file, &e))?;
+        .map_err(|e| site_error(&split.file, e))?;
         loaded += bytes.len() as u64;
-        Records::parse(bytes).map_err(|e| missing(file, &e.to_string()))
+        // CIFAR-10 has 60,000 images: a meta.json claiming more is damaged.
+        let records = site_codec::decode(&bytes, split.records.min(60_000))
+            .map_err(|e| missing(&split.file, &e.to_string()))?;
+        Records::parse(records).map_err(|e| missing(&split.file, &e.to_string()))
     };
-    let train = fetch(TRAIN_FILE).await?;
-    let test = fetch(TEST_FILE).await?;
+    let train = fetch(&meta.train).await?;
+    let test = fetch(&meta.test).await?;
     let name = format!(
         "the site's CIFAR-10 subset ({} training and {} test images, from {})",
         thousands(train.len() as u64),
@@ -149,40 +200,55 @@ fn describe(error: wasm_bindgen::JsValue) -> String {
         .unwrap_or_else(|| format!("{error:?}"))
 }
 
-/// GETs `url` (relative to the worker's script) as bytes, reading the body as it streams in.
+/// GETs `url` (relative to the worker's script) as bytes, reading the body as it streams in;
+/// gives up when the network brings nothing for [`STALL_MS`].
 async fn fetch_bytes(
     url: &str,
     progress: &mut impl FnMut(u64, Option<u64>),
-) -> Result<Vec<u8>, String> {
-    let response: Response = JsFuture::from(scope().fetch_with_str(url))
-        .await
-        .map_err(describe)?
+) -> Result<Vec<u8>, FetchError> {
+    let response: Response = within_stall(scope().fetch_with_str(url))
+        .await?
         .dyn_into()
-        .map_err(|_| "the fetch did not return a response".to_string())?;
+        .map_err(|_| FetchError::Download("the fetch did not return a response".into()))?;
     if !response.ok() {
-        return Err(format!(
+        return Err(FetchError::Missing(format!(
             "HTTP {} {}",
             response.status(),
             response.status_text()
-        ));
+        )));
     }
+    // With Content-Encoding (a server compressing on the wire) the length is of the compressed
+    // bytes while the body yields the inflated ones: then the total is unknown.
+    let compressed = response
+        .headers()
+        .get("content-encoding")
+        .ok()
+        .flatten()
+        .is_some();
     let total = response
         .headers()
         .get("content-length")
         .ok()
         .flatten()
-        .and_then(|v| v.parse::<u64>().ok());
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|_| !compressed);
     let Some(body) = response.body() else {
-        let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
-            .await
-            .map_err(describe)?;
-        return Ok(Uint8Array::new(&buffer).to_vec());
+        let buffer = response
+            .array_buffer()
+            .map_err(|e| FetchError::Download(describe(e)))?;
+        return Ok(Uint8Array::new(&within_stall(buffer).await?).to_vec());
     };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
     let mut reported = 0usize;
     loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(describe)?;
+        let chunk = match within_stall(reader.read()).await {
+            Ok(chunk) => chunk,
+            Err(stalled) => {
+                let _ = reader.cancel();
+                return Err(stalled);
+            }
+        };
         let done = Reflect::get(&chunk, &"done".into())
             .ok()
             .and_then(|d| d.as_bool())
@@ -191,9 +257,9 @@ async fn fetch_bytes(
             break;
         }
         let value: Uint8Array = Reflect::get(&chunk, &"value".into())
-            .map_err(describe)?
-            .dyn_into()
-            .map_err(|_| "the response body is not bytes".to_string())?;
+            .ok()
+            .and_then(|v| v.dyn_into().ok())
+            .ok_or_else(|| FetchError::Download("the response body is not bytes".into()))?;
         let start = bytes.len();
         bytes.resize(start + value.length() as usize, 0);
         value.copy_to(&mut bytes[start..]);

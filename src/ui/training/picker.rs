@@ -26,7 +26,7 @@ pub struct PickerProps {
 fn label(kind: DatasetKind) -> &'static str {
     match kind {
         DatasetKind::Toy => "toy shapes (built in, instant)",
-        DatasetKind::Cifar => "CIFAR-10 subset (downloads ~18 MB)",
+        DatasetKind::Cifar => "CIFAR-10 subset (a download)",
         DatasetKind::Upload => "your own file\u{2026}",
     }
 }
@@ -102,13 +102,13 @@ pub fn DatasetPicker(props: &PickerProps) -> Html {
     let d = &props.data;
     let status = match (&d.loading, d.current()) {
         (Some((kind, loaded, total)), _) => {
-            let share = total.map(|t| *loaded as f64 / t.max(1) as f64);
+            let share = total.map(|t| (*loaded as f64 / t.max(1) as f64, t as f64 / 1e6));
             html! {
                 <p class="data-status" data-testid="data-status">
                     { format!("Loading {}\u{2026} ", label(*kind)) }
-                    if let Some(share) = share {
+                    if let Some((share, megabytes)) = share {
                         <progress max="1" value={share.to_string()}></progress>
-                        { format!(" {}", percent(share, 0)) }
+                        { format!(" {} of {megabytes:.1} MB", percent(share, 0)) }
                     } else {
                         { format!("{} kB", thousands(loaded / 1024)) }
                     }
