@@ -1,5 +1,6 @@
 # lectern — two commands a person needs:
-#   make serve   set everything up and serve the notebook at http://127.0.0.1:$(PORT)
+#   make serve   set everything up, build the site a class should download, and serve it at
+#                http://127.0.0.1:$(PORT)$(BASE) (compressed on the wire; HOST=0.0.0.0 for a LAN)
 #   make test    set everything up and run every test (native, wasm in Chromium, end-to-end)
 # Everything comes from package registries (crates.io, npm, Debian); nothing else is downloaded,
 # except the official CIFAR-10 archive when no local copy is given (checksum-verified).
@@ -9,6 +10,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8080
+# Where `make serve` listens and the sub-path it serves the site under (README, Hosting).
+HOST ?= 127.0.0.1
+BASE ?= /
 TRUNK_VERSION := 0.21.14
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
@@ -32,11 +36,12 @@ LECTERN_BIN = $${CARGO_TARGET_DIR:-$(CURDIR)/target}/debug/lectern
 CHROMIUM := /usr/lib/chromium/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: help serve test setup test-setup tools wasm-target worker-cpu data build release bench \
+.PHONY: help serve dev test setup test-setup tools wasm-target worker-cpu data build release bench \
         test-native test-wasm test-e2e fmt-check worker-features measure clean
 
 help:
-	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data) and serve the notebook on port $(PORT)"
+	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data), build the size-optimised site and serve it on port $(PORT), compressed"
+	@echo "make dev     - the fast build, served by trunk with live reload (for working on lectern)"
 	@echo "make test    - set up (plus Chromium) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
 	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
@@ -107,12 +112,20 @@ test-setup: setup
 build: setup
 	trunk build
 
-serve: setup
-	@echo "lectern: serving the notebook at http://127.0.0.1:$(PORT)/ (first build: about 10 minutes)"
+# What a class downloads: the size-optimised bundles (make release), compressed on the wire by
+# `lectern serve`, which also serves the site under a sub-path (BASE=/course/lectern/).
+serve: release
+	$(LECTERN) serve dist --host $(HOST) --port $(PORT) --base $(BASE)
+
+# For working on lectern: the fast build, rebuilt and reloaded on every change.
+dev: setup
+	@echo "lectern: serving the fast build at http://127.0.0.1:$(PORT)/ (first build: about 10 minutes)"
 	trunk serve --port $(PORT)
 
-# Size-optimised bundles (about 30 minutes on 2 cores: wasm-opt is slow on the worker).
+# Size-optimised bundles (about 30 minutes on 2 cores: wasm-opt is slow on the worker). Needs npm
+# (binaryen's wasm-opt comes from the npm registry).
 release: setup
+	@command -v npm >/dev/null || { echo "make release needs npm (Node.js) for binaryen's wasm-opt: install Node.js, or use make dev"; exit 1; }
 	@npm install --no-save --no-audit --no-fund --prefix .tools binaryen@$(BINARYEN_VERSION)
 	PATH="$(CURDIR)/.tools/node_modules/.bin:$$PATH" trunk build --release
 	@ls -l dist/*.wasm

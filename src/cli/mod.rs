@@ -7,6 +7,7 @@ pub mod cb_weights;
 pub mod data;
 pub mod eval;
 pub mod paper;
+pub mod serve;
 pub mod theory;
 pub mod train;
 
@@ -54,6 +55,8 @@ pub enum Command {
     CbWeights(cb_weights::Args),
     /// The theory cell's network at one x0: forward pass, masks, derivative, tangent line.
     Theory(theory::Args),
+    /// Serve the built site (dist/) to a class: under any sub-path, compressed on the wire.
+    Serve(serve::Args),
 }
 
 /// Runs one command.
@@ -66,6 +69,7 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Bench(args) => bench::run(args),
         Command::CbWeights(args) => cb_weights::run(args),
         Command::Theory(args) => theory::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.LECTERN_DIST ?? path.join(root, 'dist');
+export const dist = process.env.LECTERN_DIST ?? path.join(root, 'dist');
 export const shots = path.join(root, 'target', 'e2e-screenshots');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
 // WebGPU on the CPU (SwiftShader), canvases visible in screenshots, no network chatter.
@@ -50,17 +50,18 @@ export function setup() {
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${server.address().port}/`;
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: chromiumArgs,
-      headless: true,
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
   });
+}
+
+/** Headless Chromium with the suite's flags and `extraArgs`. */
+export function launchChromium(extraArgs = []) {
+  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs], headless: true });
 }
 
 /** The built `lectern` CLI (the Makefile passes LECTERN_BIN). */
@@ -77,10 +78,32 @@ export function tempDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-e2e-'));
 }
 
-/** Opens the notebook with `query`, recording every console problem. */
-export async function open(query = '', viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+/**
+ * Serves `dir` with `lectern serve` under the sub-path `base`, as a teacher would; returns the
+ * site's URL and a function that stops the server.
+ */
+export async function lecternServe(base = '/', dir = dist) {
+  const child = spawn(lecternBin, ['serve', dir, '--port', '0', '--base', base], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /serving .* at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`lectern serve exited (${code}) before serving: ${out}`)));
+  });
+  return { url, stop: () => child.kill() };
+}
+
+/**
+ * Opens the notebook with `query`, recording every console problem. `site`: the site's URL (the
+ * suite's own server by default); `before(context, page)` runs before the page loads.
+ */
+export async function open(query = '', viewport = { width: 1366, height: 900 }, { site = baseUrl, before: prepare, inBrowser = browser } = {}) {
+  const context = await inBrowser.newContext({ viewport });
   const page = await context.newPage();
+  await prepare?.(context, page);
   const problems = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') {
@@ -102,7 +125,7 @@ export async function open(query = '', viewport = { width: 1366, height: 900 }) 
     const name = new URL(req.url()).pathname.split('/').pop();
     if (name.endsWith('.wasm')) wasm.push(name.replace(/-[0-9a-f]{16}_bg/, '_bg'));
   });
-  await page.goto(baseUrl + query);
+  await page.goto(site + query);
   await page.getByTestId('notebook').waitFor();
   return {
     page,

@@ -1,0 +1,483 @@
+//! `lectern serve`: serves the built site (`dist/`) to a class. The same files work from any
+//! static host (README, *Hosting*); this server adds what a room of 30 laptops needs from the
+//! teacher's computer: the site under any sub-path (`--base /course/lectern/`), compression on
+//! the wire (gzip, made once per file version and kept in memory), revalidation that costs a
+//! `304` (ETags), content-hashed bundles cached for good, and `application/wasm` so browsers
+//! compile the bundles while they download.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::UNIX_EPOCH;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use tiny_http::{Header, Method, Request, Response, Server};
+
+use super::CliError;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The built site (`make release` or `trunk build` writes `dist/`).
+    #[arg(default_value = "dist")]
+    dir: PathBuf,
+    /// Address to listen on: 127.0.0.1 (this computer only), or 0.0.0.0 for the class's network —
+    /// where plain http is not a secure context: no WebGPU and no offline copy (README, *Hosting*).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port (0: any free one; the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The sub-path the site lives under, as on a course's web space, e.g. /course/lectern/.
+    #[arg(long, default_value = "/", value_parser = parse_base)]
+    base: String,
+    /// Requests answered at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+}
+
+/// A sub-path as `/a/b/`: leading and trailing slash, no empty, `.` or `..` segment.
+fn parse_base(text: &str) -> Result<String, String> {
+    let segments: Vec<&str> = text.split('/').filter(|s| !s.is_empty()).collect();
+    if let Some(bad) = segments.iter().find(|s| **s == "." || **s == "..") {
+        return Err(format!("a sub-path cannot contain \u{201c}{bad}\u{201d}"));
+    }
+    Ok(if segments.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{}/", segments.join("/"))
+    })
+}
+
+/// What a request's path names.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A file of the site (`index.html` for a folder).
+    File(PathBuf),
+    /// The site's folder without its trailing slash: relative URLs need it.
+    Redirect(String),
+    NotFound,
+}
+
+/// Maps a request's URL (path and query) onto a file under `root` served at `base`.
+pub fn resolve(root: &Path, base: &str, url: &str) -> Target {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let Some(path) = percent_decode(path) else {
+        return Target::NotFound;
+    };
+    if base != "/" && path == base.trim_end_matches('/') {
+        return Target::Redirect(base.to_string());
+    }
+    let Some(relative) = path.strip_prefix(base) else {
+        return Target::NotFound;
+    };
+    let mut file = root.to_path_buf();
+    for part in Path::new(relative).components() {
+        match part {
+            Component::Normal(name) => file.push(name),
+            Component::CurDir => {}
+            // `..`, a drive or a root inside the path: never outside the site.
+            _ => return Target::NotFound,
+        }
+    }
+    if relative.is_empty() || relative.ends_with('/') || file.is_dir() {
+        file.push("index.html");
+    }
+    if file.is_file() {
+        Target::File(file)
+    } else {
+        Target::NotFound
+    }
+}
+
+/// `%xx` escapes decoded; `None` for a bad escape, or bytes that are not UTF-8 or hold a NUL.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|s| !s.contains('\0'))
+}
+
+/// The file's media type, and whether gzip makes it worth sending compressed (the site's
+/// CIFAR-10 records and images do not shrink).
+pub fn media_type(file: &Path) -> (&'static str, bool) {
+    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => ("text/html; charset=utf-8", true),
+        "js" | "mjs" => ("text/javascript; charset=utf-8", true),
+        "css" => ("text/css; charset=utf-8", true),
+        "wasm" => ("application/wasm", true),
+        "json" => ("application/json", true),
+        "svg" => ("image/svg+xml", true),
+        "txt" | "md" => ("text/plain; charset=utf-8", true),
+        "png" => ("image/png", false),
+        _ => ("application/octet-stream", false),
+    }
+}
+
+/// Trunk names the UI bundle's files by their content (`app-<16 hex>.js`, `…_bg.wasm`): those
+/// never change and are cached for good; everything else is revalidated on every load.
+pub fn cache_control(file: &Path) -> &'static str {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let stem = name.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    let hashed = stem
+        .rsplit_once('-')
+        .is_some_and(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
+}
+
+/// Whether an `Accept-Encoding` value takes gzip (not refused by `q=0`).
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or("");
+        let refused = parts.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0");
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
+}
+
+/// A file's version: its length and modification time (an ETag without reading it).
+fn version(meta: &fs::Metadata) -> String {
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}-{modified:x}", meta.len())
+}
+
+/// gzip bodies made so far, by file, with the version they were made from.
+#[derive(Default)]
+struct Compressed {
+    bodies: Mutex<HashMap<PathBuf, (String, Arc<Vec<u8>>)>>,
+}
+
+impl Compressed {
+    fn get(&self, file: &Path, version: &str) -> std::io::Result<Arc<Vec<u8>>> {
+        if let Some((v, body)) = self.bodies.lock().expect("not poisoned").get(file)
+            && v == version
+        {
+            return Ok(body.clone());
+        }
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        encoder.write_all(&fs::read(file)?)?;
+        let body = Arc::new(encoder.finish()?);
+        self.bodies
+            .lock()
+            .expect("not poisoned")
+            .insert(file.to_path_buf(), (version.to_string(), body.clone()));
+        Ok(body)
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+}
+
+fn request_header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+fn answer(request: Request, root: &Path, base: &str, compressed: &Compressed) {
+    let plain = |code: u16, text: &str| Response::from_string(text).with_status_code(code);
+    if !matches!(request.method(), Method::Get | Method::Head) {
+        let _ = request.respond(plain(405, "only GET and HEAD"));
+        return;
+    }
+    let file = match resolve(root, base, request.url()) {
+        Target::File(file) => file,
+        Target::Redirect(to) => {
+            let _ = request.respond(plain(301, "").with_header(header("Location", &to)));
+            return;
+        }
+        Target::NotFound => {
+            let _ = request.respond(plain(404, "not found"));
+            return;
+        }
+    };
+    let Ok(meta) = fs::metadata(&file) else {
+        let _ = request.respond(plain(404, "not found"));
+        return;
+    };
+    let (media, compressible) = media_type(&file);
+    let gzip =
+        compressible && request_header(&request, "accept-encoding").is_some_and(accepts_gzip);
+    let etag = format!("\"{}{}\"", version(&meta), if gzip { "-gz" } else { "" });
+    let common = [
+        header("Content-Type", media),
+        header("Cache-Control", cache_control(&file)),
+        header("ETag", &etag),
+        header("Vary", "Accept-Encoding"),
+        header("X-Content-Type-Options", "nosniff"),
+    ];
+    if request_header(&request, "if-none-match")
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag))
+    {
+        let mut response = plain(304, "");
+        for h in common {
+            response.add_header(h);
+        }
+        let _ = request.respond(response);
+        return;
+    }
+    let result = if gzip {
+        compressed.get(&file, &version(&meta)).map(|body| {
+            let mut response = Response::from_data(body.as_slice().to_vec());
+            response.add_header(header("Content-Encoding", "gzip"));
+            response.boxed()
+        })
+    } else {
+        fs::File::open(&file).map(|f| Response::from_file(f).boxed())
+    };
+    match result {
+        Ok(mut response) => {
+            for h in common {
+                response.add_header(h);
+            }
+            let _ = request.respond(response);
+        }
+        Err(e) => {
+            let _ = request.respond(plain(500, &format!("could not read the file: {e}")));
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let root = args.dir.clone();
+    if !root.join("index.html").is_file() {
+        return Err(CliError::file(
+            &root,
+            "holds no index.html: build the site first (make release, or trunk build)",
+        ));
+    }
+    let server = Server::http(SocketAddr::new(args.host, args.port)).map_err(|e| {
+        CliError::Unavailable(format!(
+            "could not listen on {}:{}: {e}",
+            args.host, args.port
+        ))
+    })?;
+    let port = server.server_addr().to_ip().map_or(args.port, |a| a.port());
+    let compressed = Arc::new(Compressed::default());
+    // Compress every compressible file once, in the background, before the class asks.
+    {
+        let (root, compressed) = (root.clone(), compressed.clone());
+        std::thread::spawn(move || warm(&root, &compressed));
+    }
+    let shown = if args.host.is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        args.host.to_string()
+    };
+    println!(
+        "lectern: serving {} at http://{shown}:{port}{}",
+        root.display(),
+        args.base
+    );
+    if !args.host.is_loopback() {
+        println!(
+            "lectern: students on the network use this computer's address instead of {shown}. Plain http on a network address is not a secure context: the notebook trains on the CPU there (no WebGPU) and keeps no offline copy. An https web space gives a class everything (README, Hosting)."
+        );
+    }
+    let _ = std::io::stdout().flush();
+    let server = Arc::new(server);
+    let workers: Vec<_> = (0..args.threads)
+        .map(|_| {
+            let (server, root, base, compressed) = (
+                server.clone(),
+                root.clone(),
+                args.base.clone(),
+                compressed.clone(),
+            );
+            std::thread::spawn(move || {
+                for request in server.incoming_requests() {
+                    answer(request, &root, &base, &compressed);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        let _ = worker.join();
+    }
+    Ok(())
+}
+
+fn warm(folder: &Path, compressed: &Compressed) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.metadata() {
+            Ok(meta) if meta.is_dir() => warm(&path, compressed),
+            Ok(meta) if media_type(&path).1 => {
+                if let Err(e) = compressed.get(&path, &version(&meta))
+                    && e.kind() != ErrorKind::NotFound
+                {
+                    eprintln!("lectern: could not compress {}: {e}", path.display());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scratch::ScratchDir;
+
+    fn site() -> ScratchDir {
+        let dir = ScratchDir::new();
+        fs::create_dir_all(dir.path().join("static/data")).unwrap();
+        fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
+        fs::write(dir.path().join("app-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
+        fs::write(dir.path().join("static/data/meta.json"), "{}").unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_sub_path_maps_onto_the_site_and_nothing_outside_it() {
+        let dir = site();
+        let root = dir.path();
+        let base = "/course/lectern/";
+        assert_eq!(
+            resolve(root, base, "/course/lectern/"),
+            Target::File(root.join("index.html"))
+        );
+        assert_eq!(
+            resolve(root, base, "/course/lectern/?backend=cpu&x0=-1"),
+            Target::File(root.join("index.html"))
+        );
+        assert_eq!(
+            resolve(root, base, "/course/lectern"),
+            Target::Redirect(base.into()),
+            "relative URLs need the trailing slash"
+        );
+        assert_eq!(
+            resolve(root, base, "/course/lectern/static/data/meta.json"),
+            Target::File(root.join("static/data/meta.json"))
+        );
+        assert_eq!(
+            resolve(root, base, "/course/lectern/static/data"),
+            Target::NotFound,
+            "a folder without index.html"
+        );
+        assert_eq!(resolve(root, base, "/index.html"), Target::NotFound);
+        assert_eq!(
+            resolve(root, base, "/course/lectern/../secret"),
+            Target::NotFound
+        );
+        assert_eq!(
+            resolve(root, base, "/course/lectern/%2e%2e/%2e%2e/etc/passwd"),
+            Target::NotFound
+        );
+        assert_eq!(resolve(root, base, "/course/lectern/%zz"), Target::NotFound);
+        assert_eq!(
+            resolve(root, base, "/course/lectern/a%00b"),
+            Target::NotFound
+        );
+        assert_eq!(
+            resolve(root, "/", "/"),
+            Target::File(root.join("index.html"))
+        );
+    }
+
+    #[test]
+    fn bases_are_normalised_and_dot_segments_refused() {
+        assert_eq!(parse_base("/").unwrap(), "/");
+        assert_eq!(parse_base("").unwrap(), "/");
+        assert_eq!(parse_base("course/lectern").unwrap(), "/course/lectern/");
+        assert_eq!(
+            parse_base("//course//lectern/").unwrap(),
+            "/course/lectern/"
+        );
+        assert!(parse_base("/course/../x").unwrap_err().contains(".."));
+    }
+
+    #[test]
+    fn hashed_bundles_are_cached_for_good_and_the_rest_revalidated() {
+        let immutable = "public, max-age=31536000, immutable";
+        assert_eq!(
+            cache_control(Path::new("app-0123456789abcdef.js")),
+            immutable
+        );
+        assert_eq!(
+            cache_control(Path::new("app-0123456789abcdef_bg.wasm")),
+            immutable
+        );
+        assert_eq!(
+            cache_control(Path::new("styles-fedcba9876543210.css")),
+            immutable
+        );
+        for unhashed in [
+            "index.html",
+            "worker_bg.wasm",
+            "worker_cpu.js",
+            "worker_loader.js",
+            "train.bin",
+            "sw.js",
+        ] {
+            assert_eq!(cache_control(Path::new(unhashed)), "no-cache", "{unhashed}");
+        }
+    }
+
+    #[test]
+    fn wasm_goes_compressed_with_its_own_type_and_records_do_not() {
+        assert_eq!(
+            media_type(Path::new("a_bg.wasm")),
+            ("application/wasm", true)
+        );
+        assert!(media_type(Path::new("index.html")).1);
+        assert!(!media_type(Path::new("static/data/train.bin")).1);
+        assert!(accepts_gzip("gzip, deflate, br"));
+        assert!(accepts_gzip("br;q=1.0, gzip;q=0.8"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip(""));
+    }
+
+    #[test]
+    fn a_gzip_body_is_made_once_per_version_and_inflates_to_the_file() {
+        let dir = site();
+        let file = dir.path().join("index.html");
+        let compressed = Compressed::default();
+        let first = compressed.get(&file, "v1").unwrap();
+        let again = compressed.get(&file, "v1").unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "kept, not made again");
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(first.as_slice()),
+            &mut text,
+        )
+        .unwrap();
+        assert_eq!(text, "<!doctype html>");
+        fs::write(&file, "changed").unwrap();
+        let newer = compressed.get(&file, "v2").unwrap();
+        assert!(
+            !Arc::ptr_eq(&first, &newer),
+            "a new version is compressed again"
+        );
+    }
+}
