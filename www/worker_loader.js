@@ -5,13 +5,15 @@
 //
 // On school Wi-Fi a download can fail or stall, so the loader reports to the page, as plain
 // objects beside the worker's own (postcard) messages:
-//   {loader: [loaded, total]}  bytes of the wasm so far (total 0 when unknown), a few times a second;
-//   {loader: "compiling"}      the download is complete: the page stops watching for a stall;
-//   {loader_failed: "why"}     a file did not download, or the wasm did not compile.
-// A stall (no bytes for a while) is the page's to notice: it ends this worker and says so.
+//   {loaded, total}            bytes of the wasm so far (total 0 when unknown), a few times a second;
+//   {loader_failed: "why"}     a file did not download (failed, or stalled: no byte for 20 s), or
+//                              the wasm did not compile.
 const bundle = new URL(self.location.href).searchParams.get("bundle") === "cpu" ? "worker_cpu" : "worker";
 const glue = `${bundle}.js`;
 const wasm = `${bundle}_bg.wasm`;
+
+// A download that brings no byte for this long has stalled (school Wi-Fi drops).
+const STALL_MS = 20000;
 
 function message(error) {
   return error && error.message ? error.message : String(error);
@@ -19,13 +21,38 @@ function message(error) {
 
 // The wasm as a Response whose body counts the bytes as they arrive, so the module compiles while
 // it downloads (instantiateStreaming) and the page can show progress.
+// It is given up (aborted) when no byte comes for STALL_MS; `why()` then says so.
 async function counted(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+  const controller = new AbortController();
+  let timer = 0;
+  let stalled = false;
+  const watch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      controller.abort();
+    }, STALL_MS);
+  };
+  const why = (error) => (stalled ? `stalled: no data for ${STALL_MS / 1000} s; the network may have dropped` : message(error));
+  watch();
+  let response;
+  try {
+    response = await fetch(url, { signal: controller.signal });
+  } catch (error) {
+    clearTimeout(timer);
+    throw new Error(why(error));
+  }
+  if (!response.ok) {
+    clearTimeout(timer);
+    throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+  }
   // With Content-Encoding the length is of the compressed bytes, the stream yields the inflated
   // ones: then the total is unknown.
   const total = response.headers.get("content-encoding") ? 0 : Number(response.headers.get("content-length")) || 0;
-  if (!response.body) return { response, finished: () => true };
+  if (!response.body) {
+    clearTimeout(timer);
+    return { response, finished: () => true, why };
+  }
   const reader = response.body.getReader();
   let loaded = 0;
   let told = 0;
@@ -33,9 +60,10 @@ async function counted(url) {
   const body = new ReadableStream({
     async pull(controller) {
       const chunk = await reader.read();
+      watch();
       if (chunk.done) {
+        clearTimeout(timer);
         done = true;
-        self.postMessage({ loader: "compiling" });
         controller.close();
         return;
       }
@@ -43,7 +71,7 @@ async function counted(url) {
       const now = Date.now();
       if (now - told >= 250) {
         told = now;
-        self.postMessage({ loader: [loaded, total] });
+        self.postMessage({ loaded, total });
       }
       controller.enqueue(chunk.value);
     },
@@ -54,6 +82,7 @@ async function counted(url) {
   return {
     response: new Response(body, { headers: { "content-type": "application/wasm" } }),
     finished: () => done,
+    why,
   };
 }
 
@@ -74,8 +103,8 @@ async function start() {
   try {
     await wasm_bindgen({ module_or_path: download.response });
   } catch (error) {
-    const what = download.finished() ? "did not compile" : "did not download";
-    self.postMessage({ loader_failed: `${wasm} ${what} (${message(error)})` });
+    const what = download.finished() ? `did not compile (${message(error)})` : `did not download (${download.why(error)})`;
+    self.postMessage({ loader_failed: `${wasm} ${what}` });
   }
 }
 

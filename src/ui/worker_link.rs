@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{ErrorEvent, MessageEvent};
@@ -19,10 +19,6 @@ use crate::wire;
 
 /// The worker bundles' loader (`www/worker_loader.js`); `?bundle=` names the bundle it loads.
 const WORKER_SCRIPT: &str = "./worker_loader.js";
-
-/// A download that brings no byte for this long has stalled (school Wi-Fi drops): the worker is
-/// ended and the page says so, with a Retry.
-const STALL_SECONDS: i32 = 20;
 
 /// The two compute bundles: the full one (Burn on WebGPU or the CPU) and the CPU-only one, a
 /// fraction of its size, for browsers that will not use WebGPU anyway.
@@ -98,51 +94,21 @@ fn post_to(worker: &web_sys::Worker, posted: wire::Posted) -> Result<(), Action>
 /// A running worker and the closures that must live as long as it does.
 struct Link {
     worker: web_sys::Worker,
-    watchdog: Rc<Watchdog>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
 impl Drop for Link {
     fn drop(&mut self) {
-        self.watchdog.disarm();
         self.worker.terminate();
     }
 }
 
-/// Watches the worker's download: armed at the start and again at each progress report, disarmed
-/// once the download is complete; if it goes off, the download has stalled.
-struct Watchdog {
-    timer: Cell<Option<i32>>,
-    on_stall: Closure<dyn FnMut()>,
-}
-
-impl Watchdog {
-    fn arm(&self) {
-        self.disarm();
-        let window = web_sys::window().expect("the page has a window");
-        self.timer.set(
-            window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(
-                    self.on_stall.as_ref().unchecked_ref(),
-                    STALL_SECONDS * 1000,
-                )
-                .ok(),
-        );
-    }
-
-    fn disarm(&self) {
-        if let (Some(timer), Some(window)) = (self.timer.take(), web_sys::window()) {
-            window.clear_timeout_with_handle(timer);
-        }
-    }
-}
-
 /// What the worker's loader (`www/worker_loader.js`) reports before the worker itself runs, as
-/// plain objects: `{loader: [loaded, total]}`, `{loader: "compiling"}`, `{loader_failed: why}`.
+/// plain objects: `{loaded, total}` (bytes of the wasm so far), `{loader_failed: why}`
+/// (a file did not download — failed or stalled — or did not compile).
 enum LoaderReport {
     Progress(u64, u64),
-    Downloaded,
     Failed(String),
 }
 
@@ -151,12 +117,11 @@ fn loader_report(data: &JsValue) -> Option<LoaderReport> {
     if let Some(why) = field("loader_failed").and_then(|v| v.as_string()) {
         return Some(LoaderReport::Failed(why));
     }
-    let report = field("loader").filter(|v| !v.is_undefined())?;
-    if report.is_string() {
-        return Some(LoaderReport::Downloaded);
-    }
-    let at = |i: u32| Reflect::get_u32(&report, i).ok()?.as_f64();
-    Some(LoaderReport::Progress(at(0)? as u64, at(1)? as u64))
+    let number = |key: &str| field(key)?.as_f64();
+    Some(LoaderReport::Progress(
+        number("loaded")? as u64,
+        number("total")? as u64,
+    ))
 }
 
 /// A received payload: the message, and the bytes beside it.
@@ -172,34 +137,17 @@ fn start(
 ) -> Result<Link, String> {
     let worker = web_sys::Worker::new(&bundle.script())
         .map_err(|e| format!("the browser refused to start the compute worker: {e:?}"))?;
-    let watchdog = {
-        let (dispatch, worker) = (dispatch.clone(), worker.clone());
-        Rc::new(Watchdog {
-            timer: Cell::new(None),
-            on_stall: Closure::new(move || {
-                worker.terminate();
-                dispatch.emit(Action::WorkerStopped(format!(
-                    "The compute worker's download stalled: no data for {STALL_SECONDS} s (the network may have dropped)."
-                )))
-            }),
-        })
-    };
-    watchdog.arm();
     let on_message = {
         let dispatch = dispatch.clone();
         let worker = worker.clone();
-        let watchdog = watchdog.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             if let Some(report) = loader_report(&data) {
                 match report {
                     LoaderReport::Progress(loaded, total) => {
-                        watchdog.arm();
-                        dispatch.emit(Action::WorkerDownload { loaded, total });
+                        dispatch.emit(Action::WorkerDownload { loaded, total })
                     }
-                    LoaderReport::Downloaded => watchdog.disarm(),
                     LoaderReport::Failed(why) => {
-                        watchdog.disarm();
                         dispatch.emit(Action::WorkerStopped(format!(
                             "The compute worker could not start: {why}."
                         )));
@@ -207,7 +155,6 @@ fn start(
                 }
                 return;
             }
-            watchdog.disarm();
             match read(&data) {
                 Ok((FromWorker::Ready, _)) => {
                     let probe = wire::pack(&ToWorker::Probe(request).encode(), None);
@@ -228,9 +175,7 @@ fn start(
         })
     };
     let on_error = Closure::<dyn FnMut(ErrorEvent)>::new({
-        let watchdog = watchdog.clone();
         move |event: ErrorEvent| {
-            watchdog.disarm();
             event.prevent_default();
             let detail = event.message();
             let detail = if detail.is_empty() {
@@ -247,7 +192,6 @@ fn start(
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     Ok(Link {
         worker,
-        watchdog,
         _on_message: on_message,
         _on_error: on_error,
     })
