@@ -33,15 +33,30 @@ let server;
 let baseUrl;
 let browser;
 
-/** Registers the suite's server and browser (call once per test file). */
-export function setup() {
+/**
+ * What the server serves: the built site in `dist` (a test may point it at another build); every
+ * path asked for, in `hits`; with `down`, it drops every connection unanswered (no network).
+ */
+export const site = { dist, hits: [], down: false };
+
+/**
+ * Registers the suite's server and browser (call once per test file). `prefix`: the path the
+ * site is served under (a school's server may put it at /course/lectern/).
+ */
+export function setup({ prefix = '/' } = {}) {
   before(async () => {
     assert.ok(fs.existsSync(path.join(dist, 'index.html')), `${dist}/index.html is missing: build the site first`);
     fs.mkdirSync(shots, { recursive: true });
     server = http.createServer((req, res) => {
       const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-      const file = path.join(dist, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
-      if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      site.hits.push(urlPath);
+      if (site.down) {
+        req.socket.destroy();
+        return;
+      }
+      const relative = urlPath.startsWith(prefix) ? urlPath.slice(prefix.length - 1) : null;
+      const file = relative && path.join(site.dist, relative.endsWith('/') ? relative + 'index.html' : relative);
+      if (!file?.startsWith(site.dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
         res.writeHead(404).end('not found');
         return;
       }
@@ -49,7 +64,7 @@ export function setup() {
       fs.createReadStream(file).pipe(res);
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${server.address().port}/`;
+    baseUrl = `http://127.0.0.1:${server.address().port}${prefix}`;
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: chromiumArgs,
