@@ -1,7 +1,7 @@
 #!/bin/sh
 # Writes the build's file list into its service worker (Trunk's post_build hook, Trunk.toml).
 #
-# Lists every file of the staged site with its sha256 and size, and writes that list and a
+# Lists every file of the staged site with its sha256, and writes that list and a
 # version (a sha256 of the list and of sw.js's own code) between the `precache:begin` and `precache:end` lines of
 # sw.js, replacing what was there: so a new build with any changed byte has a new version, and
 # running this again on a built site rewrites the list. POSIX sh; sha256sum (GNU) or, on macOS,
@@ -26,14 +26,13 @@ fi
 list=$(mktemp)
 trap 'rm -f "$list" "$list.sw"' EXIT
 
-# One `["path", "sha256", bytes],` line a file, sorted by path (bytes, not locale).
+# One `["path", "sha256"],` line a file, sorted by path (bytes, not locale).
 find . -type f ! -path ./sw.js ! -name '.*' | sed 's|^\./||' | LC_ALL=C sort | while IFS= read -r path; do
   case "$path" in
     *'"'* | *'\'*) echo "precache.sh: cannot list a file name with a quote or backslash: $path" >&2; exit 1 ;;
   esac
   sum=$(hash "$path" | cut -d ' ' -f 1)
-  bytes=$(wc -c < "$path" | tr -d ' ')
-  printf '  ["%s", "%s", %s],\n' "$path" "$sum" "$bytes"
+  printf '  ["%s", "%s"],\n' "$path" "$sum"
 done > "$list"
 
 # The version covers the service worker's own code too (all of sw.js but the list).

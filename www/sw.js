@@ -1,10 +1,10 @@
 // lectern's service worker: keeps a copy of one build of the site in the browser, so that the
 // notebook opens and trains with no network after the first visit, and never mixes two builds.
 //
-// Every build has its own cache, named by VERSION (a hash of the build's file list, below). The
-// app shell is copied into it on install; the two compute-worker bundles and the CIFAR-10 subset
-// are copied when the page first fetches them, so a student keeps what they used without
-// downloading the WebGPU bundle their browser never loads. Every file is checked against the
+// Every build has its own cache, named by VERSION (a hash of the build's file list, below, and of
+// this script). The app shell is copied into it on install; the two compute-worker bundles and
+// the CIFAR-10 subset are copied when the page first fetches them, so a student keeps what they
+// used without downloading the WebGPU bundle their browser never loads. Every file is checked against the
 // build's sha256 before it is kept or handed over: the worker bundles have fixed names
 // (worker.js, worker_bg.wasm…), and a server that already holds the next build must never slip
 // its bundle into a page of this one.
@@ -18,16 +18,17 @@ const VERSION = "unbuilt";
 const FILES = [];
 // precache:end
 
-const CACHE = `lectern-${VERSION}`;
 const BASE = new URL("./", self.location.href).href;
+// Caches belong to the whole origin: the name says which copy of the site (its address) too.
+const CACHE = `lectern ${VERSION} ${BASE}`;
 
 /** Files cached when first fetched rather than on install: big, and not every student needs them. */
 function onDemand(path) {
   return /^worker(_cpu)?(\.js|_bg\.wasm)$/.test(path) || path.startsWith("static/data/");
 }
 
-/** path → [sha256, bytes] for every file of this build (this script aside). */
-const MANIFEST = new Map(FILES.map(([path, sha256, bytes]) => [path, [sha256, bytes]]));
+/** path → sha256 for every file of this build (this script aside). */
+const MANIFEST = new Map(FILES);
 const SHELL = FILES.map(([path]) => path).filter((path) => !onDemand(path));
 
 /** The build's path for an address (the query dropped; the site's root is index.html), or null. */
@@ -48,20 +49,21 @@ function headersOf(response) {
 
 /** Fetches `path`; `mode` is the fetch's HTTP-cache mode. */
 async function download(path, mode = "no-cache") {
-  const response = await fetch(new URL(path, BASE), { cache: mode });
+  const response = await fetch(new URL(path, BASE), { cache: mode, mode: "same-origin" });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response;
 }
 
 /**
- * Keeps `path` in this build's cache, checked: the browser's HTTP cache's copy if it has this
- * build's (the page usually just loaded it: no second download on school Wi-Fi), else the server's.
+ * Keeps `path` in this build's cache, checked: by default the browser's HTTP cache's copy if it
+ * has this build's (the page usually just loaded it: no second download on school Wi-Fi), else
+ * the server's; `modes`, the HTTP-cache modes to try in turn.
  */
-async function keep(cache, path) {
-  for (const mode of ["force-cache", "no-cache"]) {
+async function keep(cache, path, modes = ["force-cache", "no-cache"]) {
+  for (const mode of modes) {
     const response = await download(path, mode);
     const bytes = await response.arrayBuffer();
-    if ((await sha256(bytes)) === MANIFEST.get(path)[0]) {
+    if ((await sha256(bytes)) === MANIFEST.get(path)) {
       await cache.put(new URL(path, BASE), new Response(bytes, { headers: headersOf(response) }));
       return;
     }
@@ -81,27 +83,23 @@ async function downloadChecked(path) {
   let held = null;
   const body = new ReadableStream({
     async pull(controller) {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (!done) {
-          pieces.push(value);
-          if (held) controller.enqueue(held);
-          held = value;
-          return;
-        }
-        const whole = new Blob(pieces);
-        const bytes = await whole.arrayBuffer();
-        if ((await sha256(bytes)) !== MANIFEST.get(path)[0]) {
-          controller.error(new TypeError(`${path} on the server is from another build of lectern: reload to update`));
-          return;
-        }
-        const cache = await caches.open(CACHE);
-        await cache.put(new URL(path, BASE), new Response(whole, { headers: headersOf(response) }));
+      const { done, value } = await reader.read();
+      if (!done) {
+        pieces.push(value);
         if (held) controller.enqueue(held);
-        controller.close();
-        broadcastStatus();
+        held = value;
         return;
       }
+      const whole = new Blob(pieces);
+      if ((await sha256(await whole.arrayBuffer())) !== MANIFEST.get(path)) {
+        controller.error(new TypeError(`${path} on the server is from another build of lectern: reload to update`));
+        return;
+      }
+      const cache = await caches.open(CACHE);
+      await cache.put(new URL(path, BASE), new Response(whole, { headers: headersOf(response) }));
+      if (held) controller.enqueue(held);
+      controller.close();
+      broadcastStatus();
     },
     cancel(reason) {
       return reader.cancel(reason);
@@ -139,12 +137,18 @@ async function status() {
 /**
  * Keeps whatever the open pages run on and the cache lacks. On the first visit the page and its
  * compute worker loaded before this service worker took them over, from the network; they run
- * this very build (checked by sha256), so their bundle is fetched again into the cache.
+ * this very build (checked by sha256), so their bundle is fetched again into the cache. Data the
+ * worker loaded then is kept only if the browser's HTTP cache still holds it (no download).
  */
 async function catchUp() {
   const cache = await caches.open(CACHE);
   for (const path of await filesInUse()) {
     if (!(await cache.match(new URL(path, BASE)))) await keep(cache, path).catch(() => {});
+  }
+  for (const path of MANIFEST.keys()) {
+    if (path.startsWith("static/data/") && !(await cache.match(new URL(path, BASE)))) {
+      await keep(cache, path, ["only-if-cached"]).catch(() => {});
+    }
   }
 }
 
@@ -160,7 +164,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith("lectern-") && name !== CACHE) await caches.delete(name);
+      if (name.startsWith("lectern ") && name.endsWith(` ${BASE}`) && name !== CACHE) await caches.delete(name);
     }
     // On the first visit the page loaded before this worker existed: take it over (it runs this
     // very build). The page then asks for its status, which catches up on its compute bundle.

@@ -13,12 +13,16 @@ import os from 'node:os';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.LECTERN_DIST ?? path.join(root, 'dist');
 export const shots = path.join(root, 'target', 'e2e-screenshots');
+export const LAN_HOST = 'lectern.lan';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
 // WebGPU on the CPU (SwiftShader), canvases visible in screenshots, no network chatter.
 const chromiumArgs = [
   '--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--use-angle=swiftshader',
   '--use-webgpu-adapter=opengles', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // A second name for the server that is not localhost, as a school's LAN address is: on plain
+  // http the page is not a secure context there (no service worker, no WebGPU).
+  `--host-resolver-rules=MAP ${LAN_HOST} 127.0.0.1`,
 ];
 // Probing WebGPU on a software adapter takes seconds; give it room.
 export const BACKEND_TIMEOUT_MS = 90_000;
@@ -92,7 +96,16 @@ export function tempDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-e2e-'));
 }
 
-/** Opens the notebook with `query`, recording every console problem. */
+/** The site's address with another host name for the server (e.g. LAN_HOST). */
+export function siteUrl(host) {
+  const url = new URL(baseUrl);
+  url.hostname = host;
+  return url.href;
+}
+
+/**
+ * Opens the notebook with `query` (or at an absolute address), recording every console problem.
+ */
 export async function open(query = '', viewport = { width: 1366, height: 900 }) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
@@ -110,14 +123,14 @@ export async function open(query = '', viewport = { width: 1366, height: 900 }) 
       }
     });
   });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
   // The WebAssembly modules fetched, page and worker (which worker bundle the page chose).
   const wasm = [];
   page.on('request', (req) => {
     const name = new URL(req.url()).pathname.split('/').pop();
     if (name.endsWith('.wasm')) wasm.push(name.replace(/-[0-9a-f]{16}_bg/, '_bg'));
   });
-  await page.goto(baseUrl + query);
+  await page.goto(/^https?:/.test(query) ? query : baseUrl + query);
   await page.getByTestId('notebook').waitFor();
   return {
     page,

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  setup, open, site, root, shots, backendBadge, cell, textIn, waitForText, percentOf, expectText, tempDir,
+  setup, open, site, siteUrl, LAN_HOST, root, shots, backendBadge, cell, textIn, waitForText, percentOf,
+  expectText, tempDir,
 } from './helpers.mjs';
 
 const PREFIX = '/course/lectern/';
@@ -19,8 +20,10 @@ setup({ prefix: PREFIX });
 const QUICK = 'backend=cpu&dataset=toy&epochs=1&width=4,8&per_class=30&batch=32';
 
 const mark = (page) => page.getByTestId('offline-mark');
-// The bottom of the default 1366 × 900 viewport: the status bar and the mark at its right end.
-const BOTTOM = { x: 0, y: 780, width: 1366, height: 120 };
+/** A screenshot of the status bar, with the mark fixed at its right end. */
+async function shootStatusBar(page, name) {
+  await page.locator('.status-bar').screenshot({ path: path.join(shots, name) });
+}
 
 /** Waits until the page says it runs from its offline copy. */
 async function availableOffline(page) {
@@ -89,10 +92,10 @@ test('offline: after one visit the notebook loads, trains an epoch and runs a co
   assert.deepEqual(site.hits.filter((p) => /\/worker(\.js|_bg\.wasm)$/.test(p)), [], 'nothing fetched the WebGPU bundle');
   console.log(`TIMING offline: "Available offline" ${(Date.now() - started) / 1000} s after the first page load`);
   assert.equal(await mark(page).getAttribute('role'), 'status');
-  await page.screenshot({ path: path.join(shots, 'offline-mark.png'), clip: BOTTOM });
+  await shootStatusBar(page, 'offline-mark.png');
   await page.getByTestId('large-type').click();
   await expectText(page.getByTestId('large-type'), 'Normal type');
-  await page.screenshot({ path: path.join(shots, 'offline-mark-large-type.png'), clip: BOTTOM });
+  await shootStatusBar(page, 'offline-mark-large-type.png');
   await page.getByTestId('large-type').click();
   assert.equal((await cacheNames(page)).length, 1);
 
@@ -163,7 +166,7 @@ test('offline: a new build waits for "Updated — reload"; the page runs one bui
     assert.match(await backendBadge(page), /^CPU/);
     assert.ok((await trainOneEpoch(page)) > 10, 'build A trains while B waits');
     assert.equal(await page.getByTestId('offline-update').isVisible(), true);
-    await page.screenshot({ path: path.join(shots, 'offline-update.png'), clip: BOTTOM });
+    await shootStatusBar(page, 'offline-update.png');
     assert.equal((await cacheNames(page)).length, 2, 'A and B each have their cache');
     // A file build A's copy does not hold yet (the WebGPU glue): the server has B's, and A's
     // copy refuses to hand it to an A page.
@@ -209,5 +212,43 @@ test('offline: a new build waits for "Updated — reload"; the page runs one bui
     }
   }
   fs.rmSync(buildB, { recursive: true, force: true });
+  await close();
+});
+
+test('offline: on plain http at a LAN address the mark says why there is no offline copy', async () => {
+  const { page, close } = await open(`${siteUrl(LAN_HOST)}?${QUICK}`);
+  assert.equal(await page.evaluate(() => window.isSecureContext), false);
+  assert.match(await backendBadge(page), /^CPU/);
+  await expectText(mark(page), 'Offline copy needs https or localhost');
+  assert.equal(await page.evaluate(() => 'serviceWorker' in navigator), false);
+  await shootStatusBar(page, 'offline-mark-insecure.png');
+  await close();
+});
+
+// The CIFAR-10 subset (`make data`) is cached when first loaded, like the worker bundles.
+const cifar = fs.existsSync(path.join(site.dist, 'static', 'data', 'train.bin'));
+test('offline: the CIFAR-10 subset, once loaded, loads again with no network', { skip: !cifar && 'dist has no CIFAR-10 subset (make data)' }, async () => {
+  const loaded = /training and [\d,]+ test images/;
+  const { page, context, close } = await open('?backend=cpu&dataset=toy');
+  assert.match(await backendBadge(page), /^CPU/);
+  await availableOffline(page);
+  // Loaded once the copy is active (on a first visit a load that starts before the service worker
+  // runs goes straight to the network, and is kept only if the browser's HTTP cache held it).
+  const started = Date.now();
+  await page.goto(siteUrl('127.0.0.1') + '?backend=cpu&dataset=cifar');
+  await waitForText(page, 'data-status', loaded, 120_000, 'convnet');
+  console.log(`TIMING offline: CIFAR-10 subset loaded online in ${(Date.now() - started) / 1000} s (through the service worker)`);
+  await context.setOffline(true);
+  site.down = true;
+  site.hits.length = 0;
+  try {
+    const again = Date.now();
+    await page.reload();
+    await waitForText(page, 'data-status', loaded, 120_000, 'convnet');
+    console.log(`TIMING offline: CIFAR-10 subset loaded offline in ${(Date.now() - again) / 1000} s`);
+    assert.deepEqual(site.hits.filter((p) => p.includes('/static/data/')), [], 'the subset came from the copy');
+  } finally {
+    site.down = false;
+  }
   await close();
 });
