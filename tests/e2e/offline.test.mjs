@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   setup, open, site, siteUrl, LAN_HOST, root, shots, backendBadge, cell, textIn, waitForText, percentOf,
-  expectText, tempDir,
+  expectText, until, tempDir,
 } from './helpers.mjs';
 
 const PREFIX = '/course/lectern/';
@@ -173,8 +173,11 @@ test('offline: a new build waits for "Updated — reload"; the page runs one bui
     phase.now = 'refused';
     const fetched = await page.evaluate(() => fetch('worker.js').then((r) => r.text()).then(() => 'delivered', (e) => `refused: ${e.message}`));
     assert.match(fetched, /^refused/);
-    const refusal = problems.findIndex((p) => p.endsWith(`${PREFIX}worker.js`));
-    assert.ok(refusal >= 0, 'the refused request is the only failure');
+    const refusal = await until(
+      () => problems.findIndex((p) => p.startsWith('request failed: ') && p.includes(`${PREFIX}worker.js `)),
+      (i) => i >= 0,
+      'the refused request is reported as failed',
+    );
     problems.splice(refusal, 1);
 
     // The button: B takes over and the page reloads on it.
