@@ -1,6 +1,6 @@
 // Keeps an offline copy of the notebook: registers the service worker (sw.js) and shows, in a small
 // mark at the bottom right, what it gives: "Available offline" once this page runs from the copy,
-// a "Updated — reload" button when a new build of the site is ready (the page keeps running on
+// an "Updated — reload" button when a new build of the site is ready (the page keeps running on
 // its own build until then), or why there is no copy (a service worker needs https or localhost).
 (() => {
   const worker = new URL("sw.js", document.currentScript.src);
