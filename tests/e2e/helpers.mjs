@@ -13,12 +13,16 @@ import os from 'node:os';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const dist = process.env.LECTERN_DIST ?? path.join(root, 'dist');
 export const shots = path.join(root, 'target', 'e2e-screenshots');
+export const LAN_HOST = 'lectern.lan';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
 // WebGPU on the CPU (SwiftShader), canvases visible in screenshots, no network chatter.
 const chromiumArgs = [
   '--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--use-angle=swiftshader',
   '--use-webgpu-adapter=opengles', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // A second name for the server that is not localhost, as a school's LAN address is: on plain
+  // http the page is not a secure context there (no service worker, no WebGPU).
+  `--host-resolver-rules=MAP ${LAN_HOST} 127.0.0.1`,
 ];
 // Probing WebGPU on a software adapter takes seconds; give it room.
 export const BACKEND_TIMEOUT_MS = 90_000;
@@ -33,15 +37,30 @@ let server;
 let baseUrl;
 let browser;
 
-/** Registers the suite's server and browser (call once per test file). */
-export function setup() {
+/**
+ * What the server serves: the built site in `dist` (a test may point it at another build); every
+ * path asked for, in `hits`; with `down`, it drops every connection unanswered (no network).
+ */
+export const site = { dist, hits: [], down: false };
+
+/**
+ * Registers the suite's server and browser (call once per test file). `prefix`: the path the
+ * site is served under (a school's server may put it at /course/lectern/).
+ */
+export function setup({ prefix = '/' } = {}) {
   before(async () => {
     assert.ok(fs.existsSync(path.join(dist, 'index.html')), `${dist}/index.html is missing: build the site first`);
     fs.mkdirSync(shots, { recursive: true });
     server = http.createServer((req, res) => {
       const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-      const file = path.join(dist, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
-      if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      site.hits.push(urlPath);
+      if (site.down) {
+        req.socket.destroy();
+        return;
+      }
+      const relative = urlPath.startsWith(prefix) ? urlPath.slice(prefix.length - 1) : null;
+      const file = relative && path.join(site.dist, relative.endsWith('/') ? relative + 'index.html' : relative);
+      if (!file?.startsWith(site.dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
         res.writeHead(404).end('not found');
         return;
       }
@@ -49,19 +68,18 @@ export function setup() {
       fs.createReadStream(file).pipe(res);
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${server.address().port}/`;
-    browser = await launchChromium();
+    baseUrl = `http://127.0.0.1:${server.address().port}${prefix}`;
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: chromiumArgs,
+      headless: true,
+    });
   });
 
   after(async () => {
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
   });
-}
-
-/** Headless Chromium with the suite's flags and `extraArgs`. */
-export function launchChromium(extraArgs = []) {
-  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs], headless: true });
 }
 
 /** The built `lectern` CLI (the Makefile passes LECTERN_BIN). */
@@ -96,12 +114,19 @@ export async function lecternServe(base = '/', dir = dist) {
   return { url, stop: () => child.kill() };
 }
 
+/** The site's address with another host name for the server (e.g. LAN_HOST). */
+export function siteUrl(host) {
+  const url = new URL(baseUrl);
+  url.hostname = host;
+  return url.href;
+}
+
 /**
- * Opens the notebook with `query`, recording every console problem. `site`: the site's URL (the
- * suite's own server by default); `before(context, page)` runs before the page loads.
+ * Opens the notebook with `query` (or at an absolute address), recording every console problem;
+ * `before(context, page)` runs before the page loads.
  */
-export async function open(query = '', viewport = { width: 1366, height: 900 }, { site = baseUrl, before: prepare, inBrowser = browser } = {}) {
-  const context = await inBrowser.newContext({ viewport });
+export async function open(query = '', viewport = { width: 1366, height: 900 }, { before: prepare } = {}) {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   await prepare?.(context, page);
   const problems = [];
@@ -118,14 +143,14 @@ export async function open(query = '', viewport = { width: 1366, height: 900 }, 
       }
     });
   });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
   // The WebAssembly modules fetched, page and worker (which worker bundle the page chose).
   const wasm = [];
   page.on('request', (req) => {
     const name = new URL(req.url()).pathname.split('/').pop();
     if (name.endsWith('.wasm')) wasm.push(name.replace(/-[0-9a-f]{16}_bg/, '_bg'));
   });
-  await page.goto(site + query);
+  await page.goto(/^https?:/.test(query) ? query : baseUrl + query);
   await page.getByTestId('notebook').waitFor();
   return {
     page,

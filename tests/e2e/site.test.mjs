@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  setup, open, lecternServe, launchChromium, dist, backendBadge, cell, shots, waitForText, percentOf, textIn, expectText, until,
+  setup, open, lecternServe, LAN_HOST, dist, backendBadge, cell, shots, waitForText, percentOf, textIn, expectText, until,
 } from './helpers.mjs';
 
 setup();
@@ -18,13 +18,13 @@ const BASE = '/course/lectern/';
 // A quick toy run, and the theory cell opened at its tangent-line step.
 const QUICK = '?backend=cpu&dataset=toy&epochs=1&width=4,8&per_class=30&batch=32&step=8';
 const MB = 1e6;
-let site;
+let served;
 
 before(async () => {
-  site = await lecternServe(BASE);
+  served = await lecternServe(BASE);
 });
 
-after(() => site?.stop());
+after(() => served?.stop());
 
 /**
  * Counts the bytes each response took on the wire — headers and the body as it travelled
@@ -54,8 +54,7 @@ const isData = (url) => new URL(url).pathname.includes('/static/data/');
 
 test('site: under a sub-path and compressed, the theory cell needs ≤ 1 MB and a toy run ≤ 2.5 MB; CIFAR-10 only when chosen', async () => {
   let wire;
-  const { page, close } = await open(QUICK, undefined, {
-    site: site.url,
+  const { page, close } = await open(served.url + QUICK, undefined, {
     before: (context, p) => { wire = wireCounter(p); },
   });
   assert.equal(await backendBadge(page), 'CPU · burn-ndarray');
@@ -100,8 +99,7 @@ test('site: under a sub-path and compressed, the theory cell needs ≤ 1 MB and 
 
 test('site: times to a usable notebook on a slow school connection (1.5 Mbit/s, 300 ms), for the README', async () => {
   const started = Date.now();
-  const { page, close } = await open(QUICK, undefined, {
-    site: site.url,
+  const { page, close } = await open(served.url + QUICK, undefined, {
     before: async (context, p) => {
       const cdp = await context.newCDPSession(p);
       await cdp.send('Network.enable');
@@ -131,8 +129,7 @@ function expectedFailures(problems, file) {
 }
 
 test('site: a compute bundle that does not download says which file, and Retry starts it', async () => {
-  const { page, context, close, problems } = await open('?backend=cpu', undefined, {
-    site: site.url,
+  const { page, context, close, problems } = await open(`${served.url}?backend=cpu`, undefined, {
     before: (ctx) => ctx.route('**/worker_cpu_bg.wasm', (route) => route.abort('connectionreset')),
   });
   await expectText(page.getByTestId('backend-badge'), 'No compute backend');
@@ -149,8 +146,7 @@ test('site: a compute bundle that does not download says which file, and Retry s
 
 test('site: a compute bundle whose download stalls is given up after 20 s and started again', async () => {
   let stalled = 0;
-  const { page, close, problems } = await open('?backend=cpu', undefined, {
-    site: site.url,
+  const { page, close, problems } = await open(`${served.url}?backend=cpu`, undefined, {
     // The first request never answers; the next ones go through.
     before: (ctx) => ctx.route('**/worker_cpu_bg.wasm', (route) => (stalled++ === 0 ? undefined : route.continue())),
   });
@@ -163,8 +159,7 @@ test('site: a compute bundle whose download stalls is given up after 20 s and st
 });
 
 test('site: a CIFAR-10 download that fails says so, keeps the toy set, and choosing it again retries', { skip: !fs.existsSync(path.join(dist, 'static', 'data', 'meta.json')) && 'no CIFAR-10 subset in dist (make data)' }, async () => {
-  const { page, context, close, problems } = await open('?backend=cpu&dataset=toy', undefined, {
-    site: site.url,
+  const { page, context, close, problems } = await open(`${served.url}?backend=cpu&dataset=toy`, undefined, {
     before: (ctx) => ctx.route('**/static/data/train.lcz', (route) => route.abort('connectionreset')),
   });
   await backendBadge(page);
@@ -185,19 +180,14 @@ test('site: a CIFAR-10 download that fails says so, keeps the toy set, and choos
 
 test('site: over plain http from a network name the badge says WebGPU needs https, and the CPU path trains', async () => {
   // A school LAN: the teacher's laptop by name, plain http — not a secure context for the browser.
-  const lan = await launchChromium(['--host-resolver-rules=MAP teacher-laptop.lan 127.0.0.1']);
-  try {
-    const url = site.url.replace('127.0.0.1', 'teacher-laptop.lan');
-    const { page, close } = await open(QUICK.replace('backend=cpu&', ''), undefined, { site: url, inBrowser: lan });
-    assert.equal(await page.evaluate(() => window.isSecureContext), false);
-    assert.equal(await backendBadge(page), 'CPU · burn-ndarray');
-    await waitForText(page, 'status-note', /WebGPU needs https or localhost, and this page came over plain http\. Training runs on the CPU\./);
-    await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
-    await cell(page, 'convnet').getByTestId('train-start').click();
-    await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
-    await page.screenshot({ path: path.join(shots, 'site-plain-http-lan.png') });
-    await close();
-  } finally {
-    await lan.close();
-  }
+  const url = served.url.replace('127.0.0.1', LAN_HOST);
+  const { page, close } = await open(url + QUICK.replace('backend=cpu&', ''));
+  assert.equal(await page.evaluate(() => window.isSecureContext), false);
+  assert.equal(await backendBadge(page), 'CPU · burn-ndarray');
+  await waitForText(page, 'status-note', /WebGPU needs https or localhost, and this page came over plain http\. Training runs on the CPU\./);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  await cell(page, 'convnet').getByTestId('train-start').click();
+  await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+  await page.screenshot({ path: path.join(shots, 'site-plain-http-lan.png') });
+  await close();
 });
