@@ -2,16 +2,14 @@
 // SwiftShader), pages that record every console problem, and small readers.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { root, serveDist } from './server.mjs';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.LECTERN_DIST ?? path.join(root, 'dist');
+export { root };
 export const shots = path.join(root, 'target', 'e2e-screenshots');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
 // WebGPU on the CPU (SwiftShader), canvases visible in screenshots, no network chatter.
@@ -23,12 +21,6 @@ const chromiumArgs = [
 // Probing WebGPU on a software adapter takes seconds; give it room.
 export const BACKEND_TIMEOUT_MS = 90_000;
 
-const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.json': 'application/json', '.bin': 'application/octet-stream', '.png': 'image/png',
-};
-
 let server;
 let baseUrl;
 let browser;
@@ -36,20 +28,9 @@ let browser;
 /** Registers the suite's server and browser (call once per test file). */
 export function setup() {
   before(async () => {
-    assert.ok(fs.existsSync(path.join(dist, 'index.html')), `${dist}/index.html is missing: build the site first`);
     fs.mkdirSync(shots, { recursive: true });
-    server = http.createServer((req, res) => {
-      const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-      const file = path.join(dist, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
-      if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-        res.writeHead(404).end('not found');
-        return;
-      }
-      res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-      fs.createReadStream(file).pipe(res);
-    });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${server.address().port}/`;
+    server = await serveDist();
+    baseUrl = server.baseUrl;
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: chromiumArgs,
@@ -59,7 +40,7 @@ export function setup() {
 
   after(async () => {
     await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+    await server?.close();
   });
 }
 
@@ -77,9 +58,12 @@ export function tempDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lectern-e2e-'));
 }
 
-/** Opens the notebook with `query`, recording every console problem. */
-export async function open(query = '', viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+/**
+ * Opens the notebook with `query`, recording every console problem; `device` adds to the browser
+ * context's options (e.g. `{ hasTouch: true, isMobile: true }` for a tablet).
+ */
+export async function open(query = '', viewport = { width: 1366, height: 900 }, device = {}) {
+  const context = await browser.newContext({ viewport, ...device });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
