@@ -1,7 +1,8 @@
 // The cross-engine scenario: one short path through every cell of the built notebook, the same in
 // each browser engine (firefox.mjs, webkit.mjs give it a thin driver). No engine here offers
 // WebGPU, so the page must settle on the CPU. Any error the page reports fails a test; downloads
-// are caught by page-hooks.js. Screenshots: target/e2e-screenshots/<engine>-<cell>.png.
+// are caught by page-hooks.js. Screenshots: target/e2e-screenshots/<engine>-<cell>.png, and
+// <engine>-tablet-<cell>.png at 768×1024.
 //
 // A driver's page: evaluate(fn, ...args) runs fn in the page and returns its (awaited, JSON)
 // value; click(selector) and type(text) act as a user would (real input events); screenshot(
@@ -174,8 +175,7 @@ export function scenario(engine, start) {
       await page.screenshot(cellOf('convnet'), path.join(shots, `${engine}-convnet.png`));
 
       // Save model: the file the page offers is one the CLI reads.
-      const names = await page.evaluate(() => window.__lecternTest.downloads.length);
-      assert.equal(names, 0);
+      assert.equal(await page.evaluate(() => window.__lecternTest.downloads.length), 0);
       await click(page, id('model-save', 'convnet'));
       const name = await waitFor(page, 'a download', () => window.__lecternTest.downloads[0]?.name, [], 60_000);
       const model = path.join(tempDir(), name);
