@@ -197,31 +197,40 @@ pub fn download_text(text: &str, name: &str, mime: &str) -> Result<(), String> {
 const DOWNLOAD_URL_LIFETIME_MS: i32 = 60_000;
 
 fn download_blob(blob: web_sys::Blob, name: &str) -> Result<(), String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let document = window.document().ok_or("no document")?;
-    let body = document.body().ok_or("no document body")?;
-    let anchor: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|e| format!("{e:?}"))?
-        .unchecked_into();
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    anchor.set_href(&url);
-    anchor.set_download(name);
-    // In the document while clicked: older Firefox ignores a click on a detached link.
-    body.append_child(&anchor).map_err(|e| format!("{e:?}"))?;
-    anchor.click();
-    anchor.remove();
+    offer_download(&url, name)?;
     // Revoked later, not now: an engine may read the URL only after click() has returned, and
     // would then find it gone and save nothing.
     let revoke = Closure::once_into_js(move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     });
-    window
+    web_sys::window()
+        .ok_or("no window")?
         .set_timeout_with_callback_and_timeout_and_arguments_0(
             revoke.unchecked_ref(),
             DOWNLOAD_URL_LIFETIME_MS,
         )
         .map_err(|e| format!("{e:?}"))?;
+    Ok(())
+}
+
+/// Offers the file at `href` (a blob: or data: URL) as a download named `name`: a click on a link
+/// with a `download` attribute, in the document while clicked (older Firefox ignores a detached
+/// link).
+pub fn offer_download(href: &str, name: &str) -> Result<(), String> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let body = document.body().ok_or("no document body")?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
+    anchor.set_href(href);
+    anchor.set_download(name);
+    body.append_child(&anchor).map_err(|e| format!("{e:?}"))?;
+    anchor.click();
+    anchor.remove();
     Ok(())
 }
 
