@@ -30,7 +30,12 @@ scenario('firefox', async () => {
       await page.goto(url);
       return {
         evaluate: (fn, ...args) => page.evaluate(fn, ...args),
-        click: (selector) => page.click(selector),
+        // Scrolled to the middle first, as a user would (and as webkit.mjs does): a control that
+        // is in view but under the page's fixed status bar would take no click.
+        async click(selector) {
+          await page.$eval(selector, (e) => e.scrollIntoView({ block: 'center' }));
+          await page.click(selector);
+        },
         type: (text) => page.keyboard.type(text),
         resize: (width, height) => page.setViewport({ width, height }),
         async screenshot(selector, file) {
