@@ -35,14 +35,18 @@ LECTERN := cargo run --quiet $(NATIVE_FEATURES) --bin lectern --
 LECTERN_BIN = $${CARGO_TARGET_DIR:-$(CURDIR)/target}/debug/lectern
 CHROMIUM := /usr/lib/chromium/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
+# The other engines `make test-engines` drives: Firefox ESR, and WebKit (WebKitGTK's MiniBrowser).
+FIREFOX := /usr/bin/firefox-esr
+WEBKIT_WEBDRIVER := /usr/bin/WebKitWebDriver
+MINIBROWSER := /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser
 
-.PHONY: help serve dev test setup test-setup tools wasm-target worker-cpu data build release bench \
-        test-native test-wasm test-e2e fmt-check worker-features measure clean
+.PHONY: help serve dev test setup test-setup browsers tools wasm-target worker-cpu data build release bench \
+        test-native test-wasm test-e2e test-engines fmt-check worker-features measure clean
 
 help:
 	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data), build the size-optimised site and serve it on port $(PORT), compressed"
 	@echo "make dev     - the fast build, served by trunk with live reload (for working on lectern)"
-	@echo "make test    - set up (plus Chromium) and run every test"
+	@echo "make test    - set up (plus Chromium, Firefox ESR and WebKit) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
 	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
 	@echo "make measure - the default toy run, then the default CIFAR-10 runs of the ConvNet cell and the imbalance lab, in headless Chromium"
@@ -100,11 +104,26 @@ data:
 	  echo "The notebook still runs, on its built-in toy data."; \
 	fi
 
-test-setup: setup
-	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
-	  echo "installing Debian's chromium and chromium-driver"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
-	@cd tests/e2e && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; }
+# The browsers from Debian, in one apt run; the e2e suite's npm packages (none downloads a browser,
+# and no install script runs).
+# `make test`'s set-up: `setup`'s builds, with the browsers and the e2e suite's npm packages
+# installed beside them (network and disk, not the cores): the install costs no time of its own.
+test-setup:
+	@$(MAKE) --no-print-directory -j4 tools data worker-cpu browsers
+
+# The browsers from Debian, in one apt run (only what is missing); the e2e suite's npm packages
+# (none downloads a browser, and no install script runs).
+browsers:
+	@missing=""; \
+	  { [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; } || missing="$$missing chromium chromium-driver"; \
+	  [ -x $(FIREFOX) ] || missing="$$missing firefox-esr"; \
+	  { [ -x $(WEBKIT_WEBDRIVER) ] && [ -x $(MINIBROWSER) ]; } || missing="$$missing webkit2gtk-driver"; \
+	  command -v xvfb-run >/dev/null || missing="$$missing xvfb"; \
+	  command -v xauth >/dev/null || missing="$$missing xauth"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing from Debian:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@cd tests/e2e && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --ignore-scripts; }
 
 # ---------------------------------------------------------------- build and serve
 
@@ -134,7 +153,7 @@ release: setup
 
 # Each step is timed, so a slow CI run says where its time went.
 test:
-	@for step in test-setup fmt-check worker-features test-native test-wasm test-e2e; do \
+	@for step in test-setup fmt-check worker-features test-native test-wasm test-e2e test-engines; do \
 	  started=$$(date +%s); \
 	  $(MAKE) --no-print-directory $$step; \
 	  echo "make test: $$step took $$(( $$(date +%s) - started )) s"; \
@@ -164,6 +183,20 @@ test-wasm:
 test-e2e: build
 	cargo build --quiet $(NATIVE_FEATURES) --bin lectern
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) LECTERN_BIN="$(LECTERN_BIN)" node --test --test-concurrency=1
+
+# The same short scenario through every cell in Firefox ESR (WebDriver BiDi) and in WebKit, Safari's
+# engine (WebKitWebDriver + MiniBrowser on a virtual display), one engine after the other, on the
+# dist/ that test-e2e built (this step never builds it). Screenshots: target/e2e-screenshots/.
+test-engines:
+	@[ -e dist/index.html ] || { echo "test-engines drives the built site: make build (or make test-e2e) first"; exit 1; }
+	cargo build --quiet $(NATIVE_FEATURES) --bin lectern
+	@cd tests/e2e && failed=""; for engine in firefox webkit; do \
+	  started=$$(date +%s); \
+	  FIREFOX=$(FIREFOX) WEBKIT_WEBDRIVER=$(WEBKIT_WEBDRIVER) MINIBROWSER=$(MINIBROWSER) LECTERN_BIN="$(LECTERN_BIN)" \
+	    xvfb-run -a -s "-screen 0 1920x1200x24" node --test engines/$$engine.mjs || failed="$$failed $$engine"; \
+	  echo "make test-engines: $$engine took $$(( $$(date +%s) - started )) s"; \
+	done; \
+	[ -z "$$failed" ] || { echo "make test-engines: failed in$$failed"; exit 1; }
 
 # The README's browser figures: the ConvNet cell's default toy run, then on the CIFAR-10 subset
 # its default run and the lab's default IF-100 compare (about 15 minutes on 2 cores). Measures;

@@ -229,19 +229,39 @@ pub fn download_text(text: &str, name: &str, mime: &str) -> Result<(), String> {
     )
 }
 
+thread_local! {
+    /// The last download's object URL. It stays valid until the next download — an engine may
+    /// read it only after `click()` has returned, and would find a revoked URL gone and save
+    /// nothing — and is revoked then, so at most one file is held (no timer needed).
+    static LAST_DOWNLOAD: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
 fn download_blob(blob: web_sys::Blob, name: &str) -> Result<(), String> {
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    offer_download(&url, name)?;
+    if let Some(previous) = LAST_DOWNLOAD.with(|last| last.replace(Some(url))) {
+        let _ = web_sys::Url::revoke_object_url(&previous);
+    }
+    Ok(())
+}
+
+/// Offers the file at `href` (a blob: or data: URL) as a download named `name`: a click on a link
+/// with a `download` attribute, in the document while clicked (older Firefox ignores a detached
+/// link).
+pub fn offer_download(href: &str, name: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
+    let body = document.body().ok_or("no document body")?;
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
         .map_err(|e| format!("{e:?}"))?
         .unchecked_into();
-    anchor.set_href(&url);
+    anchor.set_href(href);
     anchor.set_download(name);
+    body.append_child(&anchor).map_err(|e| format!("{e:?}"))?;
     anchor.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    anchor.remove();
     Ok(())
 }
 

@@ -2,16 +2,14 @@
 // SwiftShader), pages that record every console problem, and small readers.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
+import { root, dist, serveDist } from './server.mjs';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const dist = process.env.LECTERN_DIST ?? path.join(root, 'dist');
+export { root, dist };
 export const shots = path.join(root, 'target', 'e2e-screenshots');
 export const LAN_HOST = 'lectern.lan';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -26,12 +24,6 @@ const chromiumArgs = [
 ];
 // Probing WebGPU on a software adapter takes seconds; give it room.
 export const BACKEND_TIMEOUT_MS = 90_000;
-
-const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.json': 'application/json', '.bin': 'application/octet-stream', '.png': 'image/png',
-};
 
 let server;
 let baseUrl;
@@ -49,26 +41,9 @@ export const site = { dist, hits: [], down: false };
  */
 export function setup({ prefix = '/' } = {}) {
   before(async () => {
-    assert.ok(fs.existsSync(path.join(dist, 'index.html')), `${dist}/index.html is missing: build the site first`);
     fs.mkdirSync(shots, { recursive: true });
-    server = http.createServer((req, res) => {
-      const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-      site.hits.push(urlPath);
-      if (site.down) {
-        req.socket.destroy();
-        return;
-      }
-      const relative = urlPath.startsWith(prefix) ? urlPath.slice(prefix.length - 1) : null;
-      const file = relative && path.join(site.dist, relative.endsWith('/') ? relative + 'index.html' : relative);
-      if (!file?.startsWith(site.dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-        res.writeHead(404).end('not found');
-        return;
-      }
-      res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-      fs.createReadStream(file).pipe(res);
-    });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${server.address().port}${prefix}`;
+    server = await serveDist({ prefix, state: site });
+    baseUrl = server.baseUrl;
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: chromiumArgs,
@@ -78,7 +53,7 @@ export function setup({ prefix = '/' } = {}) {
 
   after(async () => {
     await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+    await server?.close();
   });
 }
 
@@ -122,11 +97,12 @@ export function siteUrl(host) {
 }
 
 /**
- * Opens the notebook with `query` (or at an absolute address), recording every console problem;
- * `before(context, page)` runs before the page loads.
+ * Opens the notebook with `query` (or at an absolute address), recording every console problem.
+ * `options`: `before(context, page)`, run before the page loads; the rest adds to the browser
+ * context's options (e.g. `{ hasTouch: true, isMobile: true }` for a tablet).
  */
-export async function open(query = '', viewport = { width: 1366, height: 900 }, { before: prepare } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function open(query = '', viewport = { width: 1366, height: 900 }, { before: prepare, ...device } = {}) {
+  const context = await browser.newContext({ viewport, ...device });
   const page = await context.newPage();
   await prepare?.(context, page);
   const problems = [];

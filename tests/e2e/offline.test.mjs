@@ -229,7 +229,7 @@ test('offline: on plain http at a LAN address the mark says why there is no offl
 });
 
 // The CIFAR-10 subset (`make data`) is cached when first loaded, like the worker bundles.
-const cifar = fs.existsSync(path.join(site.dist, 'static', 'data', 'train.bin'));
+const cifar = fs.existsSync(path.join(site.dist, 'static', 'data', 'meta.json'));
 test('offline: the CIFAR-10 subset, once loaded, loads again with no network', { skip: !cifar && 'dist has no CIFAR-10 subset (make data)' }, async () => {
   const loaded = /training and [\d,]+ test images/;
   const { page, context, close } = await open('?backend=cpu&dataset=toy');

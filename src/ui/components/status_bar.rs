@@ -8,6 +8,12 @@ use crate::ui::state::{Compute, ComputeStatus};
 /// One line on how the backend proved itself, e.g. "64×64 matmul and an autodiff gradient
 /// checked in 12.5 ms, max error 2.4e-7".
 pub fn probe_summary(report: &ProbeReport) -> String {
+    // A coarse clock (Firefox's, in whole milliseconds in a worker) can measure 0: say "< 0.1 ms"
+    // rather than a time of 0.0 ms.
+    let mut time = format!("{:.1}", report.millis);
+    if time == "0.0" {
+        time = "< 0.1".to_string();
+    }
     let error = report.matmul_max_error.max(report.gradient_max_error);
     let accuracy = if error == 0.0 {
         "exact to the last bit".to_string()
@@ -15,9 +21,8 @@ pub fn probe_summary(report: &ProbeReport) -> String {
         format!("max error {error:.1e}")
     };
     format!(
-        "{n}\u{d7}{n} matmul and an autodiff gradient checked in {ms:.1} ms, {accuracy}",
+        "{n}\u{d7}{n} matmul and an autodiff gradient checked in {time} ms, {accuracy}",
         n = report.size,
-        ms = report.millis,
     )
 }
 
@@ -134,5 +139,25 @@ mod tests {
             download_badge(5_000_000, 0),
             "Downloading the compute worker\u{2026} 5.0 MB"
         );
+    }
+
+    #[test]
+    fn probe_summary_never_says_zero_milliseconds() {
+        let mut report = ProbeReport {
+            size: 64,
+            matmul_max_error: 0.0,
+            gradient_max_error: 0.0,
+            millis: 0.0,
+        };
+        for (millis, said) in [
+            (0.0, "checked in < 0.1 ms,"),
+            (0.049, "checked in < 0.1 ms,"),
+            (0.05, "checked in 0.1 ms,"),
+            (1.0, "checked in 1.0 ms,"),
+        ] {
+            report.millis = millis;
+            let line = probe_summary(&report);
+            assert!(line.contains(said), "{millis} ms: {line}");
+        }
     }
 }

@@ -22,7 +22,7 @@ use crate::ui::training::new_run_id;
 use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::RunView;
 use crate::ui::training::view::{Counters, Curves};
-use crate::ui::worker_link::{Worker, download_text};
+use crate::ui::worker_link::{Worker, download_text, offer_download};
 use crate::ui::{local_store, url};
 
 /// Where the results table is kept between visits.
@@ -49,16 +49,7 @@ fn save_png(testid: &str, name: &str) -> Result<(), String> {
         .and_then(|e| wasm_bindgen::JsCast::dyn_into(e).ok())
         .ok_or("the chart is not on the page")?;
     let url = canvas.to_data_url().map_err(|e| format!("{e:?}"))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let anchor: web_sys::HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(
-        document.create_element("a").map_err(|e| format!("{e:?}"))?,
-    );
-    anchor.set_href(&url);
-    anchor.set_download(name);
-    anchor.click();
-    Ok(())
+    offer_download(&url, name)
 }
 
 /// "Histogram PNG": saves the chart with `testid` as `name`.
