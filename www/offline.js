@@ -74,6 +74,11 @@
   }
 
   container.register(worker).then((registration) => {
+    // A browser may refuse quietly (no registration) as well as with an error.
+    if (!registration) {
+      show("none", "No offline copy: this browser did not register it");
+      return;
+    }
     watch(registration.waiting ?? registration.installing);
     registration.addEventListener("updatefound", () => watch(registration.installing));
     container.controller?.postMessage({ type: "status?" });

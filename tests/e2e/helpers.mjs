@@ -98,10 +98,11 @@ export function siteUrl(host) {
 
 /**
  * Opens the notebook with `query` (or at an absolute address), recording every console problem.
- * `options`: `before(context, page)`, run before the page loads; the rest adds to the browser
- * context's options (e.g. `{ hasTouch: true, isMobile: true }` for a tablet).
+ * `options`: `before(context, page)`, run before the page loads; `tolerate`, patterns of problems
+ * the test causes on purpose (they do not fail it); the rest adds to the browser context's
+ * options (e.g. `{ hasTouch: true, isMobile: true }` for a tablet).
  */
-export async function open(query = '', viewport = { width: 1366, height: 900 }, { before: prepare, ...device } = {}) {
+export async function open(query = '', viewport = { width: 1366, height: 900 }, { before: prepare, tolerate = [], ...device } = {}) {
   const context = await browser.newContext({ viewport, ...device });
   const page = await context.newPage();
   await prepare?.(context, page);
@@ -135,7 +136,8 @@ export async function open(query = '', viewport = { width: 1366, height: 900 }, 
     wasm,
     async close() {
       await context.close();
-      assert.deepEqual(problems, [], 'the page logged errors or warnings');
+      const unexpected = problems.filter((p) => !tolerate.some((pattern) => pattern.test(p)));
+      assert.deepEqual(unexpected, [], 'the page logged errors or warnings');
     },
   };
 }
