@@ -3,11 +3,9 @@
 // anything else the full one. The page chooses (src/ui/worker_link.rs).
 // (Trunk's own loader shim uses an initialisation call that wasm-bindgen now warns about.)
 //
-// On school Wi-Fi a download can fail or stall, so the loader reports to the page, as plain
-// objects beside the worker's own (postcard) messages:
-//   {loaded, total}            bytes of the wasm so far (total 0 when unknown), a few times a second;
-//   {loader_failed: "why"}     a file did not download (failed, or stalled: no byte for 20 s), or
-//                              the wasm did not compile.
+// On school Wi-Fi a download can fail or stall, so the loader reports to the page, as a plain
+// object beside the worker's own (postcard) messages, {loader_failed: "why"}: a file did not
+// download (failed, or stalled: no byte for 20 s), or the wasm did not compile.
 const bundle = new URL(self.location.href).searchParams.get("bundle") === "cpu" ? "worker_cpu" : "worker";
 const glue = `${bundle}.js`;
 const wasm = `${bundle}_bg.wasm`;
@@ -19,10 +17,10 @@ function message(error) {
   return error && error.message ? error.message : String(error);
 }
 
-// The wasm as a Response whose body counts the bytes as they arrive, so the module compiles while
-// it downloads (instantiateStreaming) and the page can show progress.
+// The wasm as a Response whose body is watched as it arrives (the module still compiles while it
+// downloads, with instantiateStreaming).
 // It is given up (aborted) when no byte comes for STALL_MS; `why()` then says so.
-async function counted(url) {
+async function watched(url) {
   const controller = new AbortController();
   let timer = 0;
   let stalled = false;
@@ -46,16 +44,11 @@ async function counted(url) {
     clearTimeout(timer);
     throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
   }
-  // With Content-Encoding the length is of the compressed bytes, the stream yields the inflated
-  // ones: then the total is unknown.
-  const total = response.headers.get("content-encoding") ? 0 : Number(response.headers.get("content-length")) || 0;
   if (!response.body) {
     clearTimeout(timer);
     return { response, finished: () => true, why };
   }
   const reader = response.body.getReader();
-  let loaded = 0;
-  let told = 0;
   let done = false;
   const body = new ReadableStream({
     async pull(controller) {
@@ -66,12 +59,6 @@ async function counted(url) {
         done = true;
         controller.close();
         return;
-      }
-      loaded += chunk.value.byteLength;
-      const now = Date.now();
-      if (now - told >= 250) {
-        told = now;
-        self.postMessage({ loaded, total });
       }
       controller.enqueue(chunk.value);
     },
@@ -95,7 +82,7 @@ async function start() {
   }
   let download;
   try {
-    download = await counted(`./${wasm}`);
+    download = await watched(`./${wasm}`);
   } catch (error) {
     self.postMessage({ loader_failed: `${wasm} did not download (${message(error)})` });
     return;

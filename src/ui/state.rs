@@ -18,8 +18,6 @@ use crate::protocol::{Backend, BackendRequest, FromWorker, ProbeReport};
 pub enum ComputeStatus {
     /// The worker's WebAssembly is loading.
     Starting,
-    /// The worker's WebAssembly is downloading: bytes so far, and in all (0 when unknown).
-    Downloading { loaded: u64, total: u64 },
     /// The worker is choosing and checking a backend.
     Probing,
     /// A backend passed the probe.
@@ -119,11 +117,6 @@ pub enum Action {
     FromWorker(FromWorker),
     /// A message from the worker that the page could not read (nothing else is affected).
     Unreadable(String),
-    /// The worker's WebAssembly is downloading: bytes so far, and in all (0 when unknown).
-    WorkerDownload {
-        loaded: u64,
-        total: u64,
-    },
     /// The worker script failed to load or crashed (e.g. the GPU device was lost).
     WorkerStopped(String),
     /// Start the stopped worker again (the Retry button).
@@ -166,9 +159,6 @@ impl Notebook {
             Action::Probing => self.compute.status = ComputeStatus::Probing,
             Action::FromWorker(message) => self.receive(message),
             Action::Unreadable(reason) => self.compute.notes.push(reason),
-            Action::WorkerDownload { loaded, total } => {
-                self.compute.status = ComputeStatus::Downloading { loaded, total }
-            }
             Action::RetryWorker => {
                 if matches!(self.compute.status, ComputeStatus::Failed(_)) {
                     self.compute.retries += 1;
@@ -290,23 +280,8 @@ mod tests {
     }
 
     #[test]
-    fn a_download_shows_progress_and_a_failed_one_can_be_retried() {
-        // The first start fails to download: restarted once on the CPU, automatically.
+    fn a_failed_download_restarts_once_on_the_cpu_then_waits_for_retry() {
         let s = Notebook::new(BackendRequest::Auto, vec![]);
-        let s = reduce(
-            s,
-            Action::WorkerDownload {
-                loaded: 5,
-                total: 10,
-            },
-        );
-        assert_eq!(
-            s.compute.status,
-            ComputeStatus::Downloading {
-                loaded: 5,
-                total: 10
-            }
-        );
         let s = reduce(s, Action::WorkerStopped("stalled".into()));
         assert_eq!(s.compute.worker_request(), (BackendRequest::Cpu, 1));
         let s = reduce(s, Action::WorkerStopped("stalled again".into()));

@@ -104,24 +104,13 @@ impl Drop for Link {
     }
 }
 
-/// What the worker's loader (`www/worker_loader.js`) reports before the worker itself runs, as
-/// plain objects: `{loaded, total}` (bytes of the wasm so far), `{loader_failed: why}`
-/// (a file did not download — failed or stalled — or did not compile).
-enum LoaderReport {
-    Progress(u64, u64),
-    Failed(String),
-}
-
-fn loader_report(data: &JsValue) -> Option<LoaderReport> {
-    let field = |key: &str| js_sys::Reflect::get(data, &JsValue::from_str(key)).ok();
-    if let Some(why) = field("loader_failed").and_then(|v| v.as_string()) {
-        return Some(LoaderReport::Failed(why));
-    }
-    let number = |key: &str| field(key)?.as_f64();
-    Some(LoaderReport::Progress(
-        number("loaded")? as u64,
-        number("total")? as u64,
-    ))
+/// Why the worker's loader (`www/worker_loader.js`) could not start it, reported before the
+/// worker itself runs as a plain object `{loader_failed: why}` (a file did not download —
+/// failed or stalled — or did not compile).
+fn loader_failure(data: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(data, &JsValue::from_str("loader_failed"))
+        .ok()?
+        .as_string()
 }
 
 /// A received payload: the message, and the bytes beside it.
@@ -142,17 +131,10 @@ fn start(
         let worker = worker.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
-            if let Some(report) = loader_report(&data) {
-                match report {
-                    LoaderReport::Progress(loaded, total) => {
-                        dispatch.emit(Action::WorkerDownload { loaded, total })
-                    }
-                    LoaderReport::Failed(why) => {
-                        dispatch.emit(Action::WorkerStopped(format!(
-                            "The compute worker could not start: {why}."
-                        )));
-                    }
-                }
+            if let Some(why) = loader_failure(&data) {
+                dispatch.emit(Action::WorkerStopped(format!(
+                    "The compute worker could not start: {why}."
+                )));
                 return;
             }
             match read(&data) {

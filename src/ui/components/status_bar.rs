@@ -26,24 +26,6 @@ pub fn probe_summary(report: &ProbeReport) -> String {
     )
 }
 
-/// The badge while the worker's WebAssembly downloads, e.g. "Downloading the compute worker…
-/// 1.2 of 2.9 MB" (`total` 0: not known, as when the server compresses).
-pub fn download_badge(loaded: u64, total: u64) -> String {
-    let mb = |bytes: u64| bytes as f64 / 1e6;
-    if total == 0 {
-        format!(
-            "Downloading the compute worker\u{2026} {:.1} MB",
-            mb(loaded)
-        )
-    } else {
-        format!(
-            "Downloading the compute worker\u{2026} {:.1} of {:.1} MB",
-            mb(loaded),
-            mb(total)
-        )
-    }
-}
-
 #[derive(Properties, PartialEq)]
 pub struct StatusBarProps {
     pub compute: Compute,
@@ -62,9 +44,6 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
             "pending",
             None,
         ),
-        ComputeStatus::Downloading { loaded, total } => {
-            (download_badge(*loaded, *total), "pending", None)
-        }
         ComputeStatus::Probing => (
             "Checking the compute backend\u{2026}".to_string(),
             "pending",
@@ -126,18 +105,6 @@ mod tests {
             probe_summary(&report).ends_with("max error 2.4e-7"),
             "{}",
             probe_summary(&report)
-        );
-    }
-
-    #[test]
-    fn the_download_badge_gives_megabytes_with_or_without_a_total() {
-        assert_eq!(
-            download_badge(1_234_567, 2_949_866),
-            "Downloading the compute worker\u{2026} 1.2 of 2.9 MB"
-        );
-        assert_eq!(
-            download_badge(5_000_000, 0),
-            "Downloading the compute worker\u{2026} 5.0 MB"
         );
     }
 
