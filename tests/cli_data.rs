@@ -174,6 +174,36 @@ fn refuses_a_truncated_archive() {
 }
 
 #[test]
+fn refuses_an_entry_claiming_more_bytes_than_the_layout_allows_before_reading_it() {
+    // A tar header saying data_batch_1.bin holds 8 GB, followed by a few bytes: the size is
+    // refused before anything is allocated (in the browser a failed allocation ends the worker).
+    let dir = ScratchDir::new();
+    let archive = dir.path().join("huge.tar.gz");
+    let mut header = tar::Header::new_gnu();
+    header
+        .set_path("cifar-10-batches-bin/data_batch_1.bin")
+        .unwrap();
+    header.set_size(8_000_000_000);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(&archive).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(header.as_bytes()).unwrap();
+    gz.write_all(&[7u8; 3 * 3073]).unwrap();
+    gz.finish().unwrap().flush().unwrap();
+    assert_refused(
+        &archive,
+        &[
+            "huge.tar.gz",
+            "data_batch_1.bin says it holds 8,000,000,000 bytes",
+            "30,730,000 at most",
+        ],
+    );
+}
+
+#[test]
 fn refuses_a_file_that_is_not_a_tar_gz() {
     let dir = ScratchDir::new();
     let text = dir.path().join("cifar.tar.gz");

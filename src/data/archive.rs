@@ -4,7 +4,7 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
-use super::cifar::{self, FormatError, META_FILE, Records, TEST_FILE, TRAIN_FILES};
+use super::cifar::{self, FormatError, META_FILE, RECORD_BYTES, Records, TEST_FILE, TRAIN_FILES};
 use crate::format::thousands;
 
 /// The validated content of a CIFAR-10 source.
@@ -47,6 +47,15 @@ pub enum SourceError {
         file: String,
         error: FormatError,
     },
+    #[error(
+        "{name}: {file} says it holds {size} bytes, more than any CIFAR-10 file in the binary layout ({limit} at most): the archive is damaged or not CIFAR-10"
+    )]
+    TooLarge {
+        name: String,
+        file: String,
+        size: String,
+        limit: String,
+    },
     #[error("{name}: {file} is not UTF-8 text")]
     NotText { name: String, file: String },
     #[error("{name}: {split} set has no image of class {class} ({class_name})")]
@@ -85,6 +94,16 @@ impl RawFiles {
     /// Keeps `bytes` if `name` (a file name, no folder) is one of the layout's files.
     pub(crate) fn wants(&self, name: &str) -> bool {
         name == META_FILE || name == TEST_FILE || TRAIN_FILES.contains(&name)
+    }
+
+    /// The most bytes the layout allows `name` (one of the files [`Self::wants`]): a batch file
+    /// holds at most 10,000 records; the class names are a few lines of text.
+    pub(crate) fn limit(name: &str) -> u64 {
+        if name == META_FILE {
+            1 << 16
+        } else {
+            10_000 * RECORD_BYTES as u64
+        }
     }
 
     pub(crate) fn put(&mut self, name: &str, bytes: Vec<u8>) {
@@ -219,8 +238,20 @@ pub fn read_archive(reader: impl Read, name: &str) -> Result<CifarFiles, SourceE
         if !raw.wants(&file) {
             continue;
         }
+        // Checked before anything is allocated: a damaged header may claim gigabytes (and in the
+        // browser a failed allocation ends the worker).
+        let limit = RawFiles::limit(&file);
+        if entry.size() > limit {
+            return Err(SourceError::TooLarge {
+                name: name.to_string(),
+                file: current.clone(),
+                size: thousands(entry.size()),
+                limit: thousands(limit),
+            });
+        }
         let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry
+        (&mut entry)
+            .take(limit)
             .read_to_end(&mut bytes)
             .map_err(|e| corrupt(&current, e))?;
         raw.put(&file, bytes);

@@ -21,6 +21,7 @@ use super::batch_norm_kernel::{batch_norm, inference_scale_shift};
 use super::conv_kernel::{conv_same_kernel, has_cpu_kernels};
 use super::conv_unit_inference::{self, conv_unit_inference};
 use super::pool_kernel::max_pool;
+use crate::data::cifar::CLASSES;
 use crate::settings::SettingsError;
 use crate::settings::model::ModelSettings;
 pub use crate::settings::model::{ConvPath, WeightInit};
@@ -50,6 +51,8 @@ pub struct ConvNetConfig {
     /// Dropout probability before the head, in [0, 1).
     #[config(default = 0.3)]
     pub dropout: f64,
+    /// Outputs of the head: the datasets' ten classes (`CLASSES`); a checkpoint claiming another
+    /// number is refused, since evaluation counts predictions per class of the data.
     #[config(default = 10)]
     pub classes: usize,
     #[config(default = "WeightInit::KaimingNormal")]
@@ -101,10 +104,13 @@ impl ConvNetConfig {
     /// Checks the configuration, with a message naming the bad field.
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.settings().validate()?;
-        if self.classes < 2 {
+        if self.classes != CLASSES {
             return Err(SettingsError::Invalid {
                 name: "classes",
-                reason: format!("at least 2 are needed, got {}", self.classes),
+                reason: format!(
+                    "lectern's datasets have {CLASSES} classes, this network has {}",
+                    self.classes
+                ),
             });
         }
         Ok(())
@@ -454,6 +460,19 @@ mod tests {
                 .to_string()
                 .contains("width")
         );
+        // A head of another size than the data's classes: evaluation would index past its
+        // confusion matrix.
+        for classes in [2, 12] {
+            let why = ConvNetConfig::new()
+                .with_classes(classes)
+                .validate()
+                .unwrap_err()
+                .to_string();
+            assert!(
+                why.contains(&format!("10 classes, this network has {classes}")),
+                "{why}"
+            );
+        }
     }
 
     #[test]
