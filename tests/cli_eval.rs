@@ -196,3 +196,37 @@ fn a_save_that_fails_after_training_leaves_the_older_file_whole() {
     assert!(json.exists(), "the run itself finished and was reported");
     assert_eq!(std::fs::read(&existing).unwrap(), b"an older model");
 }
+
+#[test]
+fn a_checkpoint_whose_head_has_more_classes_than_the_data_is_refused() {
+    // A saved model with its header edited to claim a 12-class head (same length: the header's
+    // size prefix stays right): evaluating it would count predictions past the ten classes.
+    let dir = ScratchDir::new();
+    let model = dir.path().join("m.bin");
+    let json = dir.path().join("run.json");
+    let output = tiny_train("1", &[], json.to_str().unwrap(), model.to_str().unwrap());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bytes = std::fs::read(&model).unwrap();
+    let at = bytes
+        .windows(13)
+        .position(|w| w == b"\"classes\":10,")
+        .expect("the header names its classes");
+    let mut crafted = bytes.clone();
+    crafted[at + 10..at + 12].copy_from_slice(b"12");
+    let crafted_path = dir.path().join("crafted.bin");
+    std::fs::write(&crafted_path, crafted).unwrap();
+    assert_refused(&[(
+        vec![
+            "eval",
+            "--model",
+            crafted_path.to_str().unwrap(),
+            "--data",
+            "toy",
+        ],
+        "lectern's datasets have 10 classes, this network has 12",
+    )]);
+}
