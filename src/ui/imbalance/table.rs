@@ -121,11 +121,20 @@ pub fn to_csv(rows: &[Row]) -> String {
         .first()
         .map(|r| r.class_names.clone())
         .unwrap_or_default();
+    // Class names come from an uploaded archive: one starting with = + - @ (or a tab or CR)
+    // would be a formula in a spreadsheet, so it gets a leading ' (shown as text).
     let quote = |s: &str| {
+        let mut s = s.to_string();
+        if matches!(
+            s.bytes().next(),
+            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+        ) {
+            s.insert(0, '\'');
+        }
         if s.contains([',', '"', '\n']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
-            s.to_string()
+            s
         }
     };
     let mut header = vec![
@@ -407,6 +416,22 @@ mod tests {
             let v: f64 = second[7 + c].parse().unwrap();
             assert!((v - 100.0 * a).abs() < 0.051);
         }
+    }
+
+    #[test]
+    fn class_names_that_a_spreadsheet_would_run_stay_text_in_the_csv() {
+        let mut rows = two();
+        for row in &mut rows {
+            row.class_names[0] = "=HYPERLINK(\"http://x\",\"y\")".into();
+            row.class_names[1] = "@SUM(A1)".into();
+            row.class_names[2] = "-1+1".into();
+        }
+        let csv = to_csv(&rows);
+        let header = csv.lines().next().unwrap();
+        assert!(
+            header.contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'@SUM(A1),'-1+1,"),
+            "{header}"
+        );
     }
 
     #[test]
