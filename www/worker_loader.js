@@ -18,24 +18,24 @@ function message(error) {
 }
 
 // The wasm as a Response whose body is watched as it arrives (the module still compiles while it
-// downloads, with instantiateStreaming).
-// It is given up (aborted) when no byte comes for STALL_MS; `why()` then says so.
+// downloads, with instantiateStreaming), given up (aborted) when no byte comes for STALL_MS;
+// `why(error)` then says so.
 async function watched(url) {
-  const controller = new AbortController();
+  const abort = new AbortController();
   let timer = 0;
   let stalled = false;
   const watch = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       stalled = true;
-      controller.abort();
+      abort.abort();
     }, STALL_MS);
   };
   const why = (error) => (stalled ? `stalled: no data for ${STALL_MS / 1000} s; the network may have dropped` : message(error));
   watch();
   let response;
   try {
-    response = await fetch(url, { signal: controller.signal });
+    response = await fetch(url, { signal: abort.signal });
   } catch (error) {
     clearTimeout(timer);
     throw new Error(why(error));
@@ -51,16 +51,16 @@ async function watched(url) {
   const reader = response.body.getReader();
   let done = false;
   const body = new ReadableStream({
-    async pull(controller) {
+    async pull(stream) {
       const chunk = await reader.read();
-      watch();
       if (chunk.done) {
         clearTimeout(timer);
         done = true;
-        controller.close();
+        stream.close();
         return;
       }
-      controller.enqueue(chunk.value);
+      watch();
+      stream.enqueue(chunk.value);
     },
     cancel(reason) {
       return reader.cancel(reason);

@@ -103,7 +103,7 @@ pub fn parse_upload(name: &str, bytes: Vec<u8>) -> Result<Dataset, String> {
 
 /// A site file that would not come: not on the server (or damaged), or the download failed.
 enum FetchError {
-    /// The server answered, but not with the file (HTTP 404…), or the bytes are not the layout.
+    /// The server answered, but not with the file (HTTP 404…).
     Missing(String),
     /// The network failed or stalled on the way.
     Download(String),
@@ -124,18 +124,29 @@ fn missing(what: &str, detail: &str) -> String {
     site_error(what, FetchError::Missing(detail.to_string()))
 }
 
+/// Images in all of CIFAR-10 (training and test): no site subset holds more.
+const CIFAR_IMAGES: usize = 60_000;
+
 /// A download that brings no byte for this long has stalled.
 const STALL_MS: i32 = 20_000;
 
 /// Awaits `promise` (a fetch, or a read of its body), or gives up after [`STALL_MS`] without an
-/// answer (neither resolves to `undefined`, which the timer does).
+/// answer (neither resolves to `undefined`, which the timer does). The timer is cleared once the
+/// race is decided: a download reads its body in many pieces.
 async fn within_stall(promise: js_sys::Promise) -> Result<wasm_bindgen::JsValue, FetchError> {
+    let handle = std::cell::Cell::new(None);
     let timer = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, STALL_MS);
+        handle.set(
+            scope()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, STALL_MS)
+                .ok(),
+        );
     });
-    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&promise, &timer)))
-        .await
-        .map_err(|e| FetchError::Download(describe(e)))?;
+    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&promise, &timer))).await;
+    if let Some(handle) = handle.get() {
+        scope().clear_timeout_with_handle(handle);
+    }
+    let first = first.map_err(|e| FetchError::Download(describe(e)))?;
     if first.is_undefined() {
         return Err(FetchError::Download(format!(
             "no data for {} s; the network may have dropped",
@@ -169,8 +180,8 @@ async fn load_site(progress: &mut impl FnMut(u64, Option<u64>)) -> Result<Datase
         .await
         .map_err(|e| site_error(&split.file, e))?;
         loaded += bytes.len() as u64;
-        // CIFAR-10 has 60,000 images: a meta.json claiming more is damaged.
-        let records = site_codec::decode(&bytes, split.records.min(60_000))
+        // A meta.json claiming more images than CIFAR-10 has is damaged.
+        let records = site_codec::decode(&bytes, split.records.min(CIFAR_IMAGES))
             .map_err(|e| missing(&split.file, &e.to_string()))?;
         Records::parse(records).map_err(|e| missing(&split.file, &e.to_string()))
     };
