@@ -124,6 +124,12 @@ pub enum SettingsError {
     Empty { name: &'static str, range: String },
     #[error("{name}: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error(
+        "batch size {batch} with these channels needs {} MB for one layer's activations, over the {} MB a browser's GPU holds in one buffer: lower the batch size or the channels",
+        bytes / 1_000_000,
+        train::ACTIVATION_BYTES_MAX / 1_000_000
+    )]
+    Memory { batch: usize, bytes: u64 },
 }
 
 #[cfg(test)]

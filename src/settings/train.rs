@@ -20,6 +20,27 @@ pub const WARMUP_EPOCHS: Range = Range::whole("warm-up epochs", 0, 50);
 /// The factor a step schedule multiplies the learning rate by (below 1: a decay).
 pub const DECAY_FACTOR: Range = Range::real("decay factor", 0.001, 100.0);
 pub const SEED: Range = Range::whole("seed", 0, 999_999);
+/// The most bytes one activation of a training step may take: 128 MiB, what every WebGPU
+/// adapter must bind as one storage buffer (`maxStorageBufferBindingSize`'s default), so that
+/// settings a link carries run in every student's browser.
+pub const ACTIVATION_BYTES_MAX: u64 = 128 << 20;
+
+/// Bytes of a training step's largest activation: one f32 per channel and pixel of a batch, at
+/// 32×32 in the first block and 16×16 in the second.
+pub fn largest_activation_bytes(batch: usize, widths: [usize; 2]) -> u64 {
+    let [first, second] = widths.map(|w| w as u64);
+    (first * 32 * 32).max(second * 16 * 16) * batch as u64 * 4
+}
+
+/// Refuses a batch size and channel widths whose largest activation is over
+/// [`ACTIVATION_BYTES_MAX`], with the estimate.
+pub fn check_activation_memory(batch: usize, widths: [usize; 2]) -> Result<(), SettingsError> {
+    let bytes = largest_activation_bytes(batch, widths);
+    if bytes > ACTIVATION_BYTES_MAX {
+        return Err(SettingsError::Memory { batch, bytes });
+    }
+    Ok(())
+}
 
 /// How the learning rate changes over training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,12 +215,18 @@ impl TrainSettings {
         }
     }
 
+    /// Bytes of a training step's largest activation.
+    pub fn largest_activation_bytes(&self) -> u64 {
+        largest_activation_bytes(self.batch, self.model.widths)
+    }
+
     /// Refuses bad values with a message naming the knob and its range.
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.model.validate()?;
         self.loss.validate()?;
         EPOCHS.check_count(self.epochs)?;
         BATCH.check_count(self.batch)?;
+        check_activation_memory(self.batch, self.model.widths)?;
         LEARNING_RATE.check(self.learning_rate)?;
         MOMENTUM.check(self.momentum)?;
         WEIGHT_DECAY.check(self.weight_decay)?;
@@ -242,6 +269,29 @@ mod tests {
                 "{kind:?}"
             );
         }
+    }
+
+    #[test]
+    fn settings_whose_activations_overflow_a_gpu_buffer_are_refused_with_the_estimate() {
+        // `?width=128,128&batch=512`: 512 × 128 × 32 × 32 × 4 B = 268 MB for one activation.
+        let mut settings = TrainSettings::default();
+        settings.model.widths = [128, 128];
+        settings.batch = 512;
+        assert_eq!(settings.largest_activation_bytes(), 268_435_456);
+        let refused = settings.validate().unwrap_err().to_string();
+        assert!(refused.contains("batch size 512"), "{refused}");
+        assert!(
+            refused.contains("268 MB") && refused.contains("134 MB"),
+            "{refused}"
+        );
+        // Exactly at the limit is allowed; the second block counts at 16×16.
+        settings.batch = 256;
+        assert_eq!(settings.largest_activation_bytes(), ACTIVATION_BYTES_MAX);
+        assert_eq!(settings.validate(), Ok(()));
+        settings.model.widths = [1, 128];
+        settings.batch = 512;
+        assert_eq!(settings.largest_activation_bytes(), 512 * 128 * 256 * 4);
+        assert_eq!(settings.validate(), Ok(()));
     }
 
     #[test]

@@ -163,16 +163,13 @@ pub fn App() -> Html {
             .run
             .as_ref()
             .is_some_and(|r| !r.epochs.is_empty() || r.results.is_some());
-    let training = convnet
-        .form
-        .parse(&convnet_state::FIELDS)
-        .map_err(|errors| {
-            errors
-                .iter()
-                .map(|(_, e)| e.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        });
+    let training = convnet.form.parse().map_err(|errors| {
+        errors
+            .iter()
+            .map(|(_, e)| e.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
     let cell_body = |cell: CellId| match cell {
         CellId::Theory => html! {
             <TheoryCell state={state.theory.clone()} dispatch={dispatch.reform(Action::Theory)} backend={backend.clone()} />

@@ -1,8 +1,11 @@
 //! What the page keeps across reloads, in the browser's `localStorage`: the value's postcard
 //! bytes (the worker messages' encoding, [`crate::protocol`]) written as hexadecimal text. A
-//! browser that refuses storage (a private window, a full quota) loses only the keeping: nothing
-//! here fails the page, and text that does not read back as a `T` is ignored.
+//! browser that refuses storage (a private window, a full quota) loses only the keeping (`save`
+//! says so, for the page to tell the student): nothing here fails the page, and text that does
+//! not read back as a `T` is ignored. Tabs of one site share the storage: `on_other_tab_change`
+//! hears what another tab saved.
 
+use gloo_events::EventListener;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -10,17 +13,48 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-/// The value saved under `key`, if there is one and it still reads as a `T`.
-pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
-    let text = storage()?.get_item(key).ok()??;
-    crate::protocol::decode(&from_hex(&text)?).ok()
+fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
+    crate::protocol::decode(&from_hex(text)?).ok()
 }
 
-/// Saves `value` under `key`.
-pub fn save<T: Serialize>(key: &str, value: &T) {
-    if let (Some(storage), Ok(bytes)) = (storage(), postcard::to_allocvec(value)) {
-        let _ = storage.set_item(key, &to_hex(&bytes));
+/// The value saved under `key`, if there is one and it still reads as a `T`.
+pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
+    decode(&storage()?.get_item(key).ok()??)
+}
+
+/// Saves `value` under `key`; false when the browser did not keep it (storage blocked, as in
+/// some private windows, or its quota full).
+pub fn save<T: Serialize>(key: &str, value: &T) -> bool {
+    match (storage(), postcard::to_allocvec(value)) {
+        (Some(storage), Ok(bytes)) => storage.set_item(key, &to_hex(&bytes)).is_ok(),
+        _ => false,
     }
+}
+
+/// While the listener lives, `on_change` gets what another tab of the site saves under `key`:
+/// `Some` for a value that reads as a `T`, `None` when it was removed (unreadable values are
+/// ignored).
+pub fn on_other_tab_change<T: DeserializeOwned + 'static>(
+    key: &'static str,
+    on_change: impl Fn(Option<T>) + 'static,
+) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    Some(EventListener::new(&window, "storage", move |event| {
+        // A `StorageEvent`'s fields, read by name (its web-sys binding is not compiled in).
+        let field = |name: &str| js_sys::Reflect::get(event, &name.into()).ok()?.as_string();
+        // No key: the whole storage was cleared.
+        if field("key").is_some_and(|k| k != key) {
+            return;
+        }
+        match field("newValue") {
+            None => on_change(None),
+            Some(text) => {
+                if let Some(value) = decode(&text) {
+                    on_change(Some(value))
+                }
+            }
+        }
+    }))
 }
 
 /// Forgets what was saved under `key`.

@@ -36,10 +36,23 @@ impl UrlSettings {
     }
 }
 
-/// Parses `key=value` pairs (already URL-decoded).
+/// Parses `key=value` pairs (already URL-decoded). A key given more than once takes its last
+/// value (as the page writes it back), with a note when the values differ.
 pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> UrlSettings {
     let mut settings = UrlSettings::default();
-    for (key, value) in pairs {
+    let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    for (i, &(key, value)) in pairs.iter().enumerate() {
+        let same_key = |&(k, _): &(&str, &str)| k == key;
+        if let Some(&(_, last)) = pairs[i + 1..].iter().rev().find(|p| same_key(p)) {
+            if !pairs[..i].iter().any(same_key)
+                && pairs[i..].iter().any(|&(k, v)| k == key && v != last)
+            {
+                settings.notes.push(format!(
+                    "{key} is in the URL more than once: using the last, {key}={last}."
+                ));
+            }
+            continue;
+        }
         settings.pairs.push((key.to_string(), value.to_string()));
         match key {
             "backend" => match BackendRequest::parse(value) {
@@ -186,5 +199,33 @@ mod tests {
         assert_eq!(bad.dataset, None);
         assert_eq!(bad.notes.len(), 2);
         assert!(bad.notes[0].contains("mnist") && bad.notes[0].ends_with("using toy."));
+    }
+
+    #[test]
+    fn a_key_given_twice_takes_its_last_value_and_says_so() {
+        // A bad value before a good one: the note names the value used, not a default.
+        let s = parse([
+            ("x0", "abc"),
+            ("epochs", "abc"),
+            ("x0", "-1"),
+            ("epochs", "5"),
+        ]);
+        assert_eq!(s.x0, Some(-1.0));
+        assert_eq!(
+            s.pairs().collect::<Vec<_>>(),
+            [("x0", "-1"), ("epochs", "5")]
+        );
+        assert_eq!(
+            s.notes,
+            [
+                "x0 is in the URL more than once: using the last, x0=-1.",
+                "epochs is in the URL more than once: using the last, epochs=5."
+            ]
+        );
+        // The same value twice needs no note; a bad last value gets its own.
+        assert!(parse([("step", "2"), ("step", "2")]).notes.is_empty());
+        let bad_last = parse([("step", "2"), ("step", "0")]);
+        assert_eq!(bad_last.step, None);
+        assert_eq!(bad_last.notes.len(), 2, "{:?}", bad_last.notes);
     }
 }

@@ -74,7 +74,7 @@ pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
     // Leaving the page mid-run asks first.
     url::use_leave_guard(s.running());
 
-    let parsed = s.form.parse(&FIELDS);
+    let parsed = s.form.parse();
     let dataset = s.data.current();
     let running = s.running();
     let status = s.run.as_ref().map(|r| r.status.clone());
@@ -84,7 +84,7 @@ pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
         let (worker, dispatch, form, running) =
             (worker.clone(), dispatch.clone(), s.form.clone(), running);
         move |paused: bool| {
-            let Ok((settings, subset)) = form.parse(&FIELDS) else {
+            let Ok((settings, subset)) = form.parse() else {
                 return;
             };
             if !confirm_replacing(running) {

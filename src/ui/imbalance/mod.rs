@@ -27,6 +27,8 @@ use crate::ui::{local_store, url};
 
 /// Where the results table is kept between visits.
 const STORAGE_KEY: &str = "lectern.imbalance.results.v2";
+/// When the browser refuses to keep it.
+const NOT_KEPT: &str = "This browser does not keep the results table (storage is blocked, as in some private windows, or full): export it (CSV or Markdown) before you close the tab.";
 /// Where earlier versions kept it, as JSON: forgotten on the first visit.
 const OLD_STORAGE_KEY: &str = "lectern.imbalance.results.v1";
 
@@ -78,7 +80,8 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
     let chosen = s.data.chosen;
     let dataset = s.data.current();
 
-    // The table survives a reload.
+    // The table survives a reload, and tabs of the site share it: what another tab saves
+    // (rows it added or removed) replaces this tab's, which it already held.
     {
         let dispatch = dispatch.clone();
         use_effect_with((), move |_| {
@@ -86,16 +89,24 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
             if let Some(rows) = local_store::load::<Vec<Row>>(STORAGE_KEY) {
                 dispatch.emit(ImbalanceAction::Restore(rows));
             }
+            let listener = local_store::on_other_tab_change(STORAGE_KEY, move |rows| {
+                dispatch.emit(ImbalanceAction::Restore(rows.unwrap_or_default()))
+            });
+            move || drop(listener)
         });
     }
     {
         let first = use_mut_ref(|| true);
+        let warned = use_mut_ref(|| false);
+        let dispatch = dispatch.clone();
         use_effect_with(s.rows.clone(), move |rows| {
             if !std::mem::replace(&mut *first.borrow_mut(), false) {
                 if rows.is_empty() {
                     local_store::remove(STORAGE_KEY);
-                } else {
-                    local_store::save(STORAGE_KEY, rows.as_ref());
+                } else if !local_store::save(STORAGE_KEY, rows.as_ref())
+                    && !std::mem::replace(&mut *warned.borrow_mut(), true)
+                {
+                    dispatch.emit(ImbalanceAction::Note(NOT_KEPT.into()));
                 }
             }
         });

@@ -103,7 +103,7 @@ impl ImbalanceState {
 
     /// The run the knobs describe, or the refused knobs.
     pub fn planned(&self) -> Result<Planned, Vec<(Field, String)>> {
-        let (settings, subset) = self.form.parse(&FIELDS)?;
+        let (settings, subset) = self.form.parse()?;
         Ok(Planned {
             loss: settings.loss,
             settings,

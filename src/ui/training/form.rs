@@ -33,6 +33,25 @@ impl Field {
     /// How many fields there are.
     const COUNT: usize = Field::Gamma as usize + 1;
 
+    /// Every field, in the order of `Field as usize`.
+    pub const ALL: [Field; Field::COUNT] = [
+        Field::PerClass,
+        Field::Imbalance,
+        Field::Epochs,
+        Field::Batch,
+        Field::LearningRate,
+        Field::DecayAt,
+        Field::DecayFactor,
+        Field::Warmup,
+        Field::Momentum,
+        Field::WeightDecay,
+        Field::Widths,
+        Field::Dropout,
+        Field::Seed,
+        Field::Beta,
+        Field::Gamma,
+    ];
+
     /// The URL parameter and the `data-testid` suffix.
     pub fn key(self) -> &'static str {
         match self {
@@ -217,28 +236,40 @@ impl Form {
         self.texts[field as usize] = text;
     }
 
-    /// Why `field`'s text is refused, if it is.
+    /// Why `field`'s text is refused, if it is: out of its range, or (the batch size) too large
+    /// for the channels typed beside it.
     pub fn error(&self, field: Field) -> Option<String> {
-        field.check(self.text(field)).err()
+        self.check(field).err()
     }
 
-    /// The settings of a run, or every refused field with its reason.
-    pub fn parse(
-        &self,
-        fields: &[Field],
-    ) -> Result<(TrainSettings, SubsetSettings), Vec<(Field, String)>> {
-        let errors: Vec<(Field, String)> = fields
-            .iter()
-            .filter_map(|&f| self.error(f).map(|e| (f, e)))
-            .collect();
+    fn check(&self, field: Field) -> Result<Vec<f64>, String> {
+        let values = field.check(self.text(field))?;
+        if field == Field::Batch
+            && let Ok(widths) = Field::Widths.check(self.text(Field::Widths))
+        {
+            let widths = [widths[0] as usize, widths[1] as usize];
+            train::check_activation_memory(values[0] as usize, widths)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(values)
+    }
+
+    /// The settings of a run, or every refused field with its reason. Every field is checked,
+    /// those a cell does not show too (their text is the cell's default or a checked URL value).
+    pub fn parse(&self) -> Result<(TrainSettings, SubsetSettings), Vec<(Field, String)>> {
+        let mut values: [Vec<f64>; Field::COUNT] = Default::default();
+        let mut errors = Vec::new();
+        for field in Field::ALL {
+            match self.check(field) {
+                Ok(v) => values[field as usize] = v,
+                Err(e) => errors.push((field, e)),
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
-        // Every field was checked above (an `expect` would also carry code to print the error).
-        let checked = |f: Field| {
-            f.check(self.text(f))
-                .unwrap_or_else(|_| unreachable!("{} was checked", f.key()))
-        };
+        let checked = |f: Field| &values[f as usize];
+        // A single-number field's check gives exactly one value.
         let value = |f: Field| checked(f)[0];
         let decay_at = checked(Field::DecayAt);
         let widths = checked(Field::Widths);
@@ -347,30 +378,14 @@ impl Form {
 mod tests {
     use super::*;
 
-    const ALL: [Field; Field::COUNT] = [
-        Field::PerClass,
-        Field::Imbalance,
-        Field::Epochs,
-        Field::Batch,
-        Field::LearningRate,
-        Field::DecayAt,
-        Field::DecayFactor,
-        Field::Warmup,
-        Field::Momentum,
-        Field::WeightDecay,
-        Field::Widths,
-        Field::Dropout,
-        Field::Seed,
-        Field::Beta,
-        Field::Gamma,
-    ];
+    const ALL: [Field; Field::COUNT] = Field::ALL;
 
     #[test]
     fn the_defaults_round_trip_through_the_form() {
         // Every field has its own slot in the form's texts.
         assert!(ALL.iter().enumerate().all(|(i, &f)| f as usize == i));
         for kind in [DatasetKind::Toy, DatasetKind::Cifar] {
-            let (settings, subset) = Form::defaults(kind).parse(&ALL).unwrap();
+            let (settings, subset) = Form::defaults(kind).parse().unwrap();
             assert_eq!(settings, TrainSettings::for_dataset(kind));
             assert_eq!(subset, SubsetSettings::for_dataset(kind));
         }
@@ -391,12 +406,12 @@ mod tests {
             form.set(field, text.into());
             let err = form.error(field).unwrap();
             assert!(err.contains(needle), "{field:?} {text}: {err}");
-            let refused = form.parse(&ALL).unwrap_err();
+            let refused = form.parse().unwrap_err();
             assert!(refused.iter().any(|(f, _)| *f == field));
             form = Form::defaults(DatasetKind::Toy);
         }
         form.set(Field::DecayAt, " ".into());
-        assert_eq!(form.parse(&ALL).unwrap().0.schedule, Schedule::Constant);
+        assert_eq!(form.parse().unwrap().0.schedule, Schedule::Constant);
     }
 
     #[test]
@@ -437,5 +452,35 @@ mod tests {
             ALL.len(),
             "the others are removed from the URL"
         );
+    }
+
+    #[test]
+    fn a_batch_too_large_for_the_channels_is_refused_at_the_batch_field_with_the_estimate() {
+        // `?width=128,128&batch=512`: one activation of 268 MB.
+        let mut form = Form::defaults(DatasetKind::Cifar);
+        let notes = form.read_url(&ALL, [("width", "128,128"), ("batch", "512")]);
+        assert!(
+            notes.is_empty(),
+            "each value is in its own range: {notes:?}"
+        );
+        let err = form.error(Field::Batch).unwrap();
+        assert!(
+            err.contains("268 MB") && err.contains("batch size 512"),
+            "{err}"
+        );
+        let refused = form.parse().unwrap_err();
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].0, Field::Batch);
+        form.set(Field::Batch, "256".into());
+        assert!(form.parse().is_ok());
+    }
+
+    #[test]
+    fn a_field_a_cell_does_not_show_is_checked_too() {
+        // Was: `parse(&shown)` checked only the shown fields, then `unreachable!` on the others.
+        let mut form = Form::defaults(DatasetKind::Toy);
+        form.set(Field::Widths, "8".into());
+        let refused = form.parse().unwrap_err();
+        assert_eq!(refused[0].0, Field::Widths);
     }
 }
