@@ -202,7 +202,7 @@ test-engines:
 # its default run and the lab's default IF-100 compare (about 15 minutes on 2 cores). Measures;
 # checks nothing.
 measure: build
-	@[ -e static/data/train.bin ] || { echo "make measure needs the CIFAR-10 subset: make data CIFAR10=<path>"; exit 1; }
+	@[ -e static/data/meta.json ] || { echo "make measure needs the CIFAR-10 subset: make data CIFAR10=<path>"; exit 1; }
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 measure.mjs 2>&1 | grep -E "MEASURE|^# (pass|fail)"
 
 # Throughput (img/s, medians): natively on burn-ndarray and burn-flex, then in headless Chromium
