@@ -33,6 +33,12 @@ async function refusal(name, pieces) {
     : "is not the file this site was built with (its sha256 differs): the site holds files of two different builds; reload, and if this stays, ask whoever hosts it to build it again";
 }
 
+// A request or script the worker's Content-Security-Policy refused (`lectern serve` sends one
+// with worker_loader.js) goes to the console, where Chromium writes none for a worker.
+self.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`Content-Security-Policy: ${e.effectiveDirective} refused ${e.blockedURI || "inline"} in the compute worker`);
+});
+
 function message(error) {
   return error && error.message ? error.message : String(error);
 }

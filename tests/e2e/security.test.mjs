@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  setup, open, site, dist, backendBadge, cell, shots, waitForText, percentOf, textIn, expectText, tempDir, until, siteUrl, LAN_HOST,
+  setup, open, site, dist, backendBadge, cell, shots, waitForText, percentOf, textIn, expectText, tempDir, until, siteUrl, LAN_HOST, lecternServe,
 } from './helpers.mjs';
 
 setup();
@@ -76,7 +76,7 @@ test('security: the notebook runs under its Content-Security-Policy with no viol
     foreign.src = new URL('worker_loader.js', other).href;
     const loaded = new Promise((resolve) => { foreign.onload = () => resolve('loaded'); foreign.onerror = () => resolve('refused'); });
     document.head.append(foreign);
-    const fetched = await fetch(new URL('index.html', other)).then(() => 'fetched', (error) => error.name);
+    const fetched = await fetch(new URL('index.html', other), { mode: 'no-cors' }).then(() => 'fetched', (error) => error.name);
     return { injected: window.injected, foreign: await loaded, fetched };
   }, otherSite);
   assert.deepEqual(ran, { injected: [], foreign: 'refused', fetched: 'TypeError' });
@@ -88,6 +88,35 @@ test('security: the notebook runs under its Content-Security-Policy with no viol
   assert.match(lines, new RegExp(`script-src-elem refused ${otherSite}worker_loader\\.js`));
   assert.match(lines, new RegExp(`connect-src refused ${otherSite}index\\.html`));
   await close();
+});
+
+test('security: from `lectern serve` the compute worker runs under the worker policy (the offline copy keeps it), which refuses another site', async () => {
+  const served = await lecternServe('/');
+  try {
+    const other = served.url.replace('127.0.0.1', LAN_HOST);
+    const { page, problems, close } = await open(served.url + QUICK, undefined, {
+      // What the negative check below causes on purpose: the worker's refused request.
+      tolerate: [/^(worker )?console\.error: Content-Security-Policy: connect-src refused http:\/\/lectern\.lan:\d+\/index\.html in the compute worker$/,
+        /^request failed: http:\/\/lectern\.lan:\d+\/index\.html net::ERR_FAILED$/],
+    });
+    assert.equal(await backendBadge(page), 'CPU · burn-ndarray');
+    const convnet = cell(page, 'convnet');
+    await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+    await convnet.getByTestId('train-start').click();
+    await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => Boolean(r.active))), true, 'the service worker runs');
+    const worker = page.workers().find((w) => w.url().includes('worker_loader.js'));
+    assert.ok(worker, `the compute worker: ${page.workers().map((w) => w.url())}`);
+    // no-cors: without a policy the request would go through (an opaque answer, no CORS needed).
+    const fetched = await worker.evaluate((url) => fetch(url, { mode: 'no-cors' }).then(() => 'fetched', (error) => error.name), `${other}index.html`);
+    assert.equal(fetched, 'TypeError', "the worker's policy refuses a request to another site");
+    // …and reports it (worker_loader.js's listener), so that a suite fails on it.
+    await until(() => problems.some((p) => /^worker console\.error: Content-Security-Policy: connect-src refused/.test(p)),
+      Boolean, 'the worker reported the violation');
+    await close();
+  } finally {
+    served.stop();
+  }
 });
 
 /** A copy of the built site with `change` made to the file whose name matches `name`. */
