@@ -8,6 +8,11 @@
   const say = (value) => (value instanceof Error ? `${value.name}: ${value.message}` : String(value));
   window.addEventListener('error', (e) => record.problems.push(`uncaught: ${e.message} (${e.filename}:${e.lineno})`));
   window.addEventListener('unhandledrejection', (e) => record.problems.push(`unhandled rejection: ${say(e.reason)}`));
+  // Engines differ in what their Content-Security-Policy lets through (this script runs before
+  // index.html's policy, which covers only what follows it): any violation is a problem.
+  window.addEventListener('securitypolicyviolation', (e) => record.problems.push(
+    `CSP violation: ${e.effectiveDirective || e.violatedDirective} refused ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`,
+  ));
   for (const level of ['error', 'warn']) {
     const original = console[level];
     console[level] = function (...args) {
