@@ -7,6 +7,8 @@
 #                     Content-Security-Policy (@INLINE_SCRIPT_HASHES@)
 #   worker_loader.js  each worker wasm's sha256, between its `integrity:begin` and `integrity:end`
 #                     lines (the loader refuses a wasm of another build)
+#   live-reload.js    only under `trunk serve` (make dev): its live-reload script, moved out of
+#                     index.html (trunk serve rewrites it for every request: no hash would hold)
 # A value it cannot write stops the build (a page with a placeholder would not start). The inline
 # scripts' hashes change with every build (the boot script names the content-hashed UI bundle),
 # which is why they are written here and not in www/index.html. POSIX sh, awk, base64;
@@ -55,6 +57,37 @@ done
 glue_integrity="sha384-$(digest 384 "$glue" | hex_base64)"
 wasm_integrity="sha384-$(digest 384 "$wasm" | hex_base64)"
 sed -e "s|@GLUE_INTEGRITY@|$glue_integrity|g" -e "s|@WASM_INTEGRITY@|$wasm_integrity|g" index.html > "$tmp/index.html"
+
+# `trunk serve` (make dev) adds its live-reload script inline and writes into it, as it sends the
+# page, the address the browser asked for: no hash of it can be known here. It goes into a file,
+# live-reload.js, with the page's own address instead (its WebSocket path is the server's root).
+if grep -q '{{__TRUNK_ADDRESS__}}' "$tmp/index.html"; then
+  awk '
+    function flush() { printf "%s", opening; printf "%s", text; inside = 0 }
+    inside {
+      end = index($0, "</script>")
+      if (!end) { text = text $0 "\n"; next }
+      text = text substr($0, 1, end - 1)
+      if (index(text, "{{__TRUNK_ADDRESS__}}")) {
+        printf "%s", text > "live-reload.js"
+        print "<script src=\"live-reload.js\"></script>" substr($0, end + 9)
+        inside = 0
+      } else { flush(); print substr($0, end) }
+      next
+    }
+    {
+      start = index($0, "<script")
+      close_at = start ? index(substr($0, start), ">") : 0
+      if (start && close_at && substr($0, start, close_at) !~ / src=/ && !index(substr($0, start), "</script>")) {
+        opening = substr($0, 1, start + close_at - 1); text = substr($0, start + close_at) "\n"; inside = 1; next
+      }
+      print
+    }
+  ' "$tmp/index.html" > "$tmp/index.dev.html" || fail "index.html: could not move trunk serve's live-reload script out"
+  sed -e "s|'{{__TRUNK_ADDRESS__}}'|window.location.host|g" -e 's|{{__TRUNK_WS_BASE__}}|/|g' live-reload.js > "$tmp/live-reload.js"
+  cat "$tmp/live-reload.js" > live-reload.js
+  mv "$tmp/index.dev.html" "$tmp/index.html"
+fi
 
 # 2. The sha256 of each inline script (a <script> without src), its text exactly as between its
 # tags, into the Content-Security-Policy's script-src.
