@@ -278,6 +278,40 @@ fn refuses_a_wrong_checksum_and_a_missing_source() {
     );
 }
 
+/// `make data CIFAR10=<copy>`: the copy's sha256 is printed, for a teacher to compare with the
+/// official archive's — also when `--sha256` refuses it; a folder has no single file to hash.
+#[test]
+fn prints_an_archives_sha256_also_when_refusing_it() {
+    use sha2::{Digest, Sha256};
+    let dir = ScratchDir::new();
+    let archive = dir.path().join("cifar-10-binary.tar.gz");
+    write_archive(&archive, &layout(20, 10));
+    let expected: String = Sha256::digest(fs::read(&archive).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let line = format!("sha256 of {}: {expected}\n", archive.display());
+    let out = dir.path().join("out");
+    let output = data(&archive, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with(&line), "{stdout}");
+
+    let output = data(&archive, &out, &["--sha256", &"0".repeat(64)]);
+    assert!(!output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), line);
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+
+    let folder = dir.path().join("cifar-10-batches-bin");
+    fs::create_dir_all(&folder).unwrap();
+    for (name, bytes) in layout(20, 10) {
+        fs::write(folder.join(name), bytes).unwrap();
+    }
+    let output = data(&folder, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("sha256"));
+}
+
 /// The reduced CIFAR-10 the project is developed with, where it is present (it is in CI).
 #[test]
 fn the_shared_archive_is_read_and_a_truncated_copy_refused() {

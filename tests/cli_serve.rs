@@ -48,6 +48,32 @@ fn serve(dir: &std::path::Path, base: &str) -> Server {
     Server { child, port }
 }
 
+/// A worker takes its Content-Security-Policy from its own script's response (the page's meta
+/// tag does not reach it): the worker scripts get one, also on a 304; the page gets none (its
+/// meta tag holds the policy with this build's inline-script hashes).
+#[test]
+fn worker_scripts_come_with_the_workers_content_security_policy() {
+    let dir = ScratchDir::new();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
+    std::fs::write(
+        dir.path().join("worker_loader.js"),
+        "importScripts('./worker.js');",
+    )
+    .unwrap();
+    let server = serve(dir.path(), "/");
+    let policy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'";
+    let (status, headers, _) = get(server.port, "GET", "/worker_loader.js", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-security-policy"), Some(policy));
+    let etag = header(&headers, "etag").unwrap().to_string();
+    let revalidate = format!("If-None-Match: {etag}");
+    let (status, headers, _) = get(server.port, "GET", "/worker_loader.js", &[&revalidate]);
+    assert_eq!(status, 304);
+    assert_eq!(header(&headers, "content-security-policy"), Some(policy));
+    let (_, headers, _) = get(server.port, "GET", "/", &[]);
+    assert_eq!(header(&headers, "content-security-policy"), None);
+}
+
 /// One HTTP/1.1 request; the status, the headers (lower-case names) and the body.
 fn get(
     port: u16,

@@ -43,8 +43,16 @@ async function sha256(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * The headers a kept copy is served with: its type, and the Content-Security-Policy the server
+ * gave it (`lectern serve` gives the worker scripts one; a worker started from the offline copy
+ * must run under it too).
+ */
 function headersOf(response) {
-  return { "content-type": response.headers.get("content-type") ?? "application/octet-stream" };
+  const headers = { "content-type": response.headers.get("content-type") ?? "application/octet-stream" };
+  const policy = response.headers.get("content-security-policy");
+  if (policy) headers["content-security-policy"] = policy;
+  return headers;
 }
 
 /** Fetches `path`; `mode` is the fetch's HTTP-cache mode. */

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::CliError;
 use crate::data::export::{DEFAULT_TEST_PER_CLASS, DEFAULT_TRAIN_PER_CLASS, SiteSubset};
-use crate::data::source::{open, verify_sha256};
+use crate::data::source::{open, sha256_hex, verify_sha256};
 use crate::format::thousands;
 
 #[derive(clap::Args)]
@@ -27,8 +27,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    if let Some(expected) = &args.sha256 {
-        verify_sha256(&args.source, expected)?;
+    // An archive's sha256, printed first (also when it is refused below), for a teacher to
+    // compare with the official archive's (the Makefile's CIFAR_SHA256, README *Data*).
+    if args.source.is_file() {
+        let actual = sha256_hex(&args.source)?;
+        println!("sha256 of {}: {actual}", args.source.display());
+        if let Some(expected) = &args.sha256 {
+            verify_sha256(&args.source, &actual, expected)?;
+        }
+    } else if let Some(expected) = &args.sha256 {
+        verify_sha256(&args.source, &sha256_hex(&args.source)?, expected)?;
     }
     let files = open(&args.source)?;
     let name = args

@@ -8,6 +8,7 @@ pub mod data;
 pub mod eval;
 pub mod paper;
 pub mod serve;
+mod serve_headers;
 pub mod theory;
 pub mod train;
 

@@ -3,7 +3,7 @@
 //! teacher's computer: the site under any sub-path (`--base /course/lectern/`), compression on
 //! the wire (gzip, made once per file version and kept in memory), revalidation that costs a
 //! `304` (ETags), content-hashed bundles cached for good, and `application/wasm` so browsers
-//! compile the bundles while they download.
+//! compile the bundles while they download (each file's headers: `serve_headers`).
 
 use std::collections::HashMap;
 use std::fs;
@@ -18,6 +18,7 @@ use flate2::write::GzEncoder;
 use tiny_http::{Header, Method, Request, Response, Server};
 
 use super::CliError;
+use super::serve_headers::{cache_control, content_security_policy, media_type};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -111,38 +112,6 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok().filter(|s| !s.contains('\0'))
 }
 
-/// The file's media type, and whether gzip makes it worth sending compressed (the site's
-/// CIFAR-10 records and images do not shrink).
-pub fn media_type(file: &Path) -> (&'static str, bool) {
-    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => ("text/html; charset=utf-8", true),
-        "js" | "mjs" => ("text/javascript; charset=utf-8", true),
-        "css" => ("text/css; charset=utf-8", true),
-        "wasm" => ("application/wasm", true),
-        "json" => ("application/json", true),
-        "svg" => ("image/svg+xml", true),
-        "txt" | "md" => ("text/plain; charset=utf-8", true),
-        "png" => ("image/png", false),
-        _ => ("application/octet-stream", false),
-    }
-}
-
-/// Trunk names the UI bundle's files by their content (`app-<16 hex>.js`, `…_bg.wasm`): those
-/// never change and are cached for good; everything else is revalidated on every load.
-pub fn cache_control(file: &Path) -> &'static str {
-    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let stem = name.split('.').next().unwrap_or("");
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    let hashed = stem
-        .rsplit_once('-')
-        .is_some_and(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-    if hashed {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    }
-}
-
 /// Whether an `Accept-Encoding` value takes gzip (not refused by `q=0`).
 pub fn accepts_gzip(accept_encoding: &str) -> bool {
     accept_encoding.split(',').any(|item| {
@@ -231,6 +200,8 @@ fn answer(request: Request, root: &Path, base: &str, compressed: &Compressed) {
         header("Vary", "Accept-Encoding"),
         header("X-Content-Type-Options", "nosniff"),
     ];
+    let policy = content_security_policy(&file).map(|p| header("Content-Security-Policy", p));
+    let common: Vec<Header> = common.into_iter().chain(policy).collect();
     if request_header(&request, "if-none-match")
         .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag))
     {
@@ -416,40 +387,7 @@ mod tests {
     }
 
     #[test]
-    fn hashed_bundles_are_cached_for_good_and_the_rest_revalidated() {
-        let immutable = "public, max-age=31536000, immutable";
-        assert_eq!(
-            cache_control(Path::new("app-0123456789abcdef.js")),
-            immutable
-        );
-        assert_eq!(
-            cache_control(Path::new("app-0123456789abcdef_bg.wasm")),
-            immutable
-        );
-        assert_eq!(
-            cache_control(Path::new("styles-fedcba9876543210.css")),
-            immutable
-        );
-        for unhashed in [
-            "index.html",
-            "worker_bg.wasm",
-            "worker_cpu.js",
-            "worker_loader.js",
-            "train.bin",
-            "sw.js",
-        ] {
-            assert_eq!(cache_control(Path::new(unhashed)), "no-cache", "{unhashed}");
-        }
-    }
-
-    #[test]
-    fn wasm_goes_compressed_with_its_own_type_and_records_do_not() {
-        assert_eq!(
-            media_type(Path::new("a_bg.wasm")),
-            ("application/wasm", true)
-        );
-        assert!(media_type(Path::new("index.html")).1);
-        assert!(!media_type(Path::new("static/data/train.bin")).1);
+    fn gzip_is_taken_unless_refused() {
         assert!(accepts_gzip("gzip, deflate, br"));
         assert!(accepts_gzip("br;q=1.0, gzip;q=0.8"));
         assert!(accepts_gzip("*"));

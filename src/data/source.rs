@@ -22,23 +22,27 @@ pub fn open(path: &Path) -> Result<CifarFiles, SourceError> {
     }
 }
 
-/// Checks a file's sha256 against an expected hex digest.
-pub fn verify_sha256(path: &Path, expected: &str) -> Result<(), SourceError> {
+/// A file's sha256, in lowercase hex (what `sha256sum` prints).
+pub fn sha256_hex(path: &Path) -> Result<String, SourceError> {
     let mut file = File::open(path).map_err(|source| io_err(path, source))?;
     let mut hasher = Sha256::new();
     io::copy(&mut file, &mut hasher).map_err(|source| io_err(path, source))?;
-    let actual: String = hasher
+    Ok(hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
+        .collect())
+}
+
+/// Checks a file's sha256 (`actual`, from [`sha256_hex`]) against an expected hex digest.
+pub fn verify_sha256(path: &Path, actual: &str, expected: &str) -> Result<(), SourceError> {
     if actual.eq_ignore_ascii_case(expected.trim()) {
         Ok(())
     } else {
         Err(SourceError::Checksum {
             name: path.display().to_string(),
             expected: expected.trim().to_ascii_lowercase(),
-            actual,
+            actual: actual.to_string(),
         })
     }
 }

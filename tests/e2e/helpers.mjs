@@ -99,14 +99,24 @@ export function siteUrl(host) {
 /**
  * Opens the notebook with `query` (or at an absolute address), recording every console problem.
  * `options`: `before(context, page)`, run before the page loads; `tolerate`, patterns of problems
- * the test causes on purpose (they do not fail it); the rest adds to the browser context's
- * options (e.g. `{ hasTouch: true, isMobile: true }` for a tablet).
+ * the test causes on purpose (they do not fail it); `waitFor`, the test id that says the page
+ * loaded (null: none); the rest adds to the browser context's options (e.g. `{ hasTouch: true,
+ * isMobile: true }` for a tablet). A Content-Security-Policy violation is a problem too.
  */
-export async function open(query = '', viewport = { width: 1366, height: 900 }, { before: prepare, tolerate = [], ...device } = {}) {
+export async function open(query = '', viewport = { width: 1366, height: 900 }, { before: prepare, tolerate = [], waitFor = 'notebook', ...device } = {}) {
   const context = await browser.newContext({ viewport, ...device });
+  const problems = [];
+  // Every Content-Security-Policy violation in the page is a problem, reported by the browser's
+  // event (also one that logs no console line, as a report-only policy's): the page's own
+  // listener calls back into the test.
+  await context.exposeBinding('lecternCspViolation', (_source, text) => problems.push(`CSP violation: ${text}`));
+  await context.addInitScript(() => {
+    addEventListener('securitypolicyviolation', (e) => window.lecternCspViolation(
+      `${e.effectiveDirective} refused ${e.blockedURI || 'inline'} (${e.sourceFile || 'page'}:${e.lineNumber}, ${e.disposition})`,
+    ));
+  });
   const page = await context.newPage();
   await prepare?.(context, page);
-  const problems = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') {
       problems.push(`console.${msg.type()}: ${msg.text()}`);
@@ -128,7 +138,7 @@ export async function open(query = '', viewport = { width: 1366, height: 900 }, 
     if (name.endsWith('.wasm')) wasm.push(name.replace(/-[0-9a-f]{16}_bg/, '_bg'));
   });
   await page.goto(/^https?:/.test(query) ? query : baseUrl + query);
-  await page.getByTestId('notebook').waitFor();
+  if (waitFor) await page.getByTestId(waitFor).waitFor();
   return {
     page,
     context,

@@ -154,6 +154,26 @@ export function scenario(engine, start) {
       await waitForText(page, id('autodiff-slope'), /^Burn autodiff on CPU · burn-ndarray: h = 1\.500, dh\/dx = 1\.500/);
       assert.ok((await canvasColours(page, id('theory-plot'))) > 20, 'the plot is drawn');
       await page.screenshot(cellOf('theory'), path.join(shots, `${engine}-theory.png`));
+
+      // index.html's Content-Security-Policy holds in this engine too: an injected inline script
+      // is refused and reported (page-hooks.js). The lines this check causes are taken back out.
+      const engineLines = page.problems().length;
+      const injected = await page.evaluate(async () => {
+        window.injected = false;
+        const script = document.createElement('script');
+        script.textContent = 'window.injected = true';
+        document.head.append(script);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const record = window.__lecternTest;
+        const reported = record.problems.filter((p) => p.startsWith('CSP violation'));
+        record.problems = record.problems.filter((p) => !p.startsWith('CSP violation'));
+        return { ran: window.injected, reported };
+      });
+      assert.equal(injected.ran, false, `${engine} ran an inline script the policy does not list`);
+      assert.equal(injected.reported.length, 1, `${engine} reported the refused script: ${injected.reported}`);
+      assert.match(injected.reported[0], /^CSP violation: script-src(-elem)? refused inline/);
+      const caused = page.problems().splice(engineLines);
+      assert.ok(caused.every((line) => /Content[- ]Security[- ]Policy|inline script/i.test(line)), `${engine}: ${caused}`);
     });
     console.log(`TIMING ${engine} theory: ${since(started)} s`);
   });
