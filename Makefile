@@ -182,12 +182,14 @@ worker-features:
 test-native:
 	cargo test $(NATIVE_FEATURES)
 
-# The worker's backend probe in headless Chromium, in a dedicated worker, on CPU and WebGPU.
+# The worker's backend probe in headless Chromium, in a dedicated worker, on CPU and WebGPU; a
+# lost GPU and a GPU that stops answering, each in a worker of its own (they end its GPU).
 test-wasm:
 	CHROMEDRIVER=$(CHROMEDRIVER) \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_TIMEOUT=180 \
-	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu --test wasm_worker
+	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu \
+	  --test wasm_worker --test wasm_gpu_lost --test wasm_gpu_stalled
 
 # The built site, driven in headless Chromium; screenshots in target/e2e-screenshots/.
 test-e2e: build

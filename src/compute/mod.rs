@@ -6,6 +6,10 @@ pub mod dead_relu;
 pub mod probe;
 pub mod theory_autodiff;
 
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 use crate::settings::model::ConvPath;
@@ -79,11 +83,15 @@ impl ToF32s for TensorData {
 
 /// Reads a tensor's values back as f32, asynchronously (the only way WebGPU allows in a browser).
 pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadError> {
-    let data = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| ReadError(format!("{e:?}")))?;
-    data.to_f32s()
+    let data = watched(Box::pin(async move {
+        let data = tensor
+            .into_data_async()
+            .await
+            .map_err(|e| ReadError(format!("{e:?}")))?;
+        Ok(vec![data])
+    }))
+    .await?;
+    data[0].to_f32s()
 }
 
 /// Reads several tensors back in one device round trip (each read is a round trip, costly on
@@ -91,10 +99,37 @@ pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, Rea
 pub async fn read_many<const D: usize>(
     tensors: impl IntoIterator<Item = Tensor<D>>,
 ) -> Result<Vec<TensorData>, ReadError> {
-    tensors
+    let transaction = tensors
         .into_iter()
-        .fold(Transaction::default(), |t, tensor| t.register(tensor))
-        .execute_async()
-        .await
-        .map_err(|e| ReadError(format!("{e:?}")))
+        .fold(Transaction::default(), |t, tensor| t.register(tensor));
+    watched(Box::pin(async move {
+        transaction
+            .execute_async()
+            .await
+            .map_err(|e| ReadError(format!("{e:?}")))
+    }))
+    .await
+}
+
+/// A read-back in flight, as a [`ReadWatch`] receives it.
+pub type PendingRead<'a> = Pin<Box<dyn Future<Output = Result<Vec<TensorData>, ReadError>> + 'a>>;
+
+/// Wraps every read-back of this thread: the browser worker's gives up on a GPU that never
+/// answers (`worker::device_loss`). Nothing is installed natively.
+pub type ReadWatch = for<'a> fn(PendingRead<'a>) -> PendingRead<'a>;
+
+thread_local! {
+    static READ_WATCH: Cell<Option<ReadWatch>> = const { Cell::new(None) };
+}
+
+/// Installs `watch` around every later read-back of this thread (replacing any earlier one).
+pub fn watch_reads(watch: ReadWatch) {
+    READ_WATCH.with(|w| w.set(Some(watch)));
+}
+
+async fn watched(read: PendingRead<'_>) -> Result<Vec<TensorData>, ReadError> {
+    match READ_WATCH.with(Cell::get) {
+        Some(watch) => watch(read).await,
+        None => read.await,
+    }
 }

@@ -101,13 +101,19 @@ pub async fn choose(request: BackendRequest, gpu: &mut Option<Device>) -> Result
 
 #[cfg(feature = "webgpu")]
 async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<Chosen, String> {
+    if let Some(why) = super::device_loss::lost() {
+        return Err(format!(
+            "the GPU was lost earlier ({why}); reload the page to use it again"
+        ));
+    }
     let device = match gpu {
         Some(device) => device.clone(),
         None => {
-            let device = Device::wgpu_options()
-                .init_async()
+            let (device, setup) = Device::wgpu_options()
+                .init_with_setup_async()
                 .await
                 .map_err(|e| format!("could not start Burn's WebGPU runtime ({e})"))?;
+            super::device_loss::listen(&setup.device);
             *gpu = Some(device.clone());
             device
         }

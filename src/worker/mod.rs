@@ -9,6 +9,7 @@
 
 pub mod backend;
 mod data;
+pub mod device_loss;
 mod driver;
 pub mod envelope;
 mod paper;

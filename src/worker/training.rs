@@ -540,9 +540,9 @@ fn move_to_cpu(
         cpu
     };
     let epoch = session.checkpoint.as_ref().map_or(0, |c| c.header.epochs);
-    let reason = format!(
+    let reason = super::device_loss::moved_to_cpu(epoch).unwrap_or_else(|| format!(
         "WebGPU failed while training ({reason}). The worker moved to the CPU (burn-ndarray) and continues from the end of epoch {epoch}."
-    );
+    ));
     if let Some(cpu) = &cpu {
         post(&FromWorker::BackendChanged {
             backend: cpu.backend.clone(),
@@ -611,6 +611,15 @@ async fn train_one_batch(
             "injected test fault: the GPU device was lost".into(),
         ));
         fail(state, cell, session, error).await;
+        return;
+    }
+    if let Some(why) = session
+        .backend
+        .is_webgpu()
+        .then(super::device_loss::lost)
+        .flatten()
+    {
+        fail(state, cell, session, TrainError::Device(ReadError(why))).await;
         return;
     }
     let epoch_done = session.trainer.step();

@@ -1,7 +1,8 @@
 // End-to-end: the ConvNet cell trains in the worker (CPU and WebGPU on SwiftShader), pauses
 // within a batch while the page stays responsive, loads a model the CLI trained and shows the
 // accuracy `lectern eval` gives, refuses a junk file while keeping its dataset, and survives an
-// injected loss of the GPU device. Screenshots in target/e2e-screenshots/.
+// injected loss of the GPU device and a real one (the worker's GPUDevice destroyed mid-run).
+// Screenshots in target/e2e-screenshots/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -183,5 +184,47 @@ test('convnet: when WebGPU loses its device mid-run the worker moves to the CPU 
   assert.match(await text(page, 'backend-badge'), /^CPU/);
   assert.match(await textIn(cn(page), 'run-backend'), /^WebGPU/, 'the run started on WebGPU');
   await cn(page).screenshot({ path: path.join(shots, 'convnet-device-lost.png') });
+  await close();
+});
+
+// Test-only: the worker's script, served with a few lines before it that keep every GPUDevice
+// the worker asks for, so that the test can destroy it as a driver reset or a closed lid loses it.
+// Nothing of this is in the site: the page cannot reach the device.
+async function keepGpuDevices(context) {
+  await context.route(/\/worker_loader\.js(\?|$)/, async (route) => {
+    const response = await route.fetch();
+    const keep = `(() => {
+      const request = GPUAdapter.prototype.requestDevice;
+      GPUAdapter.prototype.requestDevice = async function (...args) {
+        const device = await request.apply(this, args);
+        (self.__testGpuDevices ??= []).push(device);
+        return device;
+      };
+    })();\n`;
+    await route.fulfill({ response, body: keep + await response.text() });
+  });
+}
+
+test('convnet: a real loss of the GPU device mid-run (destroyed) moves the run to the CPU and it goes on', async () => {
+  const { page, close } = await open(`?backend=webgpu&${QUICK.replace('epochs=1', 'epochs=2')}`, undefined, {
+    before: keepGpuDevices,
+  });
+  assert.match(await backendBadge(page), /^WebGPU/);
+  await toyReady(page);
+  await cn(page).getByTestId('train-start').click();
+  await waitForText(page, 'epoch-counter', /^1 \/ 2$/, 240_000, 'convnet');
+  const destroyed = await until(
+    () => Promise.all(page.workers().map((w) => w.evaluate(() => (self.__testGpuDevices ?? []).map((d) => d.destroy()).length))),
+    (counts) => counts.reduce((a, b) => a + b, 0) === 1,
+    'the worker holds one GPU device',
+  );
+  assert.equal(destroyed.reduce((a, b) => a + b, 0), 1);
+  const note = await waitForText(page, 'run-note', /The GPU was lost/, 240_000, 'convnet');
+  assert.match(note, /^The GPU was lost \(it was destroyed.*\)\. Training continues on the CPU \(burn-ndarray\) from the end of epoch 1;/);
+  await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+  assert.match(await textIn(cn(page), 'epoch-counter'), /^2 \/ 2$/);
+  assert.match(await text(page, 'backend-badge'), /^CPU/);
+  assert.match(await textIn(cn(page), 'run-backend'), /^WebGPU/, 'the run started on WebGPU');
+  await cn(page).screenshot({ path: path.join(shots, 'convnet-gpu-destroyed.png') });
   await close();
 });
