@@ -11,6 +11,7 @@ pub mod backend;
 mod data;
 mod driver;
 pub mod envelope;
+mod keep;
 mod paper;
 pub mod tasks;
 mod theory;
