@@ -134,3 +134,25 @@ test('resume: storage that refuses the write — one note that the run cannot be
   assert.equal(await textIn(cn(page), 'epoch-counter'), '3 / 3');
   await close();
 });
+
+test('resume: a finished run stays kept; Resume shows its results again, and Save model still saves it', async () => {
+  const { page, close } = await open('?backend=cpu&dataset=toy&epochs=2&width=4,8&per_class=60&batch=32&seed=3');
+  await backendBadge(page);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  await cn(page).getByTestId('train-start').click();
+  await waitForText(page, 'run-status', /Finished/, 120_000, 'convnet');
+  const accuracy = await textIn(cn(page), 'final-accuracy');
+  await until(() => keptRecord(page), (r) => r?.epoch === 2, 'the last epoch is kept');
+
+  await page.reload();
+  await page.getByTestId('notebook').waitFor();
+  await expectText(page.getByTestId('kept-text'), /finished \(2 epochs\) and kept: Resume shows it again/);
+  await page.getByTestId('kept-resume').click();
+  await waitForText(page, 'run-status', /Finished/, 120_000, 'convnet');
+  assert.equal(await textIn(cn(page), 'epoch-counter'), '2 / 2');
+  assert.equal(await textIn(cn(page), 'final-accuracy'), accuracy, 'the kept model scores as before the reload');
+  const download = page.waitForEvent('download');
+  await cn(page).getByTestId('model-save').click();
+  assert.equal((await download).suggestedFilename(), 'lectern-convnet-2-epochs.bin');
+  await close();
+});
