@@ -105,14 +105,7 @@
   }
 
   async function offerRun(record) {
-    const at = new Date(record.startedAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    const finished = record.epoch >= record.epochs;
-    words.textContent = finished
-      ? `Run from ${at} finished (${record.epochs} epochs) and kept: Resume shows it again (Save model then saves it).`
-      : `Run from ${at} kept at epoch ${record.epoch} of ${record.epochs}.`;
-    if (record.dataset === "upload") words.textContent += ` It trained on ${record.dataName}: pick that file again first.`;
     const controls = [];
-    const resumeButton = button("Resume", "kept-resume", () => resume(record, controls));
     const discardButton = button("Discard", "kept-discard", async () => {
       controls.forEach((c) => { c.disabled = true; });
       try {
@@ -122,13 +115,27 @@
         words.textContent = `The kept run could not be deleted (${error?.message ?? error}).`;
       }
     });
+    observer.observe(document.body, { childList: true });
+    if (record.format !== 1 || !(record.bytes instanceof Uint8Array)) {
+      words.textContent = `A run kept by another version of lectern (record format ${record.format}) cannot be resumed here.`;
+      controls.push(discardButton);
+      offer.replaceChildren(words, discardButton);
+      document.body.append(offer);
+      return;
+    }
+    const at = new Date(record.startedAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const finished = record.epoch >= record.epochs;
+    words.textContent = finished
+      ? `Run from ${at} finished (${record.epochs} epochs) and kept: Resume shows it again (Save model then saves it).`
+      : `Run from ${at} kept at epoch ${record.epoch} of ${record.epochs}.`;
+    if (record.dataset === "upload") words.textContent += ` It trained on ${record.dataName}: pick that file again first.`;
+    const resumeButton = button("Resume", "kept-resume", () => resume(record, controls));
     controls.push(resumeButton, discardButton);
     offer.replaceChildren(words, resumeButton, discardButton);
     document.body.append(offer);
-    observer.observe(document.body, { childList: true });
   }
 
   // Storage blocked (a private window) or unreadable: nothing to offer; the worker says at the
   // first finished epoch that the run cannot be kept.
-  kept.get(CELL).then((record) => record?.format === 1 && record.bytes && offerRun(record), () => {});
+  kept.get(CELL).then((record) => record && offerRun(record), () => {});
 })();

@@ -156,3 +156,24 @@ test('resume: a finished run stays kept; Resume shows its results again, and Sav
   assert.equal((await download).suggestedFilename(), 'lectern-convnet-2-epochs.bin');
   await close();
 });
+
+test('resume: a damaged kept record is refused with the reason, not a dead worker; a new run still starts', async () => {
+  const { page, close } = await open('?backend=cpu&dataset=toy&epochs=2&width=4,8&per_class=60&batch=32&seed=3');
+  await backendBadge(page);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  await cn(page).getByTestId('train-start').click();
+  await until(() => keptRecord(page), (r) => r?.epoch === 2, 'the last epoch is kept', 120_000);
+  await page.reload();
+  await page.getByTestId('notebook').waitFor();
+  // One byte of the model changed in storage (a disk error, a bad write by something else).
+  await page.evaluate(async () => {
+    const record = await self.lecternKept.get('convnet');
+    record.bytes[Math.floor(record.bytes.length / 2)] ^= 0x40;
+    await self.lecternKept.put('convnet', record);
+  });
+  await page.getByTestId('kept-resume').click();
+  await waitForText(page, 'run-note', /^The kept run cannot be resumed: the kept run is damaged \(its check sum does not match\): discard it and start the run again\. Press Start for a new run\.$/, 120_000, 'convnet');
+  await cn(page).getByTestId('train-start').click();
+  await waitForText(page, 'run-status', /Finished/, 120_000, 'convnet');
+  await close();
+});
