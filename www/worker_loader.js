@@ -110,6 +110,12 @@ async function watched(name) {
 }
 
 async function start() {
+  // The runs kept for a reload (kept.js): without it training works, and nothing is kept.
+  try {
+    importScripts("./kept.js");
+  } catch (error) {
+    console.warn(`lectern: kept.js did not load (${message(error)}): this run cannot be kept for a reload`);
+  }
   try {
     importScripts(`./${glue}`);
   } catch (error) {

@@ -1,5 +1,5 @@
 //! Training and evaluation shared by the worker and the CLI. `metrics` and `progress` are plain
-//! Rust (the page uses them too); the rest runs Burn.
+//! Rust (the page uses them too), and so is `kept` (a run kept for a reload); the rest runs Burn.
 
 #[cfg(feature = "compute")]
 pub mod bench;
@@ -7,6 +7,7 @@ pub mod bench;
 pub mod checkpoint;
 #[cfg(feature = "compute")]
 pub mod engine;
+pub mod kept;
 pub mod metrics;
 pub mod progress;
 #[cfg(feature = "compute")]

@@ -12,6 +12,7 @@ mod data;
 pub mod device_loss;
 mod driver;
 pub mod envelope;
+mod keep;
 mod paper;
 pub mod tasks;
 mod theory;

@@ -14,6 +14,7 @@ use super::backend::Chosen;
 use super::data;
 use super::driver::WorkerState;
 use super::envelope::{post, post_with_bytes};
+use super::keep;
 use super::tasks::now_ms;
 use crate::compute::{ComputeBackend, ReadError, ndarray_device};
 use crate::data::dataset::Dataset;
@@ -30,6 +31,9 @@ use crate::train::engine::{TrainError, Trainer, evaluate};
 use crate::train::metrics::Confusion;
 use crate::train::progress::EpochMeter;
 use crate::train::results::{filters, samples};
+
+mod resume;
+use resume::{keep_epoch, resume_from, resume_session};
 
 /// Test images scored at once.
 const EVAL_BATCH: usize = 100;
@@ -136,6 +140,7 @@ impl Slot {
 }
 
 fn send(cell: TrainingCell, event: Event) {
+    keep::observe(cell, &event);
     post(&FromWorker::training(cell, event));
 }
 
@@ -227,16 +232,22 @@ pub async fn handle(
             settings,
             paused,
         } => {
+            // The page's Resume of a kept run (www/resume.js) flags it before it presses Start.
+            let resume = keep::take_resume(cell).await;
             let started = (|| {
                 let dataset = dataset(state, kind)?;
+                let from = resume_from(resume, &dataset, &chosen_subset, &settings)?;
                 let train = subset::select(&dataset.train, &chosen_subset, &dataset.class_names)
                     .map_err(|e| e.to_string())?;
                 let (device, backend, compute) = chosen(state);
                 let paths = compute.conv_paths();
-                let trainer = Trainer::new(&settings, paths.train, train, &device)
-                    .map_err(|e| e.to_string())?
-                    .with_eval_path(paths.eval);
-                Ok::<_, String>(Session {
+                let trainer = match &from {
+                    Some((_, c)) => Trainer::resume(&settings, paths.train, train, c, &device),
+                    None => Trainer::new(&settings, paths.train, train, &device),
+                }
+                .map_err(|e| e.to_string())?
+                .with_eval_path(paths.eval);
+                let session = Session {
                     run,
                     dataset,
                     phase: if paused {
@@ -252,10 +263,11 @@ pub async fn handle(
                     checkpoint: None,
                     reported_at: now_ms(),
                     trainer,
-                })
+                };
+                Ok::<_, String>((session, from))
             })();
             match started {
-                Ok(mut session) => {
+                Ok((mut session, from)) => {
                     session.trainer.restart_clock(now_ms());
                     send(
                         cell,
@@ -270,6 +282,17 @@ pub async fn handle(
                             conv_path: session.trainer.model().conv_path(),
                         }),
                     );
+                    keep::started(
+                        cell,
+                        run,
+                        &session.dataset,
+                        chosen_subset,
+                        &settings,
+                        from.as_ref().map(|k| &k.0),
+                    );
+                    if let Some((kept, checkpoint)) = from {
+                        resume_session(cell, &mut session, kept, checkpoint).await;
+                    }
                     *state.borrow_mut().slot(cell) = Slot::Training(Box::new(session));
                 }
                 Err(reason) => send(
@@ -321,7 +344,10 @@ pub async fn handle(
                 put_session(state, cell, session);
             }
         }
-        Request::Reset => *state.borrow_mut().slot(cell) = Slot::Empty,
+        Request::Reset => {
+            *state.borrow_mut().slot(cell) = Slot::Empty;
+            keep::discard(cell);
+        }
         Request::SaveModel => save(state, cell).await,
         Request::LoadModel { run, name, data } => {
             let result = load_model(state, &name, data, bytes, run).await;
@@ -692,6 +718,7 @@ async fn end_epoch(
         }),
     );
     session.last_test = Some(test);
+    keep_epoch(cell, session).await;
     if session.trainer.finished() {
         session.phase = Phase::Finished;
         let trainer = &session.trainer;
