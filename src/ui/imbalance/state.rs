@@ -162,7 +162,11 @@ impl ImbalanceState {
                 Rc::make_mut(&mut self.rows).retain(|r| r.run != run)
             }
             ImbalanceAction::ClearRows => self.rows = Rc::new(Vec::new()),
-            ImbalanceAction::Restore(rows) => self.rows = Rc::new(rows),
+            ImbalanceAction::Restore(rows) => {
+                let (rows, note) = super::stored::restore(rows);
+                self.notes.extend(note);
+                self.rows = Rc::new(rows);
+            }
             ImbalanceAction::Note(note) => self.notes.push(note),
         }
     }
