@@ -12,7 +12,7 @@ pub fn restore(mut rows: Vec<Row>) -> (Vec<Row>, Option<String>) {
     rows.retain(|r| [r.class_names.len(), r.train_counts.len(), r.per_class.len()] == [CLASSES; 3]);
     let note = (rows.len() < saved).then(|| {
         format!(
-            "{} of the {saved} results rows kept from last time could not be read back (saved by another version of lectern?) and were left out; the others are in the table.",
+            "{} saved results rows could not be read back and were left out.",
             saved - rows.len()
         )
     });
@@ -76,9 +76,7 @@ mod tests {
         assert_eq!(rows, good);
         assert_eq!(
             state.notes.last().map(String::as_str),
-            Some(
-                "3 of the 5 results rows kept from last time could not be read back (saved by another version of lectern?) and were left out; the others are in the table."
-            )
+            Some("3 saved results rows could not be read back and were left out.")
         );
         assert!(reading(&rows).unwrap().contains("Against cross-entropy"));
         assert_eq!(best_per_column(&rows).len(), 14);
