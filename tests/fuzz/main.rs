@@ -11,6 +11,7 @@
 
 mod alloc;
 mod mutate;
+mod outcomes;
 mod seeds;
 mod targets;
 mod url_case;

@@ -17,6 +17,7 @@ use lectern::ui::local_store;
 
 use crate::Target;
 use crate::mutate::{mutate, mutate_in_place, mutated};
+use crate::outcomes::{ARCHIVE_OUTCOMES, CHECKPOINT_OUTCOMES, RECORD_OUTCOMES, outcome};
 use crate::seeds;
 
 const KIB: usize = 1 << 10;
@@ -33,54 +34,6 @@ pub fn all() -> Vec<Target> {
         table(),
     ]
 }
-
-/// The first of `kinds` that `message` contains: how far a refused case got.
-fn outcome(message: &str, kinds: &[(&'static str, &'static str)]) -> &'static str {
-    kinds
-        .iter()
-        .find(|(needle, _)| message.contains(needle))
-        .map_or_else(
-            || {
-                if std::env::var("FUZZ_SHOW_OTHER").is_ok() {
-                    eprintln!("other: {message}");
-                }
-                "refused: other"
-            },
-            |&(_, kind)| kind,
-        )
-}
-
-const ARCHIVE_OUTCOMES: &[(&str, &str)] = &[
-    ("not a gzip", "refused: not gzip"),
-    ("truncated or corrupt", "refused: corrupt stream"),
-    ("none of CIFAR-10's files", "refused: no CIFAR files"),
-    ("no cifar-10-batches-bin", "refused: a file missing"),
-    ("more than any CIFAR-10 file", "refused: entry too large"),
-    ("unpacks to more", "refused: unpacks too much"),
-    ("label", "refused: bad label"),
-    ("whole number of", "refused: partial record"),
-    ("class names", "refused: class names"),
-    ("has no image of class", "refused: class missing"),
-    ("is neither", "refused: not a batch file"),
-    (", not CIFAR-10", "refused: named file type"),
-];
-
-const RECORD_OUTCOMES: &[(&str, &str)] = &[
-    ("whole number of", "refused: partial record"),
-    ("label", "refused: bad label"),
-    ("class names", "refused: class names"),
-    ("too few", "refused: too few"),
-    ("empty", "refused: empty"),
-];
-
-const CHECKPOINT_OUTCOMES: &[(&str, &str)] = &[
-    ("not a lectern checkpoint", "refused: magic"),
-    ("truncated", "refused: truncated"),
-    ("header is damaged", "refused: header JSON"),
-    ("impossible model", "refused: model settings"),
-    ("weights are damaged", "refused: weights damaged"),
-    ("do not fit", "refused: weights do not fit"),
-];
 
 /// Bytes `input` unpacks to (as gzip, else itself), counted up to past the reader's limit.
 fn unpacked_len(input: &[u8]) -> usize {
@@ -337,7 +290,7 @@ fn url() -> Target {
     Target {
         name: "url",
         smoke: 20_000,
-        full: 3_000_000,
+        full: 1_000_000,
         bound_text: "64 x the input + 64 KiB",
         make: Box::new(move |rng| mutated(rng, &seeds, &[])),
         bound: Box::new(|input| 64 * input.len() + 64 * KIB),
@@ -400,7 +353,7 @@ fn table() -> Target {
     Target {
         name: "table",
         smoke: 10_000,
-        full: 2_000_000,
+        full: 1_000_000,
         bound_text: "16 x the stored text + 4 MiB",
         make: Box::new(move |rng| {
             if rng.below(8) == 0 {
