@@ -3,7 +3,8 @@
 //! Layout: the magic line `lectern-checkpoint 1\n`, a little-endian u32 length, a JSON header of
 //! that length ([`CheckpointHeader`]: the model's configuration and the training set's channel
 //! statistics, which inputs must be normalised with), then the weights as a Burn record
-//! (burnpack bytes, `Module::into_record`). The header makes a checkpoint self-describing: loading
+//! (burnpack bytes, `Module::into_record`). The header also names the data it was trained on
+//! (`trained_on`; absent in older files, which still read). The header makes a checkpoint self-describing: loading
 //! rebuilds the same architecture and refuses a file whose weights do not fit it.
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
@@ -15,6 +16,7 @@ use crate::compute::ReadError;
 use crate::data::augment::ChannelStats;
 use crate::nn::convnet::{ConvNet, ConvNetConfig};
 use crate::settings::SettingsError;
+use crate::train::trained_on::TrainedOn;
 
 const MAGIC: &[u8] = b"lectern-checkpoint 1\n";
 
@@ -51,6 +53,9 @@ pub struct CheckpointHeader {
     pub stats: ChannelStats,
     /// Finished epochs when it was taken.
     pub epochs: usize,
+    /// The data it was trained on (`None` in checkpoints written before lectern kept it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained_on: Option<TrainedOn>,
 }
 
 /// A header and the weights' Burn record.
@@ -92,6 +97,18 @@ impl Checkpoint {
             header,
             record: record.to_vec(),
         })
+    }
+
+    /// Names the data the weights were trained on.
+    pub fn trained_on(mut self, data: TrainedOn) -> Self {
+        self.header.trained_on = Some(data);
+        self
+    }
+
+    /// What to tell a student who evaluates this model on `data` (in a few words) with class
+    /// names `classes` (`None`: not known): one sentence when it was trained on other data.
+    pub fn other_data(&self, data: &str, classes: Option<&[String]>) -> Option<String> {
+        self.header.trained_on.as_ref()?.mismatch(data, classes)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -11,3 +11,4 @@ pub mod metrics;
 pub mod progress;
 #[cfg(feature = "compute")]
 pub mod results;
+pub mod trained_on;

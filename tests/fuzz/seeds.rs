@@ -13,6 +13,7 @@ use lectern::settings::loss::{LossKind, LossSettings};
 use lectern::settings::model::{ConvPath, ModelSettings};
 use lectern::train::checkpoint::{Checkpoint, CheckpointHeader};
 use lectern::train::metrics::ShotGroups;
+use lectern::train::trained_on::TrainedOn;
 use lectern::ui::imbalance::table::Row;
 
 /// `labels.len()` records, each image filled with its index.
@@ -101,6 +102,7 @@ pub fn checkpoint() -> Vec<u8> {
             std: [0.25, 0.2, 0.3],
         },
         epochs: 2,
+        trained_on: Some(TrainedOn::of(&lectern::data::dataset::Dataset::toy())),
     };
     pollster::block_on(Checkpoint::of(&model, header))
         .unwrap()
