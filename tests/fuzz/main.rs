@@ -42,6 +42,8 @@ pub struct Target {
 fn main() {
     let full = std::env::var("FUZZ").is_ok_and(|v| v == "full");
     let only = std::env::var("FUZZ_TARGET").ok();
+    // Another shard draws other cases (to run a target in several processes at once).
+    let shard: u64 = std::env::var("FUZZ_SHARD").map_or(0, |s| s.parse().unwrap_or(0));
     // Quiet panics: a panicking case is caught, shrunk and reported below.
     std::panic::set_hook(Box::new(|_| {}));
     let mut failed = Vec::new();
@@ -51,7 +53,7 @@ fn main() {
         }
         let cases = if full { target.full } else { target.smoke };
         let started = Instant::now();
-        let mut rng = SplitMix64::stream(0x5EED_F422, target.name.len() as u64, cases);
+        let mut rng = SplitMix64::stream(0x5EED_F422 ^ shard, target.name.len() as u64, cases);
         let mut worst = 0.0f64;
         let mut reached: Vec<(&str, u64)> = Vec::new();
         for (i, input) in target.regressions.iter().enumerate() {

@@ -79,8 +79,9 @@ pub fn fix_checksums(tar: &mut [u8], offsets: &[usize]) {
     }
 }
 
-pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+/// `bytes` gzipped: deflated (`level` 1–9), or in stored blocks (0: cheap, for most cases).
+pub fn gzip(bytes: &[u8], level: u32) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
     gz.write_all(bytes).unwrap();
     gz.finish().unwrap()
 }

@@ -63,7 +63,7 @@ impl<R: Read> Read for CountingRead<R> {
 fn archive() -> Target {
     let (tar, offsets) = seeds::tar(&seeds::layout());
     let tars = vec![tar.clone()];
-    let gzipped = vec![seeds::gzip(&tar)];
+    let gzipped = vec![seeds::gzip(&tar, 1), seeds::gzip(&tar, 0)];
     Target {
         name: "archive",
         smoke: 600,
@@ -83,7 +83,7 @@ fn archive() -> Target {
                 if rng.below(8) == 0 {
                     bytes
                 } else {
-                    seeds::gzip(&bytes)
+                    seeds::gzip(&bytes, if rng.below(4) == 0 { 1 } else { 0 })
                 }
             }
             6..=8 => mutated(rng, &gzipped, &[0, 3, 8]),
