@@ -7,16 +7,20 @@ use crate::data::cifar::CLASSES;
 
 /// The rows that have one class name, training count and accuracy per class; and, if any were
 /// left out, the sentence that says so.
-pub fn restore(mut rows: Vec<Row>) -> (Vec<Row>, Option<String>) {
+pub fn restore(mut rows: Vec<Row>) -> (Vec<Row>, Option<&'static str>) {
     let saved = rows.len();
-    rows.retain(|r| [r.class_names.len(), r.train_counts.len(), r.per_class.len()] == [CLASSES; 3]);
-    let note = (rows.len() < saved).then(|| {
-        format!(
-            "{} saved results rows could not be read back and were left out.",
-            saved - rows.len()
-        )
+    keep(&mut rows, &|r| {
+        [r.class_names.len(), r.train_counts.len(), r.per_class.len()] == [CLASSES; 3]
     });
+    let note = (rows.len() < saved)
+        .then_some("Saved results rows that could not be read back were left out.");
     (rows, note)
+}
+
+/// Keeps the rows `wanted` (one `retain` for the whole UI bundle: each closure type would
+/// compile another).
+pub fn keep(rows: &mut Vec<Row>, wanted: &dyn Fn(&Row) -> bool) {
+    rows.retain(|r| wanted(r));
 }
 
 #[cfg(test)]
