@@ -80,7 +80,7 @@ mod tests {
         assert_eq!(rows, good);
         assert_eq!(
             state.notes.last().map(String::as_str),
-            Some("3 saved results rows could not be read back and were left out.")
+            Some("Saved results rows that could not be read back were left out.")
         );
         assert!(reading(&rows).unwrap().contains("Against cross-entropy"));
         assert_eq!(best_per_column(&rows).len(), 14);
