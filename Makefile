@@ -49,7 +49,7 @@ help:
 	@echo "make test    - set up (plus Chromium, Firefox ESR and WebKit) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
 	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
-	@echo "make fuzz    - the input fuzzer's full run: millions of cases a reader (about 25 minutes; make test runs a smoke run of it)"
+	@echo "make fuzz    - the input fuzzer's full run: millions of cases a reader (about 9 minutes of CPU; make test runs a smoke run of it)"
 	@echo "make measure - the default toy run, then the default CIFAR-10 runs of the ConvNet cell and the imbalance lab, in headless Chromium"
 	@echo "make data CIFAR10=<path> - write the site's CIFAR-10 subset into static/data"
 
