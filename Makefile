@@ -47,7 +47,7 @@ WEBKIT_WEBDRIVER := /usr/bin/WebKitWebDriver
 MINIBROWSER := /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser
 
 .PHONY: help serve dev test setup test-setup browsers tools wasm-target worker-cpu data build release bench \
-        test-native test-wasm test-e2e test-engines fmt-check worker-features measure clean
+        test-native test-wasm test-e2e test-engines fmt-check worker-features measure fuzz clean
 
 help:
 	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data), build the size-optimised site and serve it on port $(PORT), compressed"
@@ -55,6 +55,7 @@ help:
 	@echo "make test    - set up (plus Chromium, Firefox ESR and WebKit) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
 	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
+	@echo "make fuzz    - the input fuzzer's full run: millions of cases a reader (about 9 minutes of CPU; make test runs a smoke run of it)"
 	@echo "make measure - the default toy run, then the default CIFAR-10 runs of the ConvNet cell and the imbalance lab, in headless Chromium"
 	@echo "make data CIFAR10=<path> - write the site's CIFAR-10 subset into static/data"
 
@@ -178,9 +179,16 @@ fmt-check:
 worker-features:
 	tests/worker_features.sh
 
-# The core, the CLI and the UI's state logic, natively.
+# The core, the CLI and the UI's state logic, natively (with the input fuzzer's smoke run,
+# tests/fuzz: a few seconds).
 test-native:
 	cargo test $(NATIVE_FEATURES)
+
+# The input fuzzer's full run (README, *Fuzzing*): every reader of files, links, messages and
+# stored tables, millions of cases each, no panic and no allocation past each reader's bound.
+# FUZZ_TARGET=<name> runs one (archive, records, checkpoint, messages, url, number, table).
+fuzz:
+	FUZZ=full cargo test $(NATIVE_FEATURES) --test fuzz
 
 # The worker's backend probe in headless Chromium, in a dedicated worker, on CPU and WebGPU; a
 # lost GPU and a GPU that stops answering, each in a worker of its own (they end its GPU).

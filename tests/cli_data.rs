@@ -338,3 +338,119 @@ fn the_shared_archive_is_read_and_a_truncated_copy_refused() {
         &["cifar-10-binary-truncated.tar.gz", "truncated or corrupt"],
     );
 }
+
+#[test]
+fn a_picked_image_is_named_for_what_it_is() {
+    let dir = ScratchDir::new();
+    let png = dir.path().join("cifar-10-binary.tar.gz");
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.resize(4000, 9);
+    fs::write(&png, bytes).unwrap();
+    assert_refused(
+        &png,
+        &[
+            "not a gzip-compressed tar archive: it starts like a PNG image",
+            "found 89 50",
+        ],
+    );
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_what_the_layout_allows() {
+    // One entry that says it holds 400 MB of zeros (a few hundred kB gzipped): reading stops
+    // once the unpacked bytes pass the limit, with a message (was: inflated to the end).
+    let dir = ScratchDir::new();
+    let archive = dir.path().join("bomb.tar.gz");
+    let mut header = tar::Header::new_gnu();
+    header.set_path("cifar-10-batches-bin/readme.html").unwrap();
+    header.set_size(400_000_000);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(&archive).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(header.as_bytes()).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..400_000_000 / zeros.len() + 1 {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.finish().unwrap().flush().unwrap();
+    assert_refused(
+        &archive,
+        &[
+            "bomb.tar.gz: it unpacks to more than 215,110,000 bytes",
+            "damaged or not CIFAR-10",
+        ],
+    );
+}
+
+#[test]
+fn a_tar_without_cifar_files_says_what_it_holds() {
+    let dir = ScratchDir::new();
+    let archive = dir.path().join("photos.tar.gz");
+    let files: Vec<(String, Vec<u8>)> = (0..8)
+        .map(|i| (format!("cat{i}.png"), vec![1, 2, 3]))
+        .collect();
+    write_archive(&archive, &files);
+    assert_refused(
+        &archive,
+        &[
+            "photos.tar.gz: none of CIFAR-10's files is in it",
+            "it holds cifar-10-batches-bin/cat0.png, cifar-10-batches-bin/cat1.png",
+            "and 3 more",
+            "Pick cifar-10-binary.tar.gz",
+        ],
+    );
+}
+
+#[test]
+fn the_python_version_of_cifar_is_named() {
+    let dir = ScratchDir::new();
+    let archive = dir.path().join("cifar-10-python.tar.gz");
+    let gz = flate2::write::GzEncoder::new(
+        fs::File::create(&archive).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    for name in ["batches.meta", "data_batch_1", "test_batch"] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(3);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            format!("cifar-10-batches-py/{name}"),
+            &[1u8, 2, 3][..],
+        )
+        .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap().flush().unwrap();
+    assert_refused(
+        &archive,
+        &["none of CIFAR-10's files", "that is the Python version"],
+    );
+}
+
+#[test]
+fn an_uncompressed_tar_of_the_layout_is_read() {
+    let dir = ScratchDir::new();
+    let archive = dir.path().join("cifar-10-binary.tar");
+    let mut tar = tar::Builder::new(fs::File::create(&archive).unwrap());
+    for (name, bytes) in layout(20, 10) {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            format!("cifar-10-batches-bin/{name}"),
+            bytes.as_slice(),
+        )
+        .unwrap();
+    }
+    tar.into_inner().unwrap().flush().unwrap();
+    let out = dir.path().join("out");
+    let output = data(&archive, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}

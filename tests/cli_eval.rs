@@ -230,3 +230,52 @@ fn a_checkpoint_whose_head_has_more_classes_than_the_data_is_refused() {
         "lectern's datasets have 10 classes, this network has 12",
     )]);
 }
+
+#[test]
+fn a_model_evaluated_on_other_data_than_it_was_trained_on_says_so() {
+    // A toy model scored on CIFAR-10 (a `cifar-10-batches-bin` folder): one sentence on
+    // stderr, then the figures as before (was: near-chance accuracy without a word).
+    let dir = ScratchDir::new();
+    let model = dir.path().join("toy-model.bin");
+    let json = dir.path().join("run.json");
+    let output = tiny_train("1", &[], json.to_str().unwrap(), model.to_str().unwrap());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let folder = dir.path().join("cifar-10-batches-bin");
+    std::fs::create_dir_all(&folder).unwrap();
+    let names = lectern::data::dataset::CIFAR10_CLASSES.join("\n");
+    std::fs::write(folder.join("batches.meta.txt"), names).unwrap();
+    let records = toy_records(2, 9);
+    for i in 1..=5 {
+        std::fs::write(folder.join(format!("data_batch_{i}.bin")), &records).unwrap();
+    }
+    std::fs::write(folder.join("test_batch.bin"), &records).unwrap();
+    let eval = |data: &str| {
+        let output = lectern(&["eval", "--model", model.to_str().unwrap(), "--data", data]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (stderr, stdout) = eval(folder.to_str().unwrap());
+    assert!(
+        stderr.contains(&format!(
+            "note: This model was trained on the toy set, and {} is loaded: its classes are not these, so its accuracy here will be near chance (1 in 10); load the toy set to evaluate it.",
+            folder.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stdout.contains("accuracy"), "{stdout}");
+    // On its own data, and on a lone batch file (no class names to compare), nothing is said.
+    assert!(!eval("toy").0.contains("note:"));
+    let batch = folder.join("test_batch.bin");
+    assert!(!eval(batch.to_str().unwrap()).0.contains("note:"));
+}

@@ -39,6 +39,9 @@ pub struct Loaded {
     pub path: ConvPath,
     pub test: Records,
     pub class_names: Vec<String>,
+    /// One sentence when the model was trained on other data than `test` (printed before the
+    /// figures, which still follow).
+    pub other_data: Option<String>,
 }
 
 impl ModelOnData {
@@ -46,6 +49,14 @@ impl ModelOnData {
         let path = self.backend.compute()?.conv_paths().eval;
         let checkpoint = Checkpoint::load(&self.model)?;
         let (test, class_names) = test_data(&self.data)?;
+        // A lone batch file has no class names (CIFAR-10's are assumed): nothing to compare.
+        let data = if self.data == Path::new("toy") {
+            "the toy set".to_string()
+        } else {
+            self.data.display().to_string()
+        };
+        let classes = (!is_batch_file(&self.data)).then_some(class_names.as_slice());
+        let other_data = checkpoint.other_data(&data, classes);
         let device = self.backend.device()?;
         let model = checkpoint
             .model(&device)
@@ -58,8 +69,16 @@ impl ModelOnData {
             path,
             test,
             class_names,
+            other_data,
         })
     }
+}
+
+fn is_batch_file(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("bin"))
 }
 
 #[derive(clap::Args)]
@@ -78,11 +97,7 @@ pub fn test_data(path: &Path) -> Result<(Records, Vec<String>), CliError> {
         let toy = Dataset::toy();
         return Ok((toy.test, toy.class_names));
     }
-    let is_batch_file = path.is_file()
-        && path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("bin"));
-    if is_batch_file {
+    if is_batch_file(path) {
         let bytes = std::fs::read(path).map_err(|e| CliError::file(path, e))?;
         let records = Records::parse(bytes).map_err(|error| CliError::Format {
             path: path.display().to_string(),
@@ -100,8 +115,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
         model,
         device,
         test,
+        other_data,
         ..
     } = args.target.load()?;
+    if let Some(sentence) = other_data {
+        eprintln!("note: {sentence}");
+    }
     let confusion = pollster::block_on(evaluate(
         &model,
         &checkpoint.header.stats,

@@ -36,6 +36,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
     settings.validate()?;
     let loaded = args.target.load()?;
+    if let Some(sentence) = &loaded.other_data {
+        eprintln!("note: {sentence}");
+    }
     let subject = Subject {
         model: &loaded.model,
         stats: &loaded.checkpoint.header.stats,

@@ -1,6 +1,7 @@
 //! `lectern train`: the notebook's training run, natively, with a progress bar and a JSON report.
 //! Every option not given takes the page's default for the dataset (`crate::settings`).
 
+use crate::train::trained_on::TrainedOn;
 use std::path::{Path, PathBuf};
 
 use super::{CliError, NativeBackend, check_writable, percent_list, write_json};
@@ -242,7 +243,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 path.display()
             );
         } else {
-            pollster::block_on(trainer.checkpoint())?.save(path)?;
+            pollster::block_on(trainer.checkpoint())?
+                .trained_on(TrainedOn::of(&dataset))
+                .save(path)?;
             eprintln!(
                 "saved the model after epoch {} to {}",
                 trainer.epoch,

@@ -2,9 +2,12 @@
 //! an uploaded `ArrayBuffer` in the worker), streamed and validated: every message names the
 //! source, the file inside it and the byte offset where that is known.
 
+use std::cell::Cell;
 use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use super::cifar::{self, FormatError, META_FILE, RECORD_BYTES, Records, TEST_FILE, TRAIN_FILES};
+use super::sniff;
 use crate::format::thousands;
 
 /// The validated content of a CIFAR-10 source.
@@ -25,9 +28,26 @@ pub enum SourceError {
     #[error("{name}: {source}")]
     Io { name: String, source: io::Error },
     #[error(
-        "{name}: not a gzip-compressed tar archive (byte 0 should start the gzip signature 1f 8b, found {found})"
+        "{name}: not a gzip-compressed tar archive{what} (byte 0 should start the gzip signature 1f 8b, found {found})"
     )]
-    NotGzip { name: String, found: String },
+    NotGzip {
+        name: String,
+        found: String,
+        /// What the file looks like instead (`: it starts like a PNG image`), or nothing.
+        what: String,
+    },
+    #[error(
+        "{name}: it unpacks to more than {limit} bytes, more than cifar-10-binary.tar.gz holds (about 184 MB): it is damaged or not CIFAR-10, and reading stopped there"
+    )]
+    Unpacks { name: String, limit: String },
+    #[error(
+        "{name}: none of CIFAR-10's files is in it (cifar-10-batches-bin/batches.meta.txt, data_batch_1.bin … data_batch_5.bin, test_batch.bin){seen}. Pick cifar-10-binary.tar.gz, the binary version of CIFAR-10"
+    )]
+    NoCifarFiles {
+        name: String,
+        /// What it holds instead (`; it holds a.txt, b.png and 3 more`), or nothing.
+        seen: String,
+    },
     #[error(
         "{name}: the archive is truncated or corrupt: reading stopped at compressed byte offset {offset}{inside} ({detail})"
     )]
@@ -88,6 +108,10 @@ pub(crate) struct RawFiles {
     meta: Option<Vec<u8>>,
     train: [Option<Vec<u8>>; 5],
     test: Option<Vec<u8>>,
+    /// The first few entries of an archive (for a message when none is CIFAR-10's), and how
+    /// many there were.
+    seen: Vec<String>,
+    entries: usize,
 }
 
 impl RawFiles {
@@ -104,6 +128,33 @@ impl RawFiles {
         } else {
             10_000 * RECORD_BYTES as u64
         }
+    }
+
+    /// Notes an archive entry's path, for [`SourceError::NoCifarFiles`].
+    fn saw(&mut self, path: &str) {
+        self.entries += 1;
+        if self.seen.len() < SEEN_LISTED {
+            self.seen.push(path.chars().take(80).collect());
+        }
+    }
+
+    fn describe_seen(&self) -> String {
+        if self.entries == 0 {
+            return String::new();
+        }
+        let mut text = format!("; it holds {}", self.seen.join(", "));
+        if self.entries > self.seen.len() {
+            text += &format!(
+                " and {} more",
+                thousands((self.entries - self.seen.len()) as u64)
+            );
+        }
+        if self.seen.iter().any(|p| p.contains("cifar-10-batches-py")) {
+            text += " \u{2014} that is the Python version (cifar-10-python.tar.gz)";
+        } else if self.seen.iter().any(|p| p.contains("cifar-10-batches-mat")) {
+            text += " \u{2014} that is the MATLAB version";
+        }
+        text
     }
 
     pub(crate) fn put(&mut self, name: &str, bytes: Vec<u8>) {
@@ -126,6 +177,12 @@ impl RawFiles {
             file: file.to_string(),
             error,
         };
+        if self.meta.is_none() && self.test.is_none() && self.train.iter().all(Option::is_none) {
+            return Err(SourceError::NoCifarFiles {
+                name: name.to_string(),
+                seen: self.describe_seen(),
+            });
+        }
         let meta = self.meta.ok_or_else(|| missing(META_FILE))?;
         let meta = String::from_utf8(meta).map_err(|_| SourceError::NotText {
             name: name.to_string(),
@@ -168,33 +225,62 @@ impl RawFiles {
     }
 }
 
-/// Counts the bytes read through it, to say where a corrupt stream stopped.
+/// Entries listed in [`SourceError::NoCifarFiles`].
+const SEEN_LISTED: usize = 5;
+
+/// The most bytes an archive may unpack to: room for the layout's six batch files (≈ 184 MB in
+/// the official archive, whose other files are a few kB) and one batch file's worth for anything
+/// else a tar holds. A gzip bomb stops here, instead of inflating for minutes.
+pub const MAX_UNPACKED: u64 = 7 * 10_000 * RECORD_BYTES as u64;
+
+/// Counts the bytes read through it: compressed ones, to say where a corrupt stream stopped;
+/// unpacked ones, to stop at `limit` (then `over` is set and reading fails).
 struct Counting<R> {
     inner: R,
-    count: std::rc::Rc<std::cell::Cell<u64>>,
+    count: Rc<Cell<u64>>,
+    limit: u64,
+    over: Rc<Cell<bool>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.set(self.count.get() + n as u64);
+        if self.count.get() > self.limit {
+            self.over.set(true);
+            return Err(io::Error::other("unpacked past the limit"));
+        }
         Ok(n)
     }
 }
 
-/// Reads and validates a `cifar-10-binary.tar.gz` from `reader`, streaming (nothing is unpacked
-/// to disk; only the layout's files are kept). `name` names the source in messages.
+impl<R> Counting<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        Self {
+            inner,
+            count: Rc::default(),
+            limit,
+            over: Rc::default(),
+        }
+    }
+}
+
+/// Reads and validates a `cifar-10-binary.tar.gz` (or the same tar, uncompressed) from
+/// `reader`, streaming (nothing is unpacked to disk; only the layout's files are kept, each
+/// growing with the bytes that arrive, never by what a header claims). `name` names the source
+/// in messages.
 pub fn read_archive(reader: impl Read, name: &str) -> Result<CifarFiles, SourceError> {
     let mut reader = BufReader::new(reader);
-    let magic = reader.fill_buf().map_err(|source| SourceError::Io {
+    let start = reader.fill_buf().map_err(|source| SourceError::Io {
         name: name.to_string(),
         source,
     })?;
-    if magic.len() < 2 || magic[..2] != [0x1f, 0x8b] {
-        let found = if magic.is_empty() {
+    let gzip = start.starts_with(&[0x1f, 0x8b]);
+    if !gzip && !sniff::is_tar(start) {
+        let found = if start.is_empty() {
             "an empty file".to_string()
         } else {
-            magic[..magic.len().min(2)]
+            start[..start.len().min(2)]
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect::<Vec<_>>()
@@ -203,31 +289,47 @@ pub fn read_archive(reader: impl Read, name: &str) -> Result<CifarFiles, SourceE
         return Err(SourceError::NotGzip {
             name: name.to_string(),
             found,
+            what: sniff::describe(start)
+                .map(|what| format!(": it starts like {what}"))
+                .unwrap_or_default(),
         });
     }
-    let count = std::rc::Rc::new(std::cell::Cell::new(0));
-    let counting = Counting {
-        inner: reader,
-        count: count.clone(),
+    let compressed = Counting::new(reader, u64::MAX);
+    let count = compressed.count.clone();
+    let unpacked: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::GzDecoder::new(compressed))
+    } else {
+        Box::new(compressed)
     };
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(counting));
+    let unpacked = Counting::new(unpacked, MAX_UNPACKED);
+    let over = unpacked.over.clone();
+    let mut archive = tar::Archive::new(unpacked);
     let mut raw = RawFiles::default();
     let mut current = String::new();
-    let corrupt = |current: &str, e: io::Error| SourceError::CorruptArchive {
-        name: name.to_string(),
-        offset: thousands(count.get()),
-        inside: if current.is_empty() {
-            String::new()
-        } else {
-            format!(" inside {current}")
-        },
-        detail: e.to_string(),
+    let corrupt = |current: &str, e: io::Error| {
+        if over.get() {
+            return SourceError::Unpacks {
+                name: name.to_string(),
+                limit: thousands(MAX_UNPACKED),
+            };
+        }
+        SourceError::CorruptArchive {
+            name: name.to_string(),
+            offset: thousands(count.get()),
+            inside: if current.is_empty() {
+                String::new()
+            } else {
+                format!(" inside {current}")
+            },
+            detail: e.to_string(),
+        }
     };
     let entries = archive.entries().map_err(|e| corrupt("", e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| corrupt(&current, e))?;
         let entry_path = entry.path().map_err(|e| corrupt(&current, e))?.into_owned();
         current = entry_path.display().to_string();
+        raw.saw(&current);
         let Some(file) = entry_path
             .file_name()
             .and_then(|n| n.to_str())
@@ -249,12 +351,16 @@ pub fn read_archive(reader: impl Read, name: &str) -> Result<CifarFiles, SourceE
                 limit: thousands(limit),
             });
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        // Grown as bytes arrive (at most twice what came): a header's size is only a claim.
+        let mut bytes = Vec::new();
         (&mut entry)
             .take(limit)
             .read_to_end(&mut bytes)
             .map_err(|e| corrupt(&current, e))?;
         raw.put(&file, bytes);
+    }
+    if over.get() {
+        return Err(corrupt(&current, io::Error::other("")));
     }
     raw.validate(name)
 }

@@ -118,7 +118,13 @@ impl Records {
     /// # Panics
     /// If nothing is given: a run of records is never empty.
     pub(crate) fn join<'a>(records: impl IntoIterator<Item = &'a [u8]>) -> Self {
-        let bytes: Vec<u8> = records.into_iter().flatten().copied().collect();
+        // Sized first: collecting bytes of unknown count grows by doubling (up to 3× the data
+        // at once, 90 MB for a 30 MB batch file in the worker).
+        let records: Vec<&[u8]> = records.into_iter().collect();
+        let mut bytes = Vec::with_capacity(records.iter().map(|r| r.len()).sum());
+        for record in records {
+            bytes.extend_from_slice(record);
+        }
         debug_assert!(bytes.len().is_multiple_of(RECORD_BYTES));
         assert!(!bytes.is_empty(), "a run of records is never empty");
         Self { bytes }

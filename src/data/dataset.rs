@@ -72,11 +72,17 @@ impl Dataset {
         test: &Records,
         cap: Cap,
     ) -> Self {
+        // No class holds more than the records there are: so the room reserved for the chosen
+        // ones follows the data, not the cap (`Cap::NONE` reserved 1 MiB for any file).
+        let available: usize = train.iter().map(Records::len).sum();
         let (train, _) = take_per_class(
             train.iter().flat_map(Records::records),
-            &[cap.train_per_class; CLASSES],
+            &[cap.train_per_class.min(available); CLASSES],
         );
-        let (test, _) = take_per_class(test.records(), &[cap.test_per_class; CLASSES]);
+        let (test, _) = take_per_class(
+            test.records(),
+            &[cap.test_per_class.min(test.len()); CLASSES],
+        );
         Self {
             kind,
             name,

@@ -14,7 +14,10 @@ pub mod rng;
 pub mod site;
 #[cfg(feature = "archive")]
 pub mod site_codec;
+pub mod sniff;
 #[cfg(feature = "cli")]
 pub mod source;
 pub mod subset;
 pub mod toy;
+#[cfg(feature = "archive")]
+pub mod upload;

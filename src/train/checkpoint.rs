@@ -3,18 +3,20 @@
 //! Layout: the magic line `lectern-checkpoint 1\n`, a little-endian u32 length, a JSON header of
 //! that length ([`CheckpointHeader`]: the model's configuration and the training set's channel
 //! statistics, which inputs must be normalised with), then the weights as a Burn record
-//! (burnpack bytes, `Module::into_record`). The header makes a checkpoint self-describing: loading
+//! (burnpack bytes, `Module::into_record`). The header also names the data it was trained on
+//! (`trained_on`; absent in older files, which still read). The header makes a checkpoint self-describing: loading
 //! rebuilds the same architecture and refuses a file whose weights do not fit it.
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device, Tensor, TensorData};
+use burn::tensor::{Bytes, DType, Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::compute::ReadError;
 use crate::data::augment::ChannelStats;
 use crate::nn::convnet::{ConvNet, ConvNetConfig};
 use crate::settings::SettingsError;
+use crate::train::trained_on::TrainedOn;
 
 const MAGIC: &[u8] = b"lectern-checkpoint 1\n";
 
@@ -51,6 +53,9 @@ pub struct CheckpointHeader {
     pub stats: ChannelStats,
     /// Finished epochs when it was taken.
     pub epochs: usize,
+    /// The data it was trained on (`None` in checkpoints written before lectern kept it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained_on: Option<TrainedOn>,
 }
 
 /// A header and the weights' Burn record.
@@ -92,6 +97,18 @@ impl Checkpoint {
             header,
             record: record.to_vec(),
         })
+    }
+
+    /// Names the data the weights were trained on.
+    pub fn trained_on(mut self, data: TrainedOn) -> Self {
+        self.header.trained_on = Some(data);
+        self
+    }
+
+    /// What to tell a student who evaluates this model on `data` (in a few words) with class
+    /// names `classes` (`None`: not known): one sentence when it was trained on other data.
+    pub fn other_data(&self, data: &str, classes: Option<&[String]>) -> Option<String> {
+        self.header.trained_on.as_ref()?.mismatch(data, classes)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -136,7 +153,9 @@ impl Checkpoint {
 
     /// Rebuilds the network on `device` and loads the weights into it.
     pub fn model(&self, device: &Device) -> Result<ConvNet, CheckpointError> {
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(self.record.clone()))
+        let bytes = Bytes::from_bytes_vec(self.record.clone()).shared();
+        float_tensors_only(bytes.clone())?;
+        let record = ModuleRecord::from_bytes(bytes)
             .map_err(|e| CheckpointError::DamagedWeights(e.to_string()))?;
         self.header
             .model
@@ -171,6 +190,22 @@ impl Checkpoint {
         };
         let bytes = std::fs::read(path).map_err(|e| file(e.to_string()))?;
         Self::from_bytes(&bytes).map_err(|e| file(e.to_string()))
+    }
+}
+
+/// Refuses a record holding a tensor of another type than f32 (lectern writes no other): Burn
+/// panics loading one into a float parameter (found by the fuzzer: an edited dtype byte).
+fn float_tensors_only(bytes: Bytes) -> Result<(), CheckpointError> {
+    let damaged = |e: burn_pack::Error| CheckpointError::DamagedWeights(e.to_string());
+    let tensors = burn_pack::Reader::from_bytes(bytes)
+        .and_then(burn_pack::Reader::into_tensors)
+        .map_err(damaged)?;
+    match tensors.iter().find(|t| t.dtype != DType::F32) {
+        Some(t) => Err(CheckpointError::DamagedWeights(format!(
+            "tensor {} is stored as {:?}, where a lectern checkpoint holds f32",
+            t.name, t.dtype
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -212,5 +247,50 @@ impl ModuleMapper for ReplaceFloats {
             param.id,
             Tensor::from_data(TensorData::new(values, dims), &self.device),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::model::{ConvPath, ModelSettings};
+
+    #[test]
+    fn a_weight_stored_as_another_type_than_f32_is_refused_not_a_panic() {
+        // Found by the fuzzer (tests/fuzz, checkpoint case 625,358): one tensor's dtype in the
+        // burnpack metadata edited from F32 to I32 made Burn panic while loading ("Expected
+        // float dtype, got I32"), which ends the browser's worker.
+        let settings = ModelSettings {
+            widths: [2, 3],
+            kernel: 3,
+            batch_norm: true,
+            dropout: 0.0,
+        };
+        let config = ConvNetConfig::from_settings(&settings, ConvPath::Patches);
+        let model = config.init(&crate::compute::ndarray_device());
+        let header = CheckpointHeader {
+            model: config,
+            stats: ChannelStats {
+                mean: [0.5; 3],
+                std: [0.25; 3],
+            },
+            epochs: 1,
+            trained_on: None,
+        };
+        let mut bytes = pollster::block_on(Checkpoint::of(&model, header))
+            .unwrap()
+            .to_bytes();
+        let at = bytes.windows(3).position(|w| w == b"F32").unwrap();
+        bytes[at] = b'I';
+        let checkpoint = Checkpoint::from_bytes(&bytes).unwrap();
+        let err = checkpoint
+            .model(&crate::compute::ndarray_device())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("the checkpoint's weights are damaged: tensor ")
+                && err.ends_with(" is stored as I32, where a lectern checkpoint holds f32"),
+            "{err}"
+        );
     }
 }

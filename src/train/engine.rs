@@ -389,6 +389,8 @@ impl Trainer {
             model: ConvNetConfig::from_settings(&self.settings.model, self.model.conv_path()),
             stats: self.stats,
             epochs: self.epoch,
+            // The caller knows the dataset (`Checkpoint::trained_on`).
+            trained_on: None,
         };
         Ok(Checkpoint::of(&self.model, header).await?)
     }

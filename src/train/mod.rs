@@ -12,3 +12,4 @@ pub mod metrics;
 pub mod progress;
 #[cfg(feature = "compute")]
 pub mod results;
+pub mod trained_on;

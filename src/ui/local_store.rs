@@ -13,8 +13,15 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
+/// The value `text` (as [`save`] wrote it) holds, if it reads as a `T`.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
     crate::protocol::decode(&from_hex(text)?).ok()
+}
+
+/// The text [`save`] writes for `value` (for tests).
+#[doc(hidden)]
+pub fn encode<T: Serialize>(value: &T) -> String {
+    to_hex(&postcard::to_allocvec(value).expect("plain data"))
 }
 
 /// The value saved under `key`, if there is one and it still reads as a `T`.

@@ -2,7 +2,6 @@
 //! with progress), and a file the person picked (parsed from the bytes the page handed over).
 //! Each is loaded once and shared by the cells that use it.
 
-use std::io::Cursor;
 use std::rc::Rc;
 
 use js_sys::{Reflect, Uint8Array};
@@ -11,7 +10,6 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
 use super::envelope::scope;
-use crate::data::archive::read_archive;
 use crate::data::cifar::Records;
 use crate::data::dataset::{Cap, Dataset};
 use crate::data::site::{META_FILE, SITE_FOLDER, SiteMeta, SplitInfo};
@@ -80,25 +78,7 @@ pub async fn load(
 
 /// A picked file: `cifar-10-binary.tar.gz`, or one batch file in the binary layout.
 pub fn parse_upload(name: &str, bytes: Vec<u8>) -> Result<Dataset, String> {
-    if bytes.is_empty() {
-        return Err(format!("{name} is empty"));
-    }
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let files = read_archive(Cursor::new(bytes), name).map_err(|e| e.to_string())?;
-        return Ok(Dataset::from_splits(
-            DatasetKind::Upload,
-            name.to_string(),
-            files.classes.clone(),
-            &files.train,
-            &files.test,
-            Cap::BROWSER,
-        ));
-    }
-    Dataset::from_single_file(name.to_string(), bytes, None, Cap::BROWSER).map_err(|e| {
-        format!(
-            "{name} is neither cifar-10-binary.tar.gz nor a CIFAR-10 batch file in the binary layout: {e}"
-        )
-    })
+    crate::data::upload::read_upload(name, bytes, Cap::BROWSER)
 }
 
 /// A site file that would not come: not on the server (or damaged), or the download failed.

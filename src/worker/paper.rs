@@ -19,6 +19,7 @@ use crate::protocol::{FromWorker, RunId};
 use crate::settings::data::DatasetKind;
 use crate::settings::paper::PaperSettings;
 use crate::settings::train::TrainSettings;
+use crate::train::trained_on::TrainedOn;
 
 /// Posts progress and yields; stops when the page cancelled.
 struct Posting {
@@ -109,11 +110,18 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
             };
             // The experiment borrows the ConvNet cell's model while it runs (its slot is taken
             // out and put back), or probes a checkpoint the page read.
+            let mut other_data = None;
             let (slot, borrowed) = match model {
                 ModelSource::ConvNetCell => (std::mem::take(&mut state.borrow_mut().convnet), true),
                 ModelSource::Checkpoint { name } => {
                     match Loaded::from_bytes(&name, bytes, device.clone(), paths.eval) {
-                        Ok(loaded) => (Slot::Loaded(Box::new(loaded)), false),
+                        Ok(loaded) => {
+                            other_data = loaded.checkpoint.other_data(
+                                &TrainedOn::of(&dataset).describe(),
+                                Some(&dataset.class_names),
+                            );
+                            (Slot::Loaded(Box::new(loaded)), false)
+                        }
                         Err(reason) => return failed(run, reason),
                     }
                 }
@@ -128,7 +136,13 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 state.borrow_mut().convnet = slot;
             }
             match result {
-                Some(Ok(results)) => post(&FromWorker::Paper(Reply::Probed(results))),
+                Some(Ok(results)) => {
+                    post(&FromWorker::Paper(Reply::Probed(results)));
+                    // Trained on other data: one sentence, shown as a note (a failure of no run).
+                    if let Some(reason) = other_data {
+                        post(&FromWorker::Paper(Reply::Failed { run: None, reason }));
+                    }
+                }
                 Some(Err(e)) => failed(run, describe(e)),
                 None => failed(
                     run,

@@ -31,6 +31,7 @@ use crate::train::engine::{TrainError, Trainer, evaluate};
 use crate::train::metrics::Confusion;
 use crate::train::progress::EpochMeter;
 use crate::train::results::{filters, samples};
+use crate::train::trained_on::TrainedOn;
 
 mod resume;
 use resume::{keep_epoch, resume_from, resume_session};
@@ -76,7 +77,7 @@ pub struct Session {
 pub struct Loaded {
     name: String,
     model: ConvNet,
-    checkpoint: Checkpoint,
+    pub(super) checkpoint: Checkpoint,
     device: Device,
 }
 
@@ -352,7 +353,7 @@ pub async fn handle(
         Request::LoadModel { run, name, data } => {
             let result = load_model(state, &name, data, bytes, run).await;
             match result {
-                Ok((loaded, results)) => {
+                Ok((loaded, results, other_data)) => {
                     let model = loaded.checkpoint.header.model.settings();
                     *state.borrow_mut().slot(cell) = Slot::Loaded(Box::new(loaded));
                     send(
@@ -364,6 +365,10 @@ pub async fn handle(
                             results,
                         }),
                     );
+                    // Trained on other data: one sentence, shown as a note (a refusal of no run).
+                    if let Some(reason) = other_data {
+                        send(cell, Event::Refused { run: None, reason });
+                    }
                 }
                 Err(reason) => send(
                     cell,
@@ -398,9 +403,10 @@ async fn save(state: &Rc<RefCell<WorkerState>>, cell: TrainingCell) {
         Some(session) => {
             let checkpoint = session.trainer.checkpoint().await;
             let epochs = session.trainer.epoch;
+            let data = TrainedOn::of(&session.dataset);
             put_session(state, cell, session);
             checkpoint
-                .map(|c| (c.to_bytes(), epochs))
+                .map(|c| (c.trained_on(data).to_bytes(), epochs))
                 .map_err(|e| e.to_string())
         }
         None => match state.borrow_mut().slot(cell) {
@@ -429,7 +435,7 @@ async fn load_model(
     data: DatasetKind,
     bytes: Option<Vec<u8>>,
     run: RunId,
-) -> Result<(Loaded, RunResults), String> {
+) -> Result<(Loaded, RunResults, Option<String>), String> {
     let dataset = dataset(state, data)?;
     let (device, _, compute) = chosen(state);
     let loaded = Loaded::from_bytes(name, bytes, device, compute.conv_paths().eval)?;
@@ -444,7 +450,11 @@ async fn load_model(
     )
     .await
     .map_err(|e| e.to_string())?;
-    Ok((loaded, results))
+    let other_data = loaded.checkpoint.other_data(
+        &TrainedOn::of(&dataset).describe(),
+        Some(&dataset.class_names),
+    );
+    Ok((loaded, results, other_data))
 }
 
 /// A model's test confusion (computed unless given), samples and filters.

@@ -211,6 +211,29 @@ mod tests {
     }
 
     #[test]
+    fn a_model_loaded_over_other_data_gets_the_workers_sentence_as_a_note() {
+        // The worker sends the sentence right after the model, as a refusal of no run.
+        let loaded = crate::protocol::examples::every_reply()
+            .into_iter()
+            .find_map(|m| match m {
+                crate::protocol::FromWorker::ConvNet(Event::ModelLoaded(model))
+                | crate::protocol::FromWorker::Imbalance(Event::ModelLoaded(model)) => Some(model),
+                _ => None,
+            })
+            .unwrap();
+        let mut s = ConvNetState::default();
+        s.apply(ConvNetAction::LoadModel(loaded.run, loaded.name.clone()));
+        s.on_event(Event::ModelLoaded(loaded));
+        let sentence = "This model was trained on CIFAR-10, and the toy set is loaded: its classes are not these, so its accuracy here will be near chance (1 in 10); load CIFAR-10 to evaluate it.";
+        s.on_event(Event::Refused {
+            run: None,
+            reason: sentence.into(),
+        });
+        assert!(s.loaded.is_some(), "the model stays loaded");
+        assert_eq!(s.notes.last().map(String::as_str), Some(sentence));
+    }
+
+    #[test]
     fn a_new_dataset_brings_its_defaults_unless_the_knobs_were_changed() {
         let mut s = ConvNetState::default();
         s.on_event(ready(DatasetKind::Cifar));

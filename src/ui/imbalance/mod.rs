@@ -3,6 +3,7 @@
 //! a β sweep), and a per-class results table like a write-up's, with its exports.
 
 pub mod state;
+pub mod stored;
 pub mod table;
 
 use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};

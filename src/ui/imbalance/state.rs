@@ -159,10 +159,14 @@ impl ImbalanceState {
                 self.notes.push("The queue was cancelled.".into());
             }
             ImbalanceAction::RemoveRow(run) => {
-                Rc::make_mut(&mut self.rows).retain(|r| r.run != run)
+                super::stored::keep(Rc::make_mut(&mut self.rows), &|r| r.run != run)
             }
             ImbalanceAction::ClearRows => self.rows = Rc::new(Vec::new()),
-            ImbalanceAction::Restore(rows) => self.rows = Rc::new(rows),
+            ImbalanceAction::Restore(rows) => {
+                let (rows, note) = super::stored::restore(rows);
+                self.notes.extend(note.map(String::from));
+                self.rows = Rc::new(rows);
+            }
             ImbalanceAction::Note(note) => self.notes.push(note),
         }
     }
