@@ -132,15 +132,28 @@ fn version(meta: &fs::Metadata) -> String {
     format!("{:x}-{modified:x}", meta.len())
 }
 
-/// gzip bodies made so far, by file, with the version they were made from.
+/// gzip bodies made so far, by file, with the version they were made from. Each file has a slot
+/// of its own: a class asking for the same file at once waits for one compression of it (was:
+/// each request compressed it again), while other files are served meanwhile.
 #[derive(Default)]
 struct Compressed {
-    bodies: Mutex<HashMap<PathBuf, (String, Arc<Vec<u8>>)>>,
+    bodies: Mutex<HashMap<PathBuf, Arc<Mutex<Option<Body>>>>>,
 }
+
+/// A gzip body and the version of the file it was made from.
+type Body = (String, Arc<Vec<u8>>);
 
 impl Compressed {
     fn get(&self, file: &Path, version: &str) -> std::io::Result<Arc<Vec<u8>>> {
-        if let Some((v, body)) = self.bodies.lock().expect("not poisoned").get(file)
+        let slot = self
+            .bodies
+            .lock()
+            .expect("not poisoned")
+            .entry(file.to_path_buf())
+            .or_default()
+            .clone();
+        let mut slot = slot.lock().expect("not poisoned");
+        if let Some((v, body)) = slot.as_ref()
             && v == version
         {
             return Ok(body.clone());
@@ -148,10 +161,7 @@ impl Compressed {
         let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
         encoder.write_all(&fs::read(file)?)?;
         let body = Arc::new(encoder.finish()?);
-        self.bodies
-            .lock()
-            .expect("not poisoned")
-            .insert(file.to_path_buf(), (version.to_string(), body.clone()));
+        *slot = Some((version.to_string(), body.clone()));
         Ok(body)
     }
 }
@@ -325,6 +335,34 @@ mod tests {
         fs::write(dir.path().join("app-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
         fs::write(dir.path().join("static/data/meta.json"), "{}").unwrap();
         dir
+    }
+
+    #[test]
+    fn requests_for_one_file_at_once_share_one_compression() {
+        let dir = ScratchDir::new();
+        let file = dir.path().join("worker_bg.wasm");
+        let body: Vec<u8> = (0..2_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        fs::write(&file, &body).unwrap();
+        let compressed = Compressed::default();
+        let start = std::sync::Barrier::new(8);
+        let bodies: Vec<Arc<Vec<u8>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        compressed.get(&file, "v1").unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        // One body, made once (was: up to one compression per request).
+        assert!(bodies.iter().all(|b| Arc::ptr_eq(b, &bodies[0])));
+        // A new version of the file is compressed anew.
+        assert!(!Arc::ptr_eq(
+            &compressed.get(&file, "v2").unwrap(),
+            &bodies[0]
+        ));
     }
 
     #[test]

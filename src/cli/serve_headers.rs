@@ -19,15 +19,16 @@ pub fn media_type(file: &Path) -> (&'static str, bool) {
     }
 }
 
-/// Trunk names the UI bundle's files by their content (`app-<16 hex>.js`, `…_bg.wasm`): those
+/// Trunk names the UI bundle's files by their content (`app-<hex>.js`, `…_bg.wasm`; a 64-bit
+/// hash in hex without leading zeros, so up to 16 digits): those
 /// never change and are cached for good; everything else is revalidated on every load.
 pub fn cache_control(file: &Path) -> &'static str {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let stem = name.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    let hashed = stem
-        .rsplit_once('-')
-        .is_some_and(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    let hashed = stem.rsplit_once('-').is_some_and(|(_, h)| {
+        (12..=16).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())
+    });
     if hashed {
         "public, max-age=31536000, immutable"
     } else {
@@ -65,6 +66,11 @@ mod tests {
         );
         assert_eq!(
             cache_control(Path::new("styles-fedcba9876543210.css")),
+            immutable
+        );
+        // A hash with a leading zero is written one digit shorter.
+        assert_eq!(
+            cache_control(Path::new("resume-4be2e2470875edb.js")),
             immutable
         );
         for unhashed in [
