@@ -39,7 +39,13 @@ pub struct PaperCellProps {
 /// of our cue-conflict proxy, and the assignment's two questions: static prose, kept as HTML
 /// (`summary.html`) rather than `html!` nodes, which the UI bundle would carry as code.
 fn summary() -> Html {
-    Html::from_html_unchecked(AttrValue::Static(include_str!("summary.html")))
+    raw(include_str!("summary.html"))
+}
+
+/// Static HTML shown as it is (prose kept out of `html!`, whose nodes the UI bundle carries as
+/// code).
+fn raw(html: &'static str) -> Html {
+    Html::from_html_unchecked(AttrValue::Static(html))
 }
 
 fn tally_cell(t: &Tally) -> Html {
@@ -274,11 +280,7 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
         <div class="paper">
             { summary() }
             <section class="experiment">
-                <h3>{ "The experiment, on our own ConvNet (a proxy)" }</h3>
-                <p>{ "A: cue conflict as in the diagram, on every test image the model gets right (paired with another class's \
-                      image, cycling through all 90 class pairs). B: the test images cut into tiles and shuffled. Then noise and \
-                      blur. Everything is seeded and computed in the worker; the numbers are this model's, on 32-pixel images — \
-                      not comparable with the paper's human figure." }</p>
+                { raw(include_str!("experiment.html")) }
                 <div class="controls">
                     <label class={classes!("knob", settings.is_err().then_some("invalid"))}>
                         <span class="knob-label">{ "\u{3c3} (pixels)" }</span>
@@ -311,11 +313,7 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                 if let Some(r) = &s.probe {
                     { probe_view(r, &s.history_of(&r.model)) }
                 }
-                <h4>{ "C \u{b7} The paper's intervention, in miniature" }</h4>
-                <p>{ "Texture randomisation swaps each training image's high band for the shuffled high band of a random other \
-                      training image (the label stays) — a cheap analogue of Stylized-ImageNet. The button trains the ConvNet \
-                      cell's settings twice, without and with it, and runs A, B, noise and blur on both. (The same option is a \
-                      knob in the ConvNet cell.)" }</p>
+                { raw(include_str!("intervention.html")) }
                 <div class="controls">
                     <button type="button" onclick={on_compare} disabled={!ready || props.data.is_none() || busy || props.training.is_err() || settings.is_err()} data-testid="paper-compare">
                         { "Train both and compare" }
