@@ -18,6 +18,7 @@ use crate::protocol::paper::{ModelSource, Request};
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::paper::SIGMA;
 use crate::settings::train::TrainSettings;
+use crate::ui::components::button::button;
 use crate::ui::plot::images::PixelImage;
 use crate::ui::training::{files, new_run_id};
 use crate::ui::worker_link::Worker;
@@ -292,14 +293,12 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                         <input type="checkbox" checked={s.grey} onchange={on_grey} disabled={busy} data-testid="grey-toggle" />
                         <span>{ "show greyscale stimuli" }</span>
                     </label>
-                    <button type="button" class="primary" onclick={on_run} disabled={!can_probe || !props.has_model} data-testid="paper-run">
-                        { "Run on the ConvNet cell's model" }
-                    </button>
+                    { button("paper-run", "Run on the ConvNet cell's model", Some("primary"), !can_probe || !props.has_model, on_run) }
                     <label class="file-pick button-like">
                         <span>{ "or on a checkpoint\u{2026}" }</span>
                         <input type="file" accept=".bin" onchange={on_file} disabled={!can_probe} data-testid="paper-model-file" />
                     </label>
-                    <button type="button" onclick={on_cancel} disabled={!busy} data-testid="paper-cancel">{ "Cancel" }</button>
+                    { button("paper-cancel", "Cancel", None, !busy, on_cancel) }
                 </div>
                 if let Some(w) = waiting { <p class="hint" data-testid="paper-waiting">{ w }</p> }
                 if let Some(job) = &s.job {
@@ -315,9 +314,7 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                 }
                 { raw(include_str!("intervention.html")) }
                 <div class="controls">
-                    <button type="button" onclick={on_compare} disabled={!ready || props.data.is_none() || busy || props.training.is_err() || settings.is_err()} data-testid="paper-compare">
-                        { "Train both and compare" }
-                    </button>
+                    { button("paper-compare", "Train both and compare", None, !ready || props.data.is_none() || busy || props.training.is_err() || settings.is_err(), on_compare) }
                     if let Err(e) = &props.training { <span class="field-error">{ format!("The ConvNet cell's knobs: {e}") }</span> }
                 </div>
                 if let Some(c) = &s.comparison {
