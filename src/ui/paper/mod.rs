@@ -49,6 +49,17 @@ fn raw(html: &'static str) -> Html {
     Html::from_html_unchecked(AttrValue::Static(html))
 }
 
+/// A fraction as `63.9 %`, or a dash where there is none.
+fn share(fraction: Option<f64>) -> String {
+    percent(fraction.unwrap_or(f64::NAN), 1)
+}
+
+/// A table cell holding a number.
+#[inline(never)]
+fn num(text: String) -> Html {
+    html! { <td class="num">{ text }</td> }
+}
+
 fn tally_cell(t: &Tally) -> Html {
     html! { <td class="num" title={format!("{} of {}", t.correct, t.total)}>{ percent(t.accuracy(), 1) }</td> }
 }
@@ -57,10 +68,10 @@ fn cue_summary(label: &str, cue: &CueConflict) -> Html {
     html! {
         <tr>
             <th scope="row">{ label.to_string() }</th>
-            <td class="num">{ cue.shape_share().map_or("\u{2014}".into(), |s| percent(s, 1)) }</td>
-            <td class="num">{ cue.interval().map_or("\u{2014}".into(), |(lo, hi)| format!("{}\u{2013}{}", percent(lo, 1), percent(hi, 1))) }</td>
-            <td class="num">{ cue.hit_rate().map_or("\u{2014}".into(), |h| percent(h, 1)) }</td>
-            <td class="num">{ format!("{} / {} / {}", cue.shape, cue.texture, cue.other) }</td>
+            { num(share(cue.shape_share())) }
+            { num(cue.interval().map_or("\u{2014}".into(), |(lo, hi)| format!("{}\u{2013}{}", percent(lo, 1), percent(hi, 1)))) }
+            { num(share(cue.hit_rate())) }
+            { num(format!("{} / {} / {}", cue.shape, cue.texture, cue.other)) }
         </tr>
     }
 }
@@ -78,8 +89,8 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
     html! {
         <div class="probe">
             <p class="headline">
-                { "Shape share " }<strong data-testid="shape-share">{ cue.shape_share().map_or("\u{2014}".into(), |s| percent(s, 1)) }</strong>
-                { " of cue-following decisions (hit rate " }<span data-testid="hit-rate">{ cue.hit_rate().map_or("\u{2014}".into(), |h| percent(h, 1)) }</span>
+                { "Shape share " }<strong data-testid="shape-share">{ share(cue.shape_share()) }</strong>
+                { " of cue-following decisions (hit rate " }<span data-testid="hit-rate">{ share(cue.hit_rate()) }</span>
                 { ", " }<span data-testid="pairs-count">{ thousands(cue.pairs as u64) }</span>{ " pairs) \u{2014} " }
                 { format!("{}, \u{3c3} = {}, {} test images.", r.model, plain(cue.sigma), thousands(r.test_images as u64)) }
             </p>
@@ -109,12 +120,12 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
                 <caption>{ "Experiment B: the test images cut into n \u{d7} n tiles and shuffled" }</caption>
                 <thead><tr><th>{ "images" }</th><th>{ "accuracy" }</th><th>{ "share of the above-chance accuracy kept" }</th></tr></thead>
                 <tbody>
-                    <tr><th scope="row">{ "clean" }</th>{ tally_cell(&r.shuffle.clean) }<td class="num">{ "100 %" }</td></tr>
+                    <tr><th scope="row">{ "clean" }</th>{ tally_cell(&r.shuffle.clean) }{ num("100 %".into()) }</tr>
                     { for r.shuffle.grids.iter().zip(&kept).map(|((n, t), (_, k))| html! {
                         <tr><th scope="row">{ format!("{n} \u{d7} {n} tiles") }</th>{ tally_cell(t) }
-                            <td class="num">{ k.map_or("\u{2014}".into(), |k| percent(k.max(0.0), 0)) }</td></tr>
+                            { num(k.map_or("\u{2014}".into(), |k| percent(k.max(0.0), 0))) }</tr>
                     }) }
-                    <tr class="hint"><th scope="row">{ "chance" }</th><td class="num">{ percent(chance, 1) }</td><td></td></tr>
+                    <tr class="hint"><th scope="row">{ "chance" }</th>{ num(percent(chance, 1)) }<td></td></tr>
                 </tbody>
             </table>
             <table class="paper-table" data-testid="robustness-table">
@@ -133,13 +144,9 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
 
 fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
     let row = |label: &str, f: &dyn Fn(&ProbeResults) -> String| {
-        html! { <tr><th scope="row">{ label.to_string() }</th><td class="num">{ f(&c.plain) }</td><td class="num">{ f(&c.randomised) }</td></tr> }
+        html! { <tr><th scope="row">{ label.to_string() }</th>{ num(f(&c.plain)) }{ num(f(&c.randomised)) }</tr> }
     };
-    let share = |r: &ProbeResults| {
-        r.cue
-            .shape_share()
-            .map_or("\u{2014}".into(), |s| percent(s, 1))
-    };
+    let shape_share = |r: &ProbeResults| share(r.cue.shape_share());
     html! {
         <div class="comparison">
             <table class="paper-table" data-testid="paper-compare-table">
@@ -147,16 +154,16 @@ fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
                 <thead><tr><th></th><th>{ "plain training" }</th><th>{ "texture-randomised" }</th></tr></thead>
                 <tbody>
                     { row("clean accuracy", &|r| percent(r.shuffle.clean.accuracy(), 1)) }
-                    { row("shape share (A)", &share) }
+                    { row("shape share (A)", &shape_share) }
                     { for c.plain.shuffle.grids.iter().enumerate().map(|(i, (n, _))| {
                         let n = *n;
-                        row(&format!("{n} \u{d7} {n} tiles shuffled (B)"), &move |r: &ProbeResults| r.shuffle.grids.get(i).map_or("\u{2014}".into(), |g| percent(g.1.accuracy(), 1)))
+                        row(&format!("{n} \u{d7} {n} tiles shuffled (B)"), &move |r: &ProbeResults| share(r.shuffle.grids.get(i).map(|g| g.1.accuracy())))
                     }) }
                     { for c.plain.robustness.noise.iter().enumerate().map(|(i, (std, _))| {
-                        row(&format!("noise, std {}", plain(*std)), &move |r: &ProbeResults| r.robustness.noise.get(i).map_or("\u{2014}".into(), |g| percent(g.1.accuracy(), 1)))
+                        row(&format!("noise, std {}", plain(*std)), &move |r: &ProbeResults| share(r.robustness.noise.get(i).map(|g| g.1.accuracy())))
                     }) }
                     { for c.plain.robustness.blur.iter().enumerate().map(|(i, (sigma, _))| {
-                        row(&format!("blur, \u{3c3} = {} px", plain(*sigma)), &move |r: &ProbeResults| r.robustness.blur.get(i).map_or("\u{2014}".into(), |g| percent(g.1.accuracy(), 1)))
+                        row(&format!("blur, \u{3c3} = {} px", plain(*sigma)), &move |r: &ProbeResults| share(r.robustness.blur.get(i).map(|g| g.1.accuracy())))
                     }) }
                 </tbody>
             </table>
