@@ -52,7 +52,7 @@ pub fn matrix(rows: Vec<Vec<Html>>, inactive: &[bool]) -> Html {
             { for rows.into_iter().enumerate().map(|(r, cells)| {
                 let off = inactive.get(r).copied().unwrap_or(false);
                 html! {
-                    <mtr class={classes!(off.then_some("inactive"))}>
+                    <mtr class={off.then_some("inactive")}>
                         { for cells.into_iter().map(|c| html! { <mtd>{ c }</mtd> }) }
                     </mtr>
                 }

@@ -333,12 +333,12 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
                         };
                         let values = r.per_class.iter().map(|&a| Some(a)).chain(r.summary());
                         html! {
-                            <tr class={classes!(r.diverged.is_some().then_some("diverged"))} title={r.diverged.clone()}>
+                            <tr class={r.diverged.is_some().then_some("diverged")} title={r.diverged.clone()}>
                                 <th scope="row">{ r.label() }{ if r.diverged.is_some() { " \u{2014} NaN" } else { "" } }</th>
                                 <td class="num">{ plain(r.learning_rate) }</td>
                                 { for values.enumerate().map(|(c, v)| {
                                     let is_best = best.get(c).is_some_and(|b| b.contains(&i));
-                                    html! { <td class={classes!("num", is_best.then_some("best"))}>{ v.map_or("\u{2014}".into(), |v| format!("{:.1}", 100.0 * v)) }</td> }
+                                    html! { <td class={if is_best { "num best" } else { "num" }}>{ v.map_or("\u{2014}".into(), |v| format!("{:.1}", 100.0 * v)) }</td> }
                                 }) }
                                 <td><button type="button" class="small" onclick={remove} aria-label="remove this run">{ "\u{d7}" }</button></td>
                             </tr>

@@ -104,9 +104,15 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
             <figure class="sample-grid" data-testid="stimulus-grid">
                 <div class="images">
                 { for r.stimuli.iter().map(|s| {
-                    let verdict = if s.predicted == s.shape_class { "shape" } else if s.predicted == s.texture_class { "texture" } else { "neither" };
+                    let (verdict, class) = if s.predicted == s.shape_class {
+                        ("shape", "sample shape")
+                    } else if s.predicted == s.texture_class {
+                        ("texture", "sample texture")
+                    } else {
+                        ("neither", "sample neither")
+                    };
                     html! {
-                        <div class={classes!("sample", verdict)}>
+                        <div {class}>
                             <PixelImage planes={s.image.clone()} label={format!("shape of a {}, texture of a {}", name(s.shape_class), name(s.texture_class))} />
                             <span class="truth">{ format!("{} + {}", name(s.shape_class), name(s.texture_class)) }</span>
                             <span class="guess">{ format!("\u{2192} {} ({verdict})", name(s.predicted)) }</span>
@@ -290,7 +296,7 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
             <section class="experiment">
                 { raw(include_str!("experiment.html")) }
                 <div class="controls">
-                    <label class={classes!("knob", settings.is_err().then_some("invalid"))}>
+                    <label class={if settings.is_err() { "knob invalid" } else { "knob" }}>
                         <span class="knob-label">{ "\u{3c3} (pixels)" }</span>
                         <input type="text" inputmode="decimal" value={s.sigma.clone()} oninput={on_sigma} disabled={busy} data-testid="sigma-input" />
                         <span class="knob-range">{ SIGMA.describe() }</span>

@@ -144,7 +144,7 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
     let presets = PRESETS.iter().map(|&p| {
         let onclick = dispatch.reform(move |_: MouseEvent| TheoryAction::SetX0(p));
         html! {
-            <button type="button" class={classes!((s.x0 == p).then_some("selected"))} {onclick}
+            <button type="button" class={(s.x0 == p).then_some("selected")} {onclick}
                     data-testid={format!("preset-{}", plain(p))}>
                 { format!("x\u{2080} = {}", display(p)) }
             </button>

@@ -156,7 +156,7 @@ pub fn Steps(props: &StepsProps) -> Html {
     html! {
         <ol class="steps" data-testid="steps">
         { for (0..=props.step.min(STEP_TITLES.len() - 1)).map(|i| html! {
-            <li class={classes!("step", (i == props.step).then_some("current"))} data-step={(i + 1).to_string()}>
+            <li class={if i == props.step { "step current" } else { "step" }} data-step={(i + 1).to_string()}>
                 <h4>{ STEP_TITLES[i] }</h4>
                 { body(i) }
             </li>
