@@ -7,6 +7,7 @@ use yew::prelude::*;
 use crate::format::parse_number;
 use crate::protocol::theory::DeadReluReport;
 use crate::settings::dead_relu::{self as knobs, DeadReluSettings};
+use crate::ui::components::button::button;
 
 #[derive(Properties, PartialEq)]
 pub struct DeadReluProps {
@@ -158,10 +159,8 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
                     <input type="checkbox" checked={s.batch_norm} onchange={toggle_bn} data-testid="dead-batch-norm" />
                     <span>{ "BatchNorm" }</span>
                 </label>
-                <button type="button" onclick={run} disabled={props.running || !props.ready || invalid.is_some()}
-                        data-testid="dead-relu-run">
-                    { if props.running { "Training\u{2026}" } else if props.ready { "Train" } else { "Waiting for the worker\u{2026}" } }
-                </button>
+                { button("dead-relu-run", if props.running { "Training\u{2026}" } else if props.ready { "Train" } else { "Waiting for the worker\u{2026}" },
+                    None, props.running || !props.ready || invalid.is_some(), run) }
             </div>
             if let Some(e) = invalid { <p class="field-error" role="alert">{ e }</p> }
             { result }
