@@ -338,7 +338,7 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
                                 <td class="num">{ plain(r.learning_rate) }</td>
                                 { for values.enumerate().map(|(c, v)| {
                                     let is_best = best.get(c).is_some_and(|b| b.contains(&i));
-                                    html! { <td class={if is_best { "num best" } else { "num" }}>{ v.map_or("\u{2014}".into(), |v| format!("{:.1}", 100.0 * v)) }</td> }
+                                    html! { <td class={if is_best { "num best" } else { "num" }}>{ table::cell(v) }</td> }
                                 }) }
                                 <td><button type="button" class="small" onclick={remove} aria-label="remove this run">{ "\u{d7}" }</button></td>
                             </tr>
