@@ -60,6 +60,12 @@ fn num(text: String) -> Html {
     html! { <td class="num">{ text }</td> }
 }
 
+/// A table row's heading cell.
+#[inline(never)]
+fn row_head(label: String) -> Html {
+    html! { <th scope="row">{ label }</th> }
+}
+
 fn tally_cell(t: &Tally) -> Html {
     html! { <td class="num" title={format!("{} of {}", t.correct, t.total)}>{ percent(t.accuracy(), 1) }</td> }
 }
@@ -67,7 +73,7 @@ fn tally_cell(t: &Tally) -> Html {
 fn cue_summary(label: &str, cue: &CueConflict) -> Html {
     html! {
         <tr>
-            <th scope="row">{ label.to_string() }</th>
+            { row_head(label.to_string()) }
             { num(share(cue.shape_share())) }
             { num(cue.interval().map_or("\u{2014}".into(), |(lo, hi)| format!("{}\u{2013}{}", percent(lo, 1), percent(hi, 1)))) }
             { num(share(cue.hit_rate())) }
@@ -126,19 +132,19 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
                 <caption>{ "Experiment B: the test images cut into n \u{d7} n tiles and shuffled" }</caption>
                 <thead><tr><th>{ "images" }</th><th>{ "accuracy" }</th><th>{ "share of the above-chance accuracy kept" }</th></tr></thead>
                 <tbody>
-                    <tr><th scope="row">{ "clean" }</th>{ tally_cell(&r.shuffle.clean) }{ num("100 %".into()) }</tr>
+                    <tr>{ row_head("clean".into()) }{ tally_cell(&r.shuffle.clean) }{ num("100 %".into()) }</tr>
                     { for r.shuffle.grids.iter().zip(&kept).map(|((n, t), (_, k))| html! {
-                        <tr><th scope="row">{ format!("{n} \u{d7} {n} tiles") }</th>{ tally_cell(t) }
+                        <tr>{ row_head(format!("{n} \u{d7} {n} tiles")) }{ tally_cell(t) }
                             { num(k.map_or("\u{2014}".into(), |k| percent(k.max(0.0), 0))) }</tr>
                     }) }
-                    <tr class="hint"><th scope="row">{ "chance" }</th>{ num(percent(chance, 1)) }<td></td></tr>
+                    <tr class="hint">{ row_head("chance".into()) }{ num(percent(chance, 1)) }<td></td></tr>
                 </tbody>
             </table>
             <table class="paper-table" data-testid="robustness-table">
                 <caption>{ "Accuracy under additive Gaussian noise and under a low-pass blur" }</caption>
                 <tbody>
-                    { for r.robustness.noise.iter().map(|(std, t)| html! { <tr><th scope="row">{ format!("noise, std {}", plain(*std)) }</th>{ tally_cell(t) }</tr> }) }
-                    { for r.robustness.blur.iter().map(|(sigma, t)| html! { <tr><th scope="row">{ format!("blur, \u{3c3} = {} px", plain(*sigma)) }</th>{ tally_cell(t) }</tr> }) }
+                    { for r.robustness.noise.iter().map(|(std, t)| html! { <tr>{ row_head(format!("noise, std {}", plain(*std))) }{ tally_cell(t) }</tr> }) }
+                    { for r.robustness.blur.iter().map(|(sigma, t)| html! { <tr>{ row_head(format!("blur, \u{3c3} = {} px", plain(*sigma))) }{ tally_cell(t) }</tr> }) }
                 </tbody>
             </table>
             <div class="reading" data-testid="paper-reading">
@@ -150,7 +156,7 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
 
 fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
     let row = |label: &str, f: &dyn Fn(&ProbeResults) -> String| {
-        html! { <tr><th scope="row">{ label.to_string() }</th>{ num(f(&c.plain)) }{ num(f(&c.randomised)) }</tr> }
+        html! { <tr>{ row_head(label.to_string()) }{ num(f(&c.plain)) }{ num(f(&c.randomised)) }</tr> }
     };
     let shape_share = |r: &ProbeResults| share(r.cue.shape_share());
     html! {
