@@ -51,7 +51,9 @@ fn save_png(testid: &str, name: &str) -> Result<(), String> {
         })
         .and_then(|e| wasm_bindgen::JsCast::dyn_into(e).ok())
         .ok_or("the chart is not on the page")?;
-    let url = canvas.to_data_url().map_err(|e| format!("{e:?}"))?;
+    let url = canvas
+        .to_data_url()
+        .map_err(crate::ui::worker_link::js_error)?;
     offer_download(&url, name)
 }
 
