@@ -189,7 +189,7 @@ pub fn App() -> Html {
     let on_retry = dispatch.reform(|_| Action::RetryWorker);
     html! {
         <ContextProvider<Worker> context={worker}>
-            <div class={classes!("notebook", state.large_type.then_some("large-type"))} data-testid="notebook">
+            <div class={if state.large_type { "notebook large-type" } else { "notebook" }} data-testid="notebook">
                 <header class="masthead">
                     <h1>{ "lectern" }</h1>
                     <p class="tagline">{ "A live notebook on ReLU networks, ConvNets, class imbalance and texture bias — computed in your browser." }</p>

@@ -10,18 +10,32 @@ pub fn mn(v: f64) -> Html {
 }
 
 /// An identifier with a superscript layer index, e.g. z¹.
-pub fn var(name: &str, layer: u8) -> Html {
-    html! { <msup><mi>{ name.to_string() }</mi><mn>{ layer }</mn></msup> }
+pub fn var(name: &'static str, layer: u8) -> Html {
+    html! { <msup>{ mi(name) }<mn>{ layer }</mn></msup> }
+}
+
+/// An identifier.
+pub fn mi(name: &'static str) -> Html {
+    html! { <mi>{ name }</mi> }
 }
 
 /// An operator.
-pub fn mo(op: &str) -> Html {
-    html! { <mo>{ op.to_string() }</mo> }
+pub fn mo(op: &'static str) -> Html {
+    html! { <mo>{ op }</mo> }
+}
+
+/// A number in parentheses where it is negative (a factor in a product).
+pub fn factor(v: f64) -> Html {
+    if v < 0.0 {
+        row(vec![mo("("), mn(v), mo(")")])
+    } else {
+        mn(v)
+    }
 }
 
 /// x₀.
 pub fn x0() -> Html {
-    html! { <msub><mi>{ "x" }</mi><mn>{ "0" }</mn></msub> }
+    html! { <msub>{ mi("x") }<mn>{ "0" }</mn></msub> }
 }
 
 /// A row of pieces.
@@ -38,7 +52,7 @@ pub fn matrix(rows: Vec<Vec<Html>>, inactive: &[bool]) -> Html {
             { for rows.into_iter().enumerate().map(|(r, cells)| {
                 let off = inactive.get(r).copied().unwrap_or(false);
                 html! {
-                    <mtr class={classes!(off.then_some("inactive"))}>
+                    <mtr class={off.then_some("inactive")}>
                         { for cells.into_iter().map(|c| html! { <mtd>{ c }</mtd> }) }
                     </mtr>
                 }

@@ -187,6 +187,12 @@ fn saved_file_name(message: &FromWorker) -> Option<String> {
     }
 }
 
+/// What the browser said when a call failed (its error's debug text), for a message.
+#[inline(never)]
+pub fn js_error(e: JsValue) -> String {
+    format!("{e:?}")
+}
+
 /// Offers `bytes` as a file download named `name`.
 pub fn download(bytes: &Uint8Array, name: &str) -> Result<(), String> {
     let parts = Array::of1(bytes);
@@ -194,7 +200,7 @@ pub fn download(bytes: &Uint8Array, name: &str) -> Result<(), String> {
     options.set_type("application/octet-stream");
     download_blob(
         web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-            .map_err(|e| format!("{e:?}"))?,
+            .map_err(js_error)?,
         name,
     )
 }
@@ -205,8 +211,7 @@ pub fn download_text(text: &str, name: &str, mime: &str) -> Result<(), String> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     download_blob(
-        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-            .map_err(|e| format!("{e:?}"))?,
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_error)?,
         name,
     )
 }
@@ -219,7 +224,7 @@ thread_local! {
 }
 
 fn download_blob(blob: web_sys::Blob, name: &str) -> Result<(), String> {
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
     offer_download(&url, name)?;
     if let Some(previous) = LAST_DOWNLOAD.with(|last| last.replace(Some(url))) {
         let _ = web_sys::Url::revoke_object_url(&previous);
@@ -237,11 +242,11 @@ pub fn offer_download(href: &str, name: &str) -> Result<(), String> {
     let body = document.body().ok_or("no document body")?;
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
-        .map_err(|e| format!("{e:?}"))?
+        .map_err(js_error)?
         .unchecked_into();
     anchor.set_href(href);
     anchor.set_download(name);
-    body.append_child(&anchor).map_err(|e| format!("{e:?}"))?;
+    body.append_child(&anchor).map_err(js_error)?;
     anchor.click();
     anchor.remove();
     Ok(())

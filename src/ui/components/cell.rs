@@ -28,7 +28,7 @@ pub fn Cell(props: &CellProps) -> Html {
     html! {
         <section
             id={id.anchor()}
-            class={classes!("cell", active.then_some("active"))}
+            class={if *active { "cell active" } else { "cell" }}
             data-testid={format!("section-{}", id.anchor())}
             data-active={active.to_string()}
             aria-current={active.then_some("true")}

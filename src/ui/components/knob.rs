@@ -40,7 +40,7 @@ pub fn Knob(props: &KnobProps) -> Html {
         .clone()
         .unwrap_or_else(|| format!("{}-input", field.key().replace('_', "-")).into());
     html! {
-        <label class={classes!("knob", error.is_some().then_some("invalid"))}>
+        <label class={if error.is_some() { "knob invalid" } else { "knob" }}>
             <span class="knob-label">{ field.label() }</span>
             <input type="text" inputmode="decimal" value={props.form.text(field).to_string()}
                    {oninput} {onkeydown} disabled={props.disabled} data-testid={testid}

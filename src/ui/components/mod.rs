@@ -1,5 +1,6 @@
 //! The notebook's reusable visual pieces, one small function component each.
 
+pub mod button;
 pub mod cell;
 pub mod key_help;
 pub mod knob;

@@ -41,18 +41,26 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
     let (badge, kind, detail) = match &compute.status {
         ComputeStatus::Starting => (
             "Starting the compute worker\u{2026}".to_string(),
-            "pending",
+            "backend-badge pending",
             None,
         ),
         ComputeStatus::Probing => (
             "Checking the compute backend\u{2026}".to_string(),
-            "pending",
+            "backend-badge pending",
             None,
         ),
         ComputeStatus::Ready {
             backend, report, ..
-        } => (backend.label(), "ready", Some(probe_summary(report))),
-        ComputeStatus::Failed(_) => ("No compute backend".to_string(), "failed", None),
+        } => (
+            backend.label(),
+            "backend-badge ready",
+            Some(probe_summary(report)),
+        ),
+        ComputeStatus::Failed(_) => (
+            "No compute backend".to_string(),
+            "backend-badge failed",
+            None,
+        ),
     };
     let mut notes: Vec<String> = compute.notes.clone();
     if let ComputeStatus::Ready {
@@ -66,7 +74,7 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
     let on_retry = props.on_retry.reform(|_: MouseEvent| ());
     html! {
         <footer class="status-bar" role="status" aria-live="polite">
-            <span class={classes!("backend-badge", kind)} data-testid="backend-badge">{ badge }</span>
+            <span class={kind} data-testid="backend-badge">{ badge }</span>
             if let Some(detail) = detail {
                 <span class="probe-detail" data-testid="probe-detail">{ detail }</span>
             }

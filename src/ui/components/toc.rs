@@ -20,7 +20,7 @@ pub fn Toc(props: &TocProps) -> Html {
                 let on_focus = props.on_focus.clone();
                 let onclick = Callback::from(move |_: MouseEvent| on_focus.emit(cell));
                 html! {
-                    <li class={classes!((cell == props.active).then_some("active"))}>
+                    <li class={(cell == props.active).then_some("active")}>
                         <a href={format!("#{}", cell.anchor())} {onclick}>{ cell.title() }</a>
                     </li>
                 }

@@ -13,6 +13,7 @@ use crate::protocol::ToWorker;
 use crate::protocol::training::{Request, TrainingCell};
 use crate::settings::data::DatasetKind;
 use crate::settings::model::KERNELS;
+use crate::ui::components::button::button;
 use crate::ui::components::knob::Knob;
 use crate::ui::training::form::Form;
 use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
@@ -242,15 +243,13 @@ pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
                 }
             </fieldset>
             <div class="controls run-controls">
-                <button type="button" class="primary" onclick={on_start} disabled={!can_start} data-testid="train-start">
-                    { if running { "Restart" } else { "Start" } }
-                </button>
-                <button type="button" onclick={on_pause} disabled={!running} data-testid="train-pause">{ pause_label }</button>
-                <button type="button" onclick={on_step} disabled={!can_start || matches!(status, Some(RunStatus::Running))} data-testid="train-step">{ "Step one batch" }</button>
-                <button type="button" onclick={on_stop} disabled={!running} data-testid="train-stop">{ "Stop" }</button>
-                <button type="button" onclick={on_reset} disabled={s.run.is_none() && s.loaded.is_none()} data-testid="train-reset">{ "Reset" }</button>
+                { button("train-start", if running { "Restart" } else { "Start" }, Some("primary"), !can_start, on_start) }
+                { button("train-pause", pause_label, None, !running, on_pause) }
+                { button("train-step", "Step one batch", None, !can_start || matches!(status, Some(RunStatus::Running)), on_step) }
+                { button("train-stop", "Stop", None, !running, on_stop) }
+                { button("train-reset", "Reset", None, s.run.is_none() && s.loaded.is_none(), on_reset) }
                 <span class="spacer"></span>
-                <button type="button" onclick={on_save} disabled={!has_model || running && !matches!(status, Some(RunStatus::Paused))} data-testid="model-save">{ "Save model" }</button>
+                { button("model-save", "Save model", None, !has_model || running && !matches!(status, Some(RunStatus::Paused)), on_save) }
                 <label class="file-pick button-like">
                     <span>{ "Load model\u{2026}" }</span>
                     <input type="file" accept=".bin" onchange={on_load_model} disabled={!ready || running || dataset.is_none()} data-testid="model-load" />

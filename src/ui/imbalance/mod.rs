@@ -17,6 +17,7 @@ use crate::protocol::ToWorker;
 use crate::protocol::training::{Request, TrainingCell};
 use crate::settings::data::DatasetKind;
 use crate::settings::loss::{LossKind, LossSettings};
+use crate::ui::components::button::button;
 use crate::ui::components::knob::Knob;
 use crate::ui::plot::bars::{BarChart, Bars, ClassWeights, WeightsChart};
 use crate::ui::training::new_run_id;
@@ -51,7 +52,9 @@ fn save_png(testid: &str, name: &str) -> Result<(), String> {
         })
         .and_then(|e| wasm_bindgen::JsCast::dyn_into(e).ok())
         .ok_or("the chart is not on the page")?;
-    let url = canvas.to_data_url().map_err(|e| format!("{e:?}"))?;
+    let url = canvas
+        .to_data_url()
+        .map_err(crate::ui::worker_link::js_error)?;
     offer_download(&url, name)
 }
 
@@ -333,12 +336,12 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
                         };
                         let values = r.per_class.iter().map(|&a| Some(a)).chain(r.summary());
                         html! {
-                            <tr class={classes!(r.diverged.is_some().then_some("diverged"))} title={r.diverged.clone()}>
+                            <tr class={r.diverged.is_some().then_some("diverged")} title={r.diverged.clone()}>
                                 <th scope="row">{ r.label() }{ if r.diverged.is_some() { " \u{2014} NaN" } else { "" } }</th>
                                 <td class="num">{ plain(r.learning_rate) }</td>
                                 { for values.enumerate().map(|(c, v)| {
                                     let is_best = best.get(c).is_some_and(|b| b.contains(&i));
-                                    html! { <td class={classes!("num", is_best.then_some("best"))}>{ v.map_or("\u{2014}".into(), |v| format!("{:.1}", 100.0 * v)) }</td> }
+                                    html! { <td class={if is_best { "num best" } else { "num" }}>{ table::cell(v) }</td> }
                                 }) }
                                 <td><button type="button" class="small" onclick={remove} aria-label="remove this run">{ "\u{d7}" }</button></td>
                             </tr>
@@ -389,15 +392,15 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
                 { weights.unwrap_or_default() }
             </div>
             <div class="controls run-controls">
-                <button type="button" class="primary" onclick={on_run} disabled={!can_run || busy} data-testid="run-start">{ "Run" }</button>
-                <button type="button" onclick={on_compare} disabled={!can_run || busy} data-testid="compare-start">{ "Compare cross-entropy vs CB focal" }</button>
+                { button("run-start", "Run", Some("primary"), !can_run || busy, on_run) }
+                { button("compare-start", "Compare cross-entropy vs CB focal", None, !can_run || busy, on_compare) }
                 <label class="knob sweep">
                     <span class="knob-label">{ "\u{3b2} sweep" }</span>
                     <input type="text" value={s.sweep.clone()} oninput={on_sweep_text} disabled={busy} data-testid="sweep-input" />
                     if let Some(e) = &sweep_error { <span class="field-error" role="alert">{ e.clone() }</span> }
                 </label>
-                <button type="button" onclick={on_sweep} disabled={!can_run || busy || sweep_error.is_some()} data-testid="sweep-start">{ "Sweep \u{3b2}" }</button>
-                <button type="button" onclick={on_cancel} disabled={!busy} data-testid="queue-cancel">{ "Cancel" }</button>
+                { button("sweep-start", "Sweep \u{3b2}", None, !can_run || busy || sweep_error.is_some(), on_sweep) }
+                { button("queue-cancel", "Cancel", None, !busy, on_cancel) }
                 if let Some(progress) = s.queue_progress() {
                     <span class="queue" data-testid="queue-progress">{ progress }</span>
                 }
@@ -418,12 +421,12 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
                 }
                 { chart.unwrap_or_default() }
                 <div class="controls">
-                    <button type="button" onclick={export("csv")} disabled={rows.is_empty()} data-testid="export-csv">{ "Export CSV" }</button>
-                    <button type="button" onclick={export("md")} disabled={rows.is_empty()} data-testid="export-md">{ "Export Markdown" }</button>
+                    { button("export-csv", "Export CSV", None, rows.is_empty(), export("csv")) }
+                    { button("export-md", "Export Markdown", None, rows.is_empty(), export("md")) }
                     { png_button("class-histogram", "Histogram", "lectern-class-histogram.png", dispatch) }
                     { png_button("cb-weights-plot", "Weights", "lectern-cb-weights.png", dispatch) }
                     { png_button("results-chart", "Accuracy", "lectern-per-class-accuracy.png", dispatch) }
-                    <button type="button" onclick={on_clear} disabled={rows.is_empty() || busy} data-testid="results-clear">{ "Clear table" }</button>
+                    { button("results-clear", "Clear table", None, rows.is_empty() || busy, on_clear) }
                 </div>
                 if !rows.is_empty() {
                     <p class="hint">{ "Accuracies in %. Rows stay in this browser (its local storage) until removed or cleared." }</p>

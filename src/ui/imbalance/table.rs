@@ -111,7 +111,8 @@ pub fn best_per_column(rows: &[Row]) -> Vec<Vec<usize>> {
     best
 }
 
-fn cell(value: Option<f64>) -> String {
+/// An accuracy in percent with one decimal (`63.9`), or a dash where there is none.
+pub fn cell(value: Option<f64>) -> String {
     value.map_or("\u{2014}".into(), |v| format!("{:.1}", 100.0 * v))
 }
 

@@ -18,6 +18,7 @@ use crate::protocol::paper::{ModelSource, Request};
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::paper::SIGMA;
 use crate::settings::train::TrainSettings;
+use crate::ui::components::button::button;
 use crate::ui::plot::images::PixelImage;
 use crate::ui::training::{files, new_run_id};
 use crate::ui::worker_link::Worker;
@@ -39,7 +40,30 @@ pub struct PaperCellProps {
 /// of our cue-conflict proxy, and the assignment's two questions: static prose, kept as HTML
 /// (`summary.html`) rather than `html!` nodes, which the UI bundle would carry as code.
 fn summary() -> Html {
-    Html::from_html_unchecked(AttrValue::Static(include_str!("summary.html")))
+    raw(include_str!("summary.html"))
+}
+
+/// Static HTML shown as it is (prose kept out of `html!`, whose nodes the UI bundle carries as
+/// code).
+fn raw(html: &'static str) -> Html {
+    Html::from_html_unchecked(AttrValue::Static(html))
+}
+
+/// A fraction as `63.9 %`, or a dash where there is none.
+fn share(fraction: Option<f64>) -> String {
+    percent(fraction.unwrap_or(f64::NAN), 1)
+}
+
+/// A table cell holding a number.
+#[inline(never)]
+fn num(text: String) -> Html {
+    html! { <td class="num">{ text }</td> }
+}
+
+/// A table row's heading cell.
+#[inline(never)]
+fn row_head(label: String) -> Html {
+    html! { <th scope="row">{ label }</th> }
 }
 
 fn tally_cell(t: &Tally) -> Html {
@@ -49,11 +73,11 @@ fn tally_cell(t: &Tally) -> Html {
 fn cue_summary(label: &str, cue: &CueConflict) -> Html {
     html! {
         <tr>
-            <th scope="row">{ label.to_string() }</th>
-            <td class="num">{ cue.shape_share().map_or("\u{2014}".into(), |s| percent(s, 1)) }</td>
-            <td class="num">{ cue.interval().map_or("\u{2014}".into(), |(lo, hi)| format!("{}\u{2013}{}", percent(lo, 1), percent(hi, 1))) }</td>
-            <td class="num">{ cue.hit_rate().map_or("\u{2014}".into(), |h| percent(h, 1)) }</td>
-            <td class="num">{ format!("{} / {} / {}", cue.shape, cue.texture, cue.other) }</td>
+            { row_head(label.to_string()) }
+            { num(share(cue.shape_share())) }
+            { num(cue.interval().map_or("\u{2014}".into(), |(lo, hi)| format!("{}\u{2013}{}", percent(lo, 1), percent(hi, 1)))) }
+            { num(share(cue.hit_rate())) }
+            { num(format!("{} / {} / {}", cue.shape, cue.texture, cue.other)) }
         </tr>
     }
 }
@@ -71,8 +95,8 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
     html! {
         <div class="probe">
             <p class="headline">
-                { "Shape share " }<strong data-testid="shape-share">{ cue.shape_share().map_or("\u{2014}".into(), |s| percent(s, 1)) }</strong>
-                { " of cue-following decisions (hit rate " }<span data-testid="hit-rate">{ cue.hit_rate().map_or("\u{2014}".into(), |h| percent(h, 1)) }</span>
+                { "Shape share " }<strong data-testid="shape-share">{ share(cue.shape_share()) }</strong>
+                { " of cue-following decisions (hit rate " }<span data-testid="hit-rate">{ share(cue.hit_rate()) }</span>
                 { ", " }<span data-testid="pairs-count">{ thousands(cue.pairs as u64) }</span>{ " pairs) \u{2014} " }
                 { format!("{}, \u{3c3} = {}, {} test images.", r.model, plain(cue.sigma), thousands(r.test_images as u64)) }
             </p>
@@ -86,9 +110,15 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
             <figure class="sample-grid" data-testid="stimulus-grid">
                 <div class="images">
                 { for r.stimuli.iter().map(|s| {
-                    let verdict = if s.predicted == s.shape_class { "shape" } else if s.predicted == s.texture_class { "texture" } else { "neither" };
+                    let (verdict, class) = if s.predicted == s.shape_class {
+                        ("shape", "sample shape")
+                    } else if s.predicted == s.texture_class {
+                        ("texture", "sample texture")
+                    } else {
+                        ("neither", "sample neither")
+                    };
                     html! {
-                        <div class={classes!("sample", verdict)}>
+                        <div {class}>
                             <PixelImage planes={s.image.clone()} label={format!("shape of a {}, texture of a {}", name(s.shape_class), name(s.texture_class))} />
                             <span class="truth">{ format!("{} + {}", name(s.shape_class), name(s.texture_class)) }</span>
                             <span class="guess">{ format!("\u{2192} {} ({verdict})", name(s.predicted)) }</span>
@@ -102,19 +132,19 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
                 <caption>{ "Experiment B: the test images cut into n \u{d7} n tiles and shuffled" }</caption>
                 <thead><tr><th>{ "images" }</th><th>{ "accuracy" }</th><th>{ "share of the above-chance accuracy kept" }</th></tr></thead>
                 <tbody>
-                    <tr><th scope="row">{ "clean" }</th>{ tally_cell(&r.shuffle.clean) }<td class="num">{ "100 %" }</td></tr>
+                    <tr>{ row_head("clean".into()) }{ tally_cell(&r.shuffle.clean) }{ num("100 %".into()) }</tr>
                     { for r.shuffle.grids.iter().zip(&kept).map(|((n, t), (_, k))| html! {
-                        <tr><th scope="row">{ format!("{n} \u{d7} {n} tiles") }</th>{ tally_cell(t) }
-                            <td class="num">{ k.map_or("\u{2014}".into(), |k| percent(k.max(0.0), 0)) }</td></tr>
+                        <tr>{ row_head(format!("{n} \u{d7} {n} tiles")) }{ tally_cell(t) }
+                            { num(k.map_or("\u{2014}".into(), |k| percent(k.max(0.0), 0))) }</tr>
                     }) }
-                    <tr class="hint"><th scope="row">{ "chance" }</th><td class="num">{ percent(chance, 1) }</td><td></td></tr>
+                    <tr class="hint">{ row_head("chance".into()) }{ num(percent(chance, 1)) }<td></td></tr>
                 </tbody>
             </table>
             <table class="paper-table" data-testid="robustness-table">
                 <caption>{ "Accuracy under additive Gaussian noise and under a low-pass blur" }</caption>
                 <tbody>
-                    { for r.robustness.noise.iter().map(|(std, t)| html! { <tr><th scope="row">{ format!("noise, std {}", plain(*std)) }</th>{ tally_cell(t) }</tr> }) }
-                    { for r.robustness.blur.iter().map(|(sigma, t)| html! { <tr><th scope="row">{ format!("blur, \u{3c3} = {} px", plain(*sigma)) }</th>{ tally_cell(t) }</tr> }) }
+                    { for r.robustness.noise.iter().map(|(std, t)| html! { <tr>{ row_head(format!("noise, std {}", plain(*std))) }{ tally_cell(t) }</tr> }) }
+                    { for r.robustness.blur.iter().map(|(sigma, t)| html! { <tr>{ row_head(format!("blur, \u{3c3} = {} px", plain(*sigma))) }{ tally_cell(t) }</tr> }) }
                 </tbody>
             </table>
             <div class="reading" data-testid="paper-reading">
@@ -126,13 +156,9 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
 
 fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
     let row = |label: &str, f: &dyn Fn(&ProbeResults) -> String| {
-        html! { <tr><th scope="row">{ label.to_string() }</th><td class="num">{ f(&c.plain) }</td><td class="num">{ f(&c.randomised) }</td></tr> }
+        html! { <tr>{ row_head(label.to_string()) }{ num(f(&c.plain)) }{ num(f(&c.randomised)) }</tr> }
     };
-    let share = |r: &ProbeResults| {
-        r.cue
-            .shape_share()
-            .map_or("\u{2014}".into(), |s| percent(s, 1))
-    };
+    let shape_share = |r: &ProbeResults| share(r.cue.shape_share());
     html! {
         <div class="comparison">
             <table class="paper-table" data-testid="paper-compare-table">
@@ -140,16 +166,16 @@ fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
                 <thead><tr><th></th><th>{ "plain training" }</th><th>{ "texture-randomised" }</th></tr></thead>
                 <tbody>
                     { row("clean accuracy", &|r| percent(r.shuffle.clean.accuracy(), 1)) }
-                    { row("shape share (A)", &share) }
+                    { row("shape share (A)", &shape_share) }
                     { for c.plain.shuffle.grids.iter().enumerate().map(|(i, (n, _))| {
                         let n = *n;
-                        row(&format!("{n} \u{d7} {n} tiles shuffled (B)"), &move |r: &ProbeResults| r.shuffle.grids.get(i).map_or("\u{2014}".into(), |g| percent(g.1.accuracy(), 1)))
+                        row(&format!("{n} \u{d7} {n} tiles shuffled (B)"), &move |r: &ProbeResults| share(r.shuffle.grids.get(i).map(|g| g.1.accuracy())))
                     }) }
                     { for c.plain.robustness.noise.iter().enumerate().map(|(i, (std, _))| {
-                        row(&format!("noise, std {}", plain(*std)), &move |r: &ProbeResults| r.robustness.noise.get(i).map_or("\u{2014}".into(), |g| percent(g.1.accuracy(), 1)))
+                        row(&format!("noise, std {}", plain(*std)), &move |r: &ProbeResults| share(r.robustness.noise.get(i).map(|g| g.1.accuracy())))
                     }) }
                     { for c.plain.robustness.blur.iter().enumerate().map(|(i, (sigma, _))| {
-                        row(&format!("blur, \u{3c3} = {} px", plain(*sigma)), &move |r: &ProbeResults| r.robustness.blur.get(i).map_or("\u{2014}".into(), |g| percent(g.1.accuracy(), 1)))
+                        row(&format!("blur, \u{3c3} = {} px", plain(*sigma)), &move |r: &ProbeResults| share(r.robustness.blur.get(i).map(|g| g.1.accuracy())))
                     }) }
                 </tbody>
             </table>
@@ -274,13 +300,9 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
         <div class="paper">
             { summary() }
             <section class="experiment">
-                <h3>{ "The experiment, on our own ConvNet (a proxy)" }</h3>
-                <p>{ "A: cue conflict as in the diagram, on every test image the model gets right (paired with another class's \
-                      image, cycling through all 90 class pairs). B: the test images cut into tiles and shuffled. Then noise and \
-                      blur. Everything is seeded and computed in the worker; the numbers are this model's, on 32-pixel images — \
-                      not comparable with the paper's human figure." }</p>
+                { raw(include_str!("experiment.html")) }
                 <div class="controls">
-                    <label class={classes!("knob", settings.is_err().then_some("invalid"))}>
+                    <label class={if settings.is_err() { "knob invalid" } else { "knob" }}>
                         <span class="knob-label">{ "\u{3c3} (pixels)" }</span>
                         <input type="text" inputmode="decimal" value={s.sigma.clone()} oninput={on_sigma} disabled={busy} data-testid="sigma-input" />
                         <span class="knob-range">{ SIGMA.describe() }</span>
@@ -290,14 +312,12 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                         <input type="checkbox" checked={s.grey} onchange={on_grey} disabled={busy} data-testid="grey-toggle" />
                         <span>{ "show greyscale stimuli" }</span>
                     </label>
-                    <button type="button" class="primary" onclick={on_run} disabled={!can_probe || !props.has_model} data-testid="paper-run">
-                        { "Run on the ConvNet cell's model" }
-                    </button>
+                    { button("paper-run", "Run on the ConvNet cell's model", Some("primary"), !can_probe || !props.has_model, on_run) }
                     <label class="file-pick button-like">
                         <span>{ "or on a checkpoint\u{2026}" }</span>
                         <input type="file" accept=".bin" onchange={on_file} disabled={!can_probe} data-testid="paper-model-file" />
                     </label>
-                    <button type="button" onclick={on_cancel} disabled={!busy} data-testid="paper-cancel">{ "Cancel" }</button>
+                    { button("paper-cancel", "Cancel", None, !busy, on_cancel) }
                 </div>
                 if let Some(w) = waiting { <p class="hint" data-testid="paper-waiting">{ w }</p> }
                 if let Some(job) = &s.job {
@@ -311,15 +331,9 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                 if let Some(r) = &s.probe {
                     { probe_view(r, &s.history_of(&r.model)) }
                 }
-                <h4>{ "C \u{b7} The paper's intervention, in miniature" }</h4>
-                <p>{ "Texture randomisation swaps each training image's high band for the shuffled high band of a random other \
-                      training image (the label stays) — a cheap analogue of Stylized-ImageNet. The button trains the ConvNet \
-                      cell's settings twice, without and with it, and runs A, B, noise and blur on both. (The same option is a \
-                      knob in the ConvNet cell.)" }</p>
+                { raw(include_str!("intervention.html")) }
                 <div class="controls">
-                    <button type="button" onclick={on_compare} disabled={!ready || props.data.is_none() || busy || props.training.is_err() || settings.is_err()} data-testid="paper-compare">
-                        { "Train both and compare" }
-                    </button>
+                    { button("paper-compare", "Train both and compare", None, !ready || props.data.is_none() || busy || props.training.is_err() || settings.is_err(), on_compare) }
                     if let Err(e) = &props.training { <span class="field-error">{ format!("The ConvNet cell's knobs: {e}") }</span> }
                 </div>
                 if let Some(c) = &s.comparison {

@@ -18,15 +18,15 @@ pub fn put_rgba(
     canvas.set_height(height);
     let context: CanvasRenderingContext2d = canvas
         .get_context("2d")
-        .map_err(|e| format!("{e:?}"))?
+        .map_err(crate::ui::worker_link::js_error)?
         .ok_or("no 2-D canvas context")?
         .dyn_into()
         .map_err(|_| "not a 2-D context")?;
     let data = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height)
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(crate::ui::worker_link::js_error)?;
     context
         .put_image_data(&data, 0.0, 0.0)
-        .map_err(|e| format!("{e:?}"))
+        .map_err(crate::ui::worker_link::js_error)
 }
 
 /// CIFAR planes (R, G, B, each side × side) → RGBA.

@@ -124,8 +124,7 @@ pub fn CheckWork(props: &CheckWorkProps) -> Html {
     };
     html! {
         <section class="check-work" data-testid="check-work">
-            <h3>{ "Check my work" }</h3>
-            <p>{ "Type your own numbers (leave a field empty to skip it). lectern finds the first wrong one and shows the right arithmetic." }</p>
+            { Html::from_html_unchecked(AttrValue::Static(include_str!("check_work.html"))) }
             <p class="examples">
                 { "From a student's answer: " }
                 { for examples.iter().enumerate().map(|(i, (label, _))| html! {

@@ -7,6 +7,7 @@ use yew::prelude::*;
 use crate::format::parse_number;
 use crate::protocol::theory::DeadReluReport;
 use crate::settings::dead_relu::{self as knobs, DeadReluSettings};
+use crate::ui::components::button::button;
 
 #[derive(Properties, PartialEq)]
 pub struct DeadReluProps {
@@ -134,13 +135,7 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
     };
     html! {
         <section class="dead-relu" data-testid="dead-relu">
-            <h3>{ "Why dead ReLUs are rarer in practice" }</h3>
-            <p>{ "A ReLU unit is dead when its input is \u{2264} 0 for every example: it outputs 0 and its gradient is 0, \
-                  so gradient descent never changes its weights again. On paper, as with h above, a bias can switch a unit \
-                  off for a whole range of inputs. In practice this is rarer: He (Kaiming) initialisation with zero biases \
-                  puts each unit's boundary through the data, so about half the examples switch it on; BatchNorm re-centres \
-                  every unit's input on each batch, so at initialisation no unit can be off for the whole batch; and moderate \
-                  learning rates avoid the big updates that push biases far negative." }</p>
+            { Html::from_html_unchecked(AttrValue::Static(include_str!("dead_relu.html"))) }
             <p>{ format!("Below, a 2 \u{2192} {h} \u{2192} {h} \u{2192} 2 ReLU network learns to tell a disc from the ring \
                   around it ({} points), trained in the worker \u{2014} try biases at \u{2212}3, then switch BatchNorm on.",
                   s.points, h = s.hidden) }</p>
@@ -158,10 +153,8 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
                     <input type="checkbox" checked={s.batch_norm} onchange={toggle_bn} data-testid="dead-batch-norm" />
                     <span>{ "BatchNorm" }</span>
                 </label>
-                <button type="button" onclick={run} disabled={props.running || !props.ready || invalid.is_some()}
-                        data-testid="dead-relu-run">
-                    { if props.running { "Training\u{2026}" } else if props.ready { "Train" } else { "Waiting for the worker\u{2026}" } }
-                </button>
+                { button("dead-relu-run", if props.running { "Training\u{2026}" } else if props.ready { "Train" } else { "Waiting for the worker\u{2026}" },
+                    None, props.running || !props.ready || invalid.is_some(), run) }
             </div>
             if let Some(e) = invalid { <p class="field-error" role="alert">{ e }</p> }
             { result }

@@ -9,6 +9,8 @@ pub mod steps;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::ui::components::button::button;
+
 use self::check_work::CheckWork;
 use self::dead_relu::DeadRelu;
 use self::state::{PRESETS, STEP_TITLES, TheoryAction, TheoryState};
@@ -144,7 +146,7 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
     let presets = PRESETS.iter().map(|&p| {
         let onclick = dispatch.reform(move |_: MouseEvent| TheoryAction::SetX0(p));
         html! {
-            <button type="button" class={classes!((s.x0 == p).then_some("selected"))} {onclick}
+            <button type="button" class={(s.x0 == p).then_some("selected")} {onclick}
                     data-testid={format!("preset-{}", plain(p))}>
                 { format!("x\u{2080} = {}", display(p)) }
             </button>
@@ -196,11 +198,9 @@ pub fn TheoryCell(props: &TheoryCellProps) -> Html {
                        step="0.01" value={s.x0.to_string()} oninput={slider} aria-label="x0 slider" />
             </div>
             <div class="step-controls">
-                <button type="button" onclick={dispatch.reform(|_: MouseEvent| TheoryAction::PreviousStep)}
-                        disabled={s.step == 0} data-testid="step-prev">{ "\u{2190} Previous" }</button>
+                { button("step-prev", "\u{2190} Previous", None, s.step == 0, dispatch.reform(|_: MouseEvent| TheoryAction::PreviousStep)) }
                 <span data-testid="step-index" aria-live="polite">{ format!("Step {} of {}", s.step + 1, STEP_TITLES.len()) }</span>
-                <button type="button" onclick={dispatch.reform(|_: MouseEvent| TheoryAction::NextStep)}
-                        disabled={s.step + 1 == STEP_TITLES.len()} data-testid="step-next">{ "Next \u{2192}" }</button>
+                { button("step-next", "Next \u{2192}", None, s.step + 1 == STEP_TITLES.len(), dispatch.reform(|_: MouseEvent| TheoryAction::NextStep)) }
                 <span class="hint">{ "or \u{2190} / \u{2192} on the keyboard" }</span>
             </div>
             <div class="derivation">

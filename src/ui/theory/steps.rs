@@ -6,7 +6,9 @@ use yew::prelude::*;
 use super::state::STEP_TITLES;
 use crate::format::{display, plain};
 use crate::theory::{Network, Slope};
-use crate::ui::math::{block, column, diag, matrix, matrix2, mn, mo, row, var, x0 as x0_sym};
+use crate::ui::math::{
+    block, column, diag, factor, matrix, matrix2, mi, mn, mo, row, var, x0 as x0_sym,
+};
 
 #[derive(Properties, PartialEq)]
 pub struct StepsProps {
@@ -33,11 +35,7 @@ fn affine_rows(weights: &[Vec<f64>], inputs: &[f64], bias: &[f64]) -> Vec<Vec<Ht
                 }
                 items.push(mn(wk));
                 items.push(mo("\u{b7}"));
-                items.push(if xk < 0.0 {
-                    row(vec![mo("("), mn(xk), mo(")")])
-                } else {
-                    mn(xk)
-                });
+                items.push(factor(xk));
             }
             items.push(mo("+"));
             items.push(mn(b));
@@ -50,7 +48,7 @@ fn relu_rows(z: [f64; 2]) -> Vec<Vec<Html>> {
     z.iter()
         .map(|&v| {
             vec![row(vec![
-                html! { <mi>{ "max" }</mi> },
+                mi("max"),
                 mo("("),
                 mn(0.0),
                 mo(","),
@@ -79,7 +77,7 @@ pub fn Steps(props: &StepsProps) -> Html {
                 ]) }
             </> },
             1 => html! { <>
-                { block(vec![var("y", 1), eq(), html! { <mi>{ "ReLU" }</mi> }, mo("("), var("z", 1), mo(")")]) }
+                { block(vec![var("y", 1), eq(), mi("ReLU"), mo("("), var("z", 1), mo(")")]) }
                 { block(vec![matrix(relu_rows(f.z1), &off1), eq(), column(f.y1, off1)]) }
                 { inactive_note(off1, "first") }
             </> },
@@ -92,19 +90,19 @@ pub fn Steps(props: &StepsProps) -> Html {
                 ]) }
             </> },
             3 => html! { <>
-                { block(vec![var("y", 2), eq(), html! { <mi>{ "ReLU" }</mi> }, mo("("), var("z", 2), mo(")")]) }
+                { block(vec![var("y", 2), eq(), mi("ReLU"), mo("("), var("z", 2), mo(")")]) }
                 { block(vec![matrix(relu_rows(f.z2), &off2), eq(), column(f.y2, off2)]) }
                 { inactive_note(off2, "second") }
             </> },
             4 => html! { <>
-                { block(vec![html! { <mi>{ "h" }</mi> }, mo("("), x0_sym(), mo(")"), eq(), mn(f.y2[0]), mo("+"), mn(f.y2[1]), mo("\u{2212}"), mn(1.0), eq(), mn(f.h)]) }
+                { block(vec![mi("h"), mo("("), x0_sym(), mo(")"), eq(), mn(f.y2[0]), mo("+"), mn(f.y2[1]), mo("\u{2212}"), mn(1.0), eq(), mn(f.h)]) }
                 <p class="result">{ "h(x\u{2080}) = " }<strong data-testid="h-value">{ plain(f.h) }</strong></p>
             </> },
             5 => html! { <>
                 <p>{ "ReLU\u{2032}(z) = 1 where z > 0 and 0 where z < 0. At z = 0 ReLU has no derivative; \
                      lectern takes ReLU\u{2032}(0) = 0 (as PyTorch and Burn do), and flags x\u{2080} as a kink there." }</p>
                 { block(vec![
-                    var("D", 1), eq(), html! { <mi>{ "diag" }</mi> }, mo("("), html! { <mi>{ "ReLU\u{2032}" }</mi> }, mo("("), var("z", 1), mo(")"), mo(")"), eq(), diag(f.mask1),
+                    var("D", 1), eq(), mi("diag"), mo("("), mi("ReLU\u{2032}"), mo("("), var("z", 1), mo(")"), mo(")"), eq(), diag(f.mask1),
                     mo(","), var("D", 2), eq(), diag(f.mask2),
                 ]) }
             </> },
@@ -135,7 +133,7 @@ pub fn Steps(props: &StepsProps) -> Html {
             }
             7 => match slope {
                 Slope::Defined(w) => html! { <>
-                    { block(vec![html! { <mi>{ "W" }</mi> }, eq(), mn(w), mo(","), html! { <mi>{ "b" }</mi> }, eq(), mn(f.h), mo("\u{2212}"), mn(w), mo("\u{b7}"), if x < 0.0 { row(vec![mo("("), mn(x), mo(")")]) } else { mn(x) }, eq(), mn(f.h - w * x)]) }
+                    { block(vec![mi("W"), eq(), mn(w), mo(","), mi("b"), eq(), mn(f.h), mo("\u{2212}"), mn(w), mo("\u{b7}"), factor(x), eq(), mn(f.h - w * x)]) }
                     <p class="result">{ "W = " }<strong data-testid="tangent-slope">{ plain(w) }</strong>
                         { ", b = " }<strong data-testid="tangent-intercept">{ plain(f.h - w * x) }</strong></p>
                 </> },
@@ -158,7 +156,7 @@ pub fn Steps(props: &StepsProps) -> Html {
     html! {
         <ol class="steps" data-testid="steps">
         { for (0..=props.step.min(STEP_TITLES.len() - 1)).map(|i| html! {
-            <li class={classes!("step", (i == props.step).then_some("current"))} data-step={(i + 1).to_string()}>
+            <li class={if i == props.step { "step current" } else { "step" }} data-step={(i + 1).to_string()}>
                 <h4>{ STEP_TITLES[i] }</h4>
                 { body(i) }
             </li>

@@ -196,7 +196,7 @@ pub fn ConfusionMatrix(props: &ConfusionProps) -> Html {
                                 };
                                 let dark = if t == p { share > 0.55 } else { share > 0.35 };
                                 html! {
-                                    <td class={classes!("num", dark.then_some("dark"))} {style}
+                                    <td class={if dark { "num dark" } else { "num" }} {style}
                                         title={format!("true {}, predicted {}: {n} of {}", name(t), name(p), total as usize)}>{ n }</td>
                                 }
                             }) }
@@ -236,7 +236,7 @@ pub fn SampleGrid(props: &SamplesProps) -> Html {
             { for props.samples.iter().map(|s| {
                 let right = s.label == s.predicted;
                 html! {
-                    <div class={classes!("sample", (!right).then_some("wrong"))}>
+                    <div class={if right { "sample" } else { "sample wrong" }}>
                         <PixelImage planes={s.image.clone()} label={format!("a test image of a {}", name(s.label))} />
                         <span class="truth">{ name(s.label) }</span>
                         <span class="guess">{ if right { "\u{2713}".to_string() } else { format!("\u{2717} {}", name(s.predicted)) } }</span>
