@@ -184,3 +184,62 @@ fn refuses_a_folder_without_a_site_and_a_bad_sub_path() {
         (vec!["serve", empty, "--base", "/a/../b/"], "cannot contain"),
     ]);
 }
+
+/// A browser opens up to six connections at once and keeps each open after its answer; a class
+/// is thirty browsers. Every one of 24 connections opened together and left open is answered,
+/// and a second request on each of them too (was: tiny_http's pool left some of a burst of new
+/// connections unanswered while the others stayed open — a page's scripts stalled in the E2E).
+#[test]
+fn many_connections_opened_at_once_and_kept_open_are_all_answered() {
+    let dir = ScratchDir::new();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
+    std::fs::write(dir.path().join("a.js"), "1;").unwrap();
+    let server = serve(dir.path(), "/");
+    let port = server.port;
+    let (start, done) = (std::sync::Barrier::new(24), std::sync::Barrier::new(24));
+    let answered: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..24)
+            .map(|_| {
+                s.spawn(|| {
+                    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                    stream
+                        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                        .unwrap();
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut writer = stream;
+                    start.wait();
+                    let answered = (0..2).all(|_| {
+                        writer
+                            .write_all(b"GET /a.js HTTP/1.1\r\nHost: x\r\n\r\n")
+                            .unwrap();
+                        let mut status = String::new();
+                        if reader.read_line(&mut status).is_err() {
+                            return false;
+                        }
+                        let mut length = 0;
+                        loop {
+                            let mut line = String::new();
+                            reader.read_line(&mut line).unwrap();
+                            if let Some(v) =
+                                line.to_ascii_lowercase().strip_prefix("content-length:")
+                            {
+                                length = v.trim().parse().unwrap();
+                            }
+                            if line == "\r\n" {
+                                break;
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).unwrap();
+                        status.starts_with("HTTP/1.1 200") && body == b"1;"
+                    });
+                    // Every connection stays open until all have been answered.
+                    done.wait();
+                    answered
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(answered.iter().all(|&a| a), "answered: {answered:?}");
+}

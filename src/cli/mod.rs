@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cb_weights;
 pub mod data;
 pub mod eval;
+mod http1;
 pub mod paper;
 pub mod serve;
 mod serve_headers;

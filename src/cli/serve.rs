@@ -15,9 +15,9 @@ use std::time::UNIX_EPOCH;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use tiny_http::{Header, Method, Request, Response, Server};
 
 use super::CliError;
+use super::http1::{self, Body, Request, Response};
 use super::serve_headers::{cache_control, content_security_policy, media_type};
 
 #[derive(clap::Args)]
@@ -35,9 +35,6 @@ pub struct Args {
     /// The sub-path the site lives under, as on a course's web space, e.g. /course/lectern/.
     #[arg(long, default_value = "/", value_parser = parse_base)]
     base: String,
-    /// Requests answered at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    threads: u16,
 }
 
 /// A sub-path as `/a/b/`: leading and trailing slash, no empty, `.` or `..` segment.
@@ -137,11 +134,11 @@ fn version(meta: &fs::Metadata) -> String {
 /// each request compressed it again), while other files are served meanwhile.
 #[derive(Default)]
 struct Compressed {
-    bodies: Mutex<HashMap<PathBuf, Arc<Mutex<Option<Body>>>>>,
+    bodies: Mutex<HashMap<PathBuf, Arc<Mutex<Option<Gzipped>>>>>,
 }
 
 /// A gzip body and the version of the file it was made from.
-type Body = (String, Arc<Vec<u8>>);
+type Gzipped = (String, Arc<Vec<u8>>);
 
 impl Compressed {
     fn get(&self, file: &Path, version: &str) -> std::io::Result<Arc<Vec<u8>>> {
@@ -166,81 +163,54 @@ impl Compressed {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
-}
-
-fn request_header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
-}
-
-fn answer(request: Request, root: &Path, base: &str, compressed: &Compressed) {
-    let plain = |code: u16, text: &str| Response::from_string(text).with_status_code(code);
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(plain(405, "only GET and HEAD"));
-        return;
+fn answer(request: &Request, root: &Path, base: &str, compressed: &Compressed) -> Response {
+    if !matches!(request.method.as_str(), "GET" | "HEAD") {
+        return Response::text(405, "only GET and HEAD");
     }
-    let file = match resolve(root, base, request.url()) {
+    let file = match resolve(root, base, &request.target) {
         Target::File(file) => file,
-        Target::Redirect(to) => {
-            let _ = request.respond(plain(301, "").with_header(header("Location", &to)));
-            return;
-        }
-        Target::NotFound => {
-            let _ = request.respond(plain(404, "not found"));
-            return;
-        }
+        Target::Redirect(to) => return Response::text(301, "").with("Location", to),
+        Target::NotFound => return Response::text(404, "not found"),
     };
     let Ok(meta) = fs::metadata(&file) else {
-        let _ = request.respond(plain(404, "not found"));
-        return;
+        return Response::text(404, "not found");
     };
     let (media, compressible) = media_type(&file);
-    let gzip =
-        compressible && request_header(&request, "accept-encoding").is_some_and(accepts_gzip);
+    let gzip = compressible && request.header("accept-encoding").is_some_and(accepts_gzip);
     let etag = format!("\"{}{}\"", version(&meta), if gzip { "-gz" } else { "" });
-    let common = [
-        header("Content-Type", media),
-        header("Cache-Control", cache_control(&file)),
-        header("ETag", &etag),
-        header("Vary", "Accept-Encoding"),
-        header("X-Content-Type-Options", "nosniff"),
+    let mut headers: Vec<(&'static str, String)> = vec![
+        ("Content-Type", media.into()),
+        ("Cache-Control", cache_control(&file).into()),
+        ("ETag", etag.clone()),
+        ("Vary", "Accept-Encoding".into()),
+        ("X-Content-Type-Options", "nosniff".into()),
     ];
-    let policy = content_security_policy(&file).map(|p| header("Content-Security-Policy", p));
-    let common: Vec<Header> = common.into_iter().chain(policy).collect();
-    if request_header(&request, "if-none-match")
+    if let Some(policy) = content_security_policy(&file) {
+        headers.push(("Content-Security-Policy", policy.into()));
+    }
+    if request
+        .header("if-none-match")
         .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag))
     {
-        let mut response = plain(304, "");
-        for h in common {
-            response.add_header(h);
-        }
-        let _ = request.respond(response);
-        return;
+        return Response {
+            status: 304,
+            headers,
+            body: Body::Bytes(Vec::new()),
+        };
     }
-    let result = if gzip {
-        compressed.get(&file, &version(&meta)).map(|body| {
-            let mut response = Response::from_data(body.as_slice().to_vec());
-            response.add_header(header("Content-Encoding", "gzip"));
-            response.boxed()
-        })
+    let body = if gzip {
+        headers.push(("Content-Encoding", "gzip".into()));
+        compressed.get(&file, &version(&meta)).map(Body::Shared)
     } else {
-        fs::File::open(&file).map(|f| Response::from_file(f).boxed())
+        fs::File::open(&file).map(|f| Body::File(f, meta.len()))
     };
-    match result {
-        Ok(mut response) => {
-            for h in common {
-                response.add_header(h);
-            }
-            let _ = request.respond(response);
-        }
-        Err(e) => {
-            let _ = request.respond(plain(500, &format!("could not read the file: {e}")));
-        }
+    match body {
+        Ok(body) => Response {
+            status: 200,
+            headers,
+            body,
+        },
+        Err(e) => Response::text(500, &format!("could not read the file: {e}")),
     }
 }
 
@@ -252,13 +222,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "holds no index.html: build the site first (make release, or trunk build)",
         ));
     }
-    let server = Server::http(SocketAddr::new(args.host, args.port)).map_err(|e| {
-        CliError::Unavailable(format!(
-            "could not listen on {}:{}: {e}",
-            args.host, args.port
-        ))
-    })?;
-    let port = server.server_addr().to_ip().map_or(args.port, |a| a.port());
+    let listener =
+        std::net::TcpListener::bind(SocketAddr::new(args.host, args.port)).map_err(|e| {
+            CliError::Unavailable(format!(
+                "could not listen on {}:{}: {e}",
+                args.host, args.port
+            ))
+        })?;
+    let port = listener.local_addr().map_or(args.port, |a| a.port());
     let compressed = Arc::new(Compressed::default());
     // Compress every compressible file once, in the background, before the class asks.
     {
@@ -281,25 +252,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         );
     }
     let _ = std::io::stdout().flush();
-    let server = Arc::new(server);
-    let workers: Vec<_> = (0..args.threads)
-        .map(|_| {
-            let (server, root, base, compressed) = (
-                server.clone(),
-                root.clone(),
-                args.base.clone(),
-                compressed.clone(),
-            );
-            std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    answer(request, &root, &base, &compressed);
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        let _ = worker.join();
-    }
+    let base = args.base.clone();
+    http1::serve(listener, move |request| {
+        answer(request, &root, &base, &compressed)
+    })
+    .map_err(|e| CliError::Unavailable(format!("the server stopped: {e}")))?;
     Ok(())
 }
 
