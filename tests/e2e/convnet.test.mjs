@@ -131,6 +131,21 @@ test('convnet: a model trained by `lectern train` loads and shows the accuracy `
   await close();
 });
 
+test('convnet: a model trained on the toy set, loaded over the CIFAR-10 subset, says so and is still evaluated', async () => {
+  const dir = tempDir();
+  const model = path.join(dir, 'toy-model.bin');
+  lectern(['train', '--data', 'toy', '--per-class', '20', '--epochs', '1', '--width', '4,8', '--save', model]);
+  const { page, close } = await open('?backend=cpu&dataset=cifar');
+  await backendBadge(page);
+  await waitForText(page, 'data-status', /site's CIFAR-10 subset .*training images/, 240_000, 'convnet');
+  await cn(page).getByTestId('model-load').setInputFiles(model);
+  // Was: near-chance accuracy without a word about why.
+  const note = await waitForText(page, 'run-note', /This model was trained on/, 120_000, 'convnet');
+  assert.match(note, /^This model was trained on the toy set, and .+ is loaded: .*near chance \(1 in 10\); load the toy set to evaluate it\.$/);
+  await waitForText(page, 'final-accuracy', /Test accuracy/, 120_000, 'convnet');
+  await close();
+});
+
 test('convnet: a junk file is refused with the reason, and the toy set stays loaded', async () => {
   const dir = tempDir();
   const junk = path.join(dir, 'holiday.jpg.bin');
