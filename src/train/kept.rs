@@ -273,23 +273,6 @@ mod tests {
     #[test]
     fn the_form_texts_are_the_forms_own() {
         use crate::ui::training::form::{Field, Form};
-        const ALL: [Field; 15] = [
-            Field::PerClass,
-            Field::Imbalance,
-            Field::Epochs,
-            Field::Batch,
-            Field::LearningRate,
-            Field::DecayAt,
-            Field::DecayFactor,
-            Field::Warmup,
-            Field::Momentum,
-            Field::WeightDecay,
-            Field::Widths,
-            Field::Dropout,
-            Field::Seed,
-            Field::Beta,
-            Field::Gamma,
-        ];
         for kind in [DatasetKind::Toy, DatasetKind::Cifar] {
             let mut kept = example();
             kept.settings = TrainSettings::for_dataset(kind);
@@ -302,7 +285,7 @@ mod tests {
             let texts = kept.form_texts();
             assert_eq!(texts.len(), 15);
             for (key, text) in texts {
-                let field = ALL
+                let field = Field::ALL
                     .into_iter()
                     .find(|f| f.key() == key)
                     .unwrap_or_else(|| panic!("{key} is not a form field"));
