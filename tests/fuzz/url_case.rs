@@ -28,7 +28,7 @@ pub fn run(query: &str) -> &'static str {
     let dataset = settings.dataset.unwrap_or(DatasetKind::Toy);
     let mut form = Form::defaults(dataset);
     let notes = form.read_url(&convnet_state::FIELDS, settings.pairs());
-    let _ = form.parse(&convnet_state::FIELDS);
+    let _ = form.parse();
     notebook.convnet = ConvNetState::with_url(dataset, notes, form);
     let mut form = imbalance_state::defaults(dataset);
     let mut notes = form.read_url(&imbalance_state::URL_FIELDS, settings.pairs());
