@@ -135,7 +135,7 @@ export async function open(query = '', viewport = { width: 1366, height: 900 }, 
   const wasm = [];
   page.on('request', (req) => {
     const name = new URL(req.url()).pathname.split('/').pop();
-    if (name.endsWith('.wasm')) wasm.push(name.replace(/-[0-9a-f]{16}_bg/, '_bg'));
+    if (name.endsWith('.wasm')) wasm.push(name.replace(/-[0-9a-f]{1,16}_bg/, '_bg'));
   });
   await page.goto(/^https?:/.test(query) ? query : baseUrl + query);
   if (waitFor) await page.getByTestId(waitFor).waitFor();
