@@ -1,59 +1,34 @@
-//! The root component: the notebook shell (contents, four cells, status bar), its keys, and the
-//! worker, handed to every cell through a context.
+//! The root component: the notebook shell (contents, the cells of `cells::CELLS`, status bar),
+//! its keys, and the worker, handed to every cell through a context. The shell keeps only its
+//! own state (`state::Notebook`); each cell keeps its own.
 
-use gloo_events::{EventListener, EventListenerOptions};
-use wasm_bindgen::JsCast;
-use web_sys::{
-    HtmlElement, KeyboardEvent, ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition,
-};
+use web_sys::{ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
 use yew::prelude::*;
 
-use super::cells::CellId;
+use super::cells::{CellId, CellProps};
 use super::components::{cell::Cell, key_help::KeyHelp, status_bar::StatusBar, toc::Toc};
-use super::convnet::ConvNetCell;
-use super::convnet::state::{self as convnet_state, ConvNetState};
-use super::imbalance::ImbalanceCell;
-use super::imbalance::state::{self as imbalance_state, ImbalanceState};
-use super::paper::PaperCell;
+use super::keys::{dispatching, use_keys};
 use super::state::{Action, Notebook};
-use super::theory::TheoryCell;
-use super::theory::state::TheoryAction;
-use super::url::{self, UrlSettings};
-use super::worker_link::{Worker, use_compute_worker};
+use super::url;
+use super::worker_link::{Worker, use_compute_worker, use_replies};
 use crate::protocol::ToWorker;
-use crate::settings::data::DatasetKind;
-use crate::ui::training::form::Form;
 
 /// Training batches before the test fault (`?inject=device-lost`) strikes.
 const INJECTED_LOSS_AFTER: usize = 4;
 
-/// The action a key press stands for, if any.
+/// The action a key press stands for, if any: the cells' keys are 1 … N, one a cell.
 pub fn action_for_key(key: &str) -> Option<Action> {
     match key {
         "j" => Some(Action::NextCell),
         "k" => Some(Action::PreviousCell),
         "t" => Some(Action::ToggleLargeType),
-        "ArrowRight" => Some(Action::NextStep),
-        "ArrowLeft" => Some(Action::PreviousStep),
-        "1" | "2" | "3" | "4" => key
+        _ => key
             .parse::<usize>()
             .ok()
-            .and_then(|n| CellId::from_index(n - 1))
+            .and_then(|n| CellId::from_index(n.checked_sub(1)?))
+            .filter(|_| key.len() == 1)
             .map(Action::Focus),
-        _ => None,
     }
-}
-
-/// Whether a key press belongs to a form control (typing a number must not jump cells).
-fn typing_in_a_control(event: &KeyboardEvent) -> bool {
-    let Some(target) = event
-        .target()
-        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
-    else {
-        return false;
-    };
-    matches!(target.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-        || target.is_content_editable()
 }
 
 fn scroll_to_cell(cell: CellId) {
@@ -68,39 +43,17 @@ fn scroll_to_cell(cell: CellId) {
     }
 }
 
-/// The notebook as the URL asks for it.
-fn initial(settings: &UrlSettings) -> Notebook {
-    let mut notebook = Notebook::new(settings.backend, settings.notes.clone());
-    if let Some(x0) = settings.x0 {
-        notebook.theory.apply(TheoryAction::SetX0(x0));
-    }
-    if let Some(step) = settings.step {
-        notebook.theory.apply(TheoryAction::Step(step));
-    }
-    let dataset = settings.dataset.unwrap_or(DatasetKind::Toy);
-    let mut form = Form::defaults(dataset);
-    let notes = form.read_url(&convnet_state::FIELDS, settings.pairs());
-    notebook.convnet = ConvNetState::with_url(dataset, notes, form);
-    let mut form = imbalance_state::defaults(dataset);
-    let mut notes = form.read_url(&imbalance_state::URL_FIELDS, settings.pairs());
-    notes.extend(form.read_loss_url(settings.pairs()));
-    notebook.imbalance = ImbalanceState::new(dataset, form, notes);
-    notebook
-}
-
 #[function_component]
 pub fn App() -> Html {
     let settings = use_memo((), |_| url::from_location());
     let state = {
         let settings = settings.clone();
-        use_reducer(move || initial(&settings))
+        use_reducer(move || Notebook::new(settings.backend, settings.notes.clone()))
     };
-    let dispatch = {
-        let state = state.clone();
-        Callback::from(move |action: Action| state.dispatch(action))
-    };
+    let dispatch = state.dispatcher();
     let (request, generation) = state.compute.worker_request();
-    let worker: Worker = use_compute_worker(request, generation, dispatch.clone());
+    let worker: Worker = use_compute_worker(request, generation);
+    use_replies(&worker, dispatch.clone(), Action::heard);
 
     // The test fault, armed once the backend is chosen.
     {
@@ -117,32 +70,7 @@ pub fn App() -> Html {
     }
 
     // Keys, on the whole document, for as long as the app lives.
-    {
-        let dispatch = dispatch.clone();
-        use_effect_with((), move |_| {
-            let document = web_sys::window().and_then(|w| w.document());
-            let listener = document.map(|document| {
-                let options = EventListenerOptions::enable_prevent_default();
-                EventListener::new_with_options(&document, "keydown", options, move |event| {
-                    let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
-                        return;
-                    };
-                    if event.ctrl_key()
-                        || event.meta_key()
-                        || event.alt_key()
-                        || typing_in_a_control(event)
-                    {
-                        return;
-                    }
-                    if let Some(action) = action_for_key(&event.key()) {
-                        event.prevent_default();
-                        dispatch.emit(action);
-                    }
-                })
-            });
-            move || drop(listener)
-        });
-    }
+    use_keys(true, dispatching(action_for_key, dispatch.to_callback()));
 
     // Bring the active cell into view whenever it changes (not on the first render).
     {
@@ -154,39 +82,10 @@ pub fn App() -> Html {
         });
     }
 
-    let on_focus = dispatch.reform(Action::Focus);
+    let on_focus = dispatch.to_callback().reform(Action::Focus);
     let backend = state.compute.backend_label();
-    let convnet = &state.convnet;
-    let paper_data = convnet.data.current().map(|d| d.source);
-    let has_model = convnet.loaded.is_some()
-        || convnet
-            .run
-            .as_ref()
-            .is_some_and(|r| !r.epochs.is_empty() || r.results.is_some());
-    let training = convnet.form.parse().map_err(|errors| {
-        errors
-            .iter()
-            .map(|(_, e)| e.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
-    let cell_body = |cell: CellId| match cell {
-        CellId::Theory => html! {
-            <TheoryCell state={state.theory.clone()} dispatch={dispatch.reform(Action::Theory)} backend={backend.clone()} />
-        },
-        CellId::ConvNet => html! {
-            <ConvNetCell state={state.convnet.clone()} dispatch={dispatch.reform(Action::ConvNet)} backend={backend.clone()} />
-        },
-        CellId::Imbalance => html! {
-            <ImbalanceCell state={state.imbalance.clone()} dispatch={dispatch.reform(Action::Imbalance)} backend={backend.clone()} />
-        },
-        CellId::Paper => html! {
-            <PaperCell state={state.paper.clone()} dispatch={dispatch.reform(Action::Paper)} backend={backend.clone()}
-                       data={paper_data} {has_model} training={training.clone()} />
-        },
-    };
-    let on_toggle_large_type = dispatch.reform(|_| Action::ToggleLargeType);
-    let on_retry = dispatch.reform(|_| Action::RetryWorker);
+    let on_toggle_large_type = dispatch.to_callback().reform(|_| Action::ToggleLargeType);
+    let on_retry = dispatch.to_callback().reform(|_| Action::RetryWorker);
     html! {
         <ContextProvider<Worker> context={worker}>
             <div class={if state.large_type { "notebook large-type" } else { "notebook" }} data-testid="notebook">
@@ -200,10 +99,13 @@ pub fn App() -> Html {
                         <KeyHelp />
                     </div>
                     <main class="cells">
-                        { for CellId::ALL.iter().map(|&cell| html! {
-                            <Cell id={cell} active={cell == state.active} on_focus={on_focus.clone()}>
-                                { cell_body(cell) }
-                            </Cell>
+                        { for CellId::all().map(|cell| {
+                            let active = cell == state.active;
+                            html! {
+                                <Cell id={cell} {active} on_focus={on_focus.clone()}>
+                                    { (cell.spec().view)(CellProps { active, backend: backend.clone() }) }
+                                </Cell>
+                            }
                         }) }
                     </main>
                 </div>
@@ -217,40 +119,43 @@ pub fn App() -> Html {
 mod tests {
     use super::*;
 
+    use crate::ui::cells::CELLS;
+
     #[test]
     fn keys_map_to_actions() {
         assert_eq!(action_for_key("j"), Some(Action::NextCell));
         assert_eq!(action_for_key("k"), Some(Action::PreviousCell));
-        assert_eq!(action_for_key("3"), Some(Action::Focus(CellId::Imbalance)));
         assert_eq!(action_for_key("t"), Some(Action::ToggleLargeType));
-        assert_eq!(action_for_key("ArrowRight"), Some(Action::NextStep));
-        assert_eq!(action_for_key("ArrowLeft"), Some(Action::PreviousStep));
         assert_eq!(action_for_key("x"), None);
-        assert_eq!(action_for_key("0"), None);
+        assert_eq!(
+            action_for_key("ArrowRight"),
+            None,
+            "the theory cell's own key"
+        );
     }
 
     #[test]
-    fn the_url_sets_the_cells_knobs_and_explains_bad_values() {
-        let settings = url::parse([
-            ("dataset", "toy"),
-            ("epochs", "2"),
-            ("lr", "fast"),
-            ("imbalance", "100"),
-            ("loss", "cb-focal"),
-            ("beta", "1.5"),
-        ]);
-        let notebook = initial(&settings);
-        use crate::ui::training::form::Field;
-        assert_eq!(notebook.convnet.form.text(Field::Epochs), "2");
-        assert!(notebook.convnet.notes.iter().any(|n| n.contains("lr=fast")));
-        assert_eq!(notebook.imbalance.form.text(Field::Imbalance), "100");
-        assert!(
-            notebook
-                .imbalance
-                .notes
-                .iter()
-                .any(|n| n.contains("beta=1.5"))
-        );
-        assert_eq!(notebook.imbalance.form.text(Field::Beta), "0.9999");
+    fn the_digit_keys_are_one_a_cell() {
+        assert_eq!(action_for_key("0"), None);
+        for cell in CellId::all() {
+            let key = (cell.index() + 1).to_string();
+            assert_eq!(action_for_key(&key), Some(Action::Focus(cell)));
+        }
+        assert_eq!(action_for_key(&(CELLS.len() + 1).to_string()), None);
+        assert_eq!(action_for_key("+1"), None);
+    }
+
+    #[test]
+    fn the_key_help_names_the_digit_keys_there_are() {
+        use crate::ui::components::key_help::SHORTCUTS;
+        let (keys, what) = SHORTCUTS
+            .into_iter()
+            .find(|(_, what)| what.contains("jump to a cell"))
+            .unwrap();
+        let (first, last) = keys.split_once(" \u{2013} ").expect(what);
+        assert_eq!(action_for_key(first), Some(Action::Focus(CellId::FIRST)));
+        assert_eq!(action_for_key(last), Some(Action::Focus(CellId::LAST)));
+        let after: usize = last.parse().unwrap();
+        assert_eq!(action_for_key(&(after + 1).to_string()), None);
     }
 }

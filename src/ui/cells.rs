@@ -1,74 +1,101 @@
-//! The notebook's four cells, in order.
+//! The notebook's cells, in order: the one list ([`CELLS`]) that the cells on the page, the keys
+//! 1 … N, the key help and the table of contents are made from. A cell is a module with its own
+//! component (holding its own reducer) and a [`CellSpec`]; adding a cell adds a line here.
 
-/// One notebook cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CellId {
-    Theory,
-    ConvNet,
-    Imbalance,
-    Paper,
+use yew::{Html, Properties};
+
+use super::{convnet, imbalance, paper, theory};
+
+/// What the notebook knows of a cell.
+pub struct CellSpec {
+    /// Anchor id (`#theory`) and suffix of the `data-testid` (`section-theory`).
+    pub anchor: &'static str,
+    /// The heading, after the cell's number.
+    pub title: &'static str,
+    pub intro: &'static str,
+    /// The cell's component.
+    pub view: fn(CellProps) -> Html,
 }
 
+/// What the shell tells every cell; a cell re-renders when it changes, never for another cell.
+#[derive(Properties, PartialEq, Clone)]
+pub struct CellProps {
+    /// Whether the keyboard moves from this cell (its own keys, such as ← / →, apply then).
+    pub active: bool,
+    /// The backend's label once the worker is ready.
+    pub backend: Option<String>,
+}
+
+/// The cells, in the page's order.
+pub static CELLS: [CellSpec; 4] = [theory::CELL, convnet::CELL, imbalance::CELL, paper::CELL];
+
+/// One notebook cell: its place in [`CELLS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CellId(usize);
+
 impl CellId {
-    pub const ALL: [CellId; 4] = [
-        CellId::Theory,
-        CellId::ConvNet,
-        CellId::Imbalance,
-        CellId::Paper,
-    ];
+    pub const FIRST: CellId = CellId(0);
+    pub const LAST: CellId = CellId(CELLS.len() - 1);
+
+    pub fn all() -> impl Iterator<Item = CellId> {
+        (0..CELLS.len()).map(CellId)
+    }
 
     pub fn index(self) -> usize {
-        self as usize
+        self.0
     }
 
     pub fn from_index(index: usize) -> Option<Self> {
-        Self::ALL.get(index).copied()
+        (index < CELLS.len()).then_some(CellId(index))
     }
 
-    /// Anchor id (`#theory`) and suffix of the `data-testid` (`section-theory`).
+    pub fn spec(self) -> &'static CellSpec {
+        &CELLS[self.0]
+    }
+
     pub fn anchor(self) -> &'static str {
-        match self {
-            CellId::Theory => "theory",
-            CellId::ConvNet => "convnet",
-            CellId::Imbalance => "imbalance",
-            CellId::Paper => "paper",
-        }
+        self.spec().anchor
     }
 
-    pub fn title(self) -> &'static str {
-        match self {
-            CellId::Theory => "1 · Theory: a two-layer ReLU network",
-            CellId::ConvNet => "2 · A ConvNet on CIFAR-10",
-            CellId::Imbalance => "3 · Class imbalance",
-            CellId::Paper => "4 · The paper: texture vs shape",
-        }
+    /// `2 · A ConvNet on CIFAR-10`.
+    pub fn title(self) -> String {
+        format!("{} \u{b7} {}", self.0 + 1, self.spec().title)
     }
+}
 
-    pub fn intro(self) -> &'static str {
-        match self {
-            CellId::Theory => {
-                "A network h(x) from the real line to the real line, with two hidden ReLU layers of \
-                 two units. We step through its forward pass, see where ReLU's derivative switches \
-                 units off, and use the chain rule with those active masks to find the tangent line \
-                 Wx + b of h at any point — then ask why dead ReLUs are rarer in practice than on paper."
+/// `impl Reducible` for a cell's state with `fn apply(&mut self, action)`: the action applied to
+/// the state (a copy, while the component still shows the old one).
+macro_rules! reducible {
+    ($state:ty, $action:ty) => {
+        impl yew::Reducible for $state {
+            type Action = $action;
+
+            fn reduce(self: std::rc::Rc<Self>, action: $action) -> std::rc::Rc<Self> {
+                let mut next = std::rc::Rc::unwrap_or_clone(self);
+                next.apply(action);
+                std::rc::Rc::new(next)
             }
-            CellId::ConvNet => {
-                "A scaled-down convolutional network — two blocks of two conv → BatchNorm → ReLU \
-                 layers, each followed by max-pooling, then dropout and a linear head — trained on a \
-                 subset of CIFAR-10 right here in your browser, in a background worker, with live \
-                 loss and accuracy curves."
-            }
-            CellId::Imbalance => {
-                "Real data is long-tailed: a few classes have most of the images. On a long-tailed \
-                 CIFAR-10 subset we compare cross-entropy, focal loss and the class-balanced losses \
-                 of Cui et al. (CVPR 2019), whose weights (1 − β)/(1 − βⁿ) grow for rare classes, and \
-                 read per-class accuracies the way a write-up reports them."
-            }
-            CellId::Paper => {
-                "Geirhos et al. (ICLR 2019) showed that ImageNet-trained CNNs classify by texture \
-                 more than by shape — unlike people. We retell the argument and test our own small \
-                 ConvNet for the same bias."
-            }
+        }
+    };
+}
+pub(crate) use reducible;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cells_are_numbered_in_order_with_distinct_anchors() {
+        let anchors: Vec<&str> = CellId::all().map(CellId::anchor).collect();
+        assert_eq!(anchors, ["theory", "convnet", "imbalance", "paper"]);
+        assert_eq!(
+            CellId::from_index(1).unwrap().title(),
+            "2 \u{b7} A ConvNet on CIFAR-10"
+        );
+        assert_eq!(CellId::from_index(CELLS.len()), None);
+        assert_eq!(CellId::LAST.index(), CELLS.len() - 1);
+        for cell in CellId::all() {
+            assert!(cell.spec().intro.len() > 80, "{}", cell.anchor());
         }
     }
 }

@@ -2,14 +2,17 @@
 //! worker, reached only through [`worker_link`] (a [`worker_link::Worker`] in a Yew context).
 //!
 //! One folder per cell (`theory/`, `convnet/`, `imbalance/`, `paper/`), each with its `state`
-//! (a struct with its own actions and replies); `training/` holds what the two training cells
-//! share; `components/` and `plot/` the reusable pieces.
+//! (a struct with its own actions and replies, the cell component's reducer), listed once in
+//! [`cells`]; `training/` holds what the two training cells share; `components/` and `plot/` the
+//! reusable pieces.
 
 pub mod app;
 pub mod cells;
 pub mod components;
 pub mod convnet;
+pub mod heard;
 pub mod imbalance;
+pub mod keys;
 pub mod local_store;
 pub mod math;
 pub mod paper;

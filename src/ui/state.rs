@@ -1,18 +1,14 @@
-//! The notebook's state: one `Reducible` struct updated through `use_reducer`. The shell keeps
-//! the active cell, large type and the compute status; each cell keeps its own state with its
-//! own actions, and the worker's replies are routed to the cell they answer.
+//! The notebook shell's state, updated through `use_reducer`: the active cell, large type and the
+//! compute status. Each cell keeps its own state in its own reducer (see `cells`), so an action
+//! of one cell — a worker's reply to it — neither touches nor re-renders the shell or another cell.
 
 use std::rc::Rc;
 
 use yew::Reducible;
 
 use super::cells::CellId;
-use super::convnet::state::{ConvNetAction, ConvNetState};
-use super::imbalance::state::{ImbalanceAction, ImbalanceState};
-use super::paper::state::{PaperAction, PaperState};
-use super::theory::state::{TheoryAction, TheoryState};
+use super::heard::Heard;
 use crate::protocol::{Backend, BackendRequest, FromWorker, ProbeReport};
-
 /// Where the compute worker is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ComputeStatus {
@@ -68,7 +64,7 @@ impl Compute {
     }
 }
 
-/// The notebook's state.
+/// The notebook shell's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notebook {
     /// The cell the keyboard moves from.
@@ -76,16 +72,12 @@ pub struct Notebook {
     /// Projector mode: everything larger.
     pub large_type: bool,
     pub compute: Compute,
-    pub theory: TheoryState,
-    pub convnet: ConvNetState,
-    pub imbalance: ImbalanceState,
-    pub paper: PaperState,
 }
 
 impl Notebook {
     pub fn new(request: BackendRequest, url_notes: Vec<String>) -> Self {
         Self {
-            active: CellId::Theory,
+            active: CellId::FIRST,
             large_type: false,
             compute: Compute {
                 status: ComputeStatus::Starting,
@@ -94,26 +86,20 @@ impl Notebook {
                 retries: 0,
                 notes: url_notes,
             },
-            theory: TheoryState::default(),
-            convnet: ConvNetState::default(),
-            imbalance: ImbalanceState::default(),
-            paper: PaperState::default(),
         }
     }
 }
 
-/// Everything that changes the state.
+/// Everything that changes the shell's state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     NextCell,
     PreviousCell,
     Focus(CellId),
     ToggleLargeType,
-    /// ← / →: the previous / next step of the active cell, where it has steps.
-    NextStep,
-    PreviousStep,
     /// The probe request went out.
     Probing,
+    /// The worker chose a backend, changed it, or refused a request.
     FromWorker(FromWorker),
     /// A message from the worker that the page could not read (nothing else is affected).
     Unreadable(String),
@@ -121,10 +107,33 @@ pub enum Action {
     WorkerStopped(String),
     /// Start the stopped worker again (the Retry button).
     RetryWorker,
-    Theory(TheoryAction),
-    ConvNet(ConvNetAction),
-    Imbalance(ImbalanceAction),
-    Paper(PaperAction),
+}
+
+impl Action {
+    /// What the shell takes from what the worker says: all but the cells' replies.
+    pub fn heard(heard: &mut Option<Heard>) -> Option<Action> {
+        if let Some(Heard::Stopped(why)) = heard {
+            return Some(Action::WorkerStopped(why.clone()));
+        }
+        let shells = |h: &mut Heard| {
+            matches!(
+                h,
+                Heard::Probing
+                    | Heard::Unreadable(_)
+                    | Heard::Reply(
+                        FromWorker::BackendReady { .. }
+                            | FromWorker::BackendChanged { .. }
+                            | FromWorker::Rejected { .. }
+                    )
+            )
+        };
+        Some(match heard.take_if(shells)? {
+            Heard::Probing => Action::Probing,
+            Heard::Unreadable(reason) => Action::Unreadable(reason),
+            Heard::Reply(message) => Action::FromWorker(message),
+            Heard::Stopped(_) | Heard::ConvNetModel(_) => return None,
+        })
+    }
 }
 
 impl Reducible for Notebook {
@@ -141,21 +150,12 @@ impl Notebook {
     fn apply(&mut self, action: Action) {
         let index = self.active.index();
         match action {
-            Action::NextCell => {
-                self.active = CellId::from_index(index + 1).unwrap_or(CellId::Paper)
-            }
+            Action::NextCell => self.active = CellId::from_index(index + 1).unwrap_or(CellId::LAST),
             Action::PreviousCell => {
-                self.active = CellId::from_index(index.saturating_sub(1)).unwrap_or(CellId::Theory)
+                self.active = CellId::from_index(index.saturating_sub(1)).unwrap_or(CellId::FIRST)
             }
             Action::Focus(cell) => self.active = cell,
             Action::ToggleLargeType => self.large_type = !self.large_type,
-            Action::NextStep | Action::PreviousStep if self.active == CellId::Theory => {
-                self.theory.apply(match action {
-                    Action::NextStep => TheoryAction::NextStep,
-                    _ => TheoryAction::PreviousStep,
-                });
-            }
-            Action::NextStep | Action::PreviousStep => {}
             Action::Probing => self.compute.status = ComputeStatus::Probing,
             Action::FromWorker(message) => self.receive(message),
             Action::Unreadable(reason) => self.compute.notes.push(reason),
@@ -173,22 +173,13 @@ impl Notebook {
                 } else {
                     why.clone()
                 });
-                self.compute.status = ComputeStatus::Failed(why.clone());
-                self.theory.worker_stopped();
-                self.convnet.worker_stopped(&why);
-                self.imbalance.worker_stopped(&why);
-                self.paper.worker_stopped(&why);
+                self.compute.status = ComputeStatus::Failed(why);
             }
-            Action::Theory(action) => self.theory.apply(action),
-            Action::ConvNet(action) => self.convnet.apply(action),
-            Action::Imbalance(action) => self.imbalance.apply(action),
-            Action::Paper(action) => self.paper.apply(action),
         }
     }
 
     fn receive(&mut self, message: FromWorker) {
         match message {
-            FromWorker::Ready => {}
             FromWorker::BackendReady {
                 backend,
                 report,
@@ -206,11 +197,8 @@ impl Notebook {
                 }
                 self.compute.notes.push(reason);
             }
-            FromWorker::Theory(reply) => self.theory.on_reply(reply),
-            FromWorker::ConvNet(event) => self.convnet.on_event(event),
-            FromWorker::Imbalance(event) => self.imbalance.on_event(event),
-            FromWorker::Paper(reply) => self.paper.on_reply(reply),
             FromWorker::Rejected { reason } => self.compute.notes.push(reason),
+            _ => {}
         }
     }
 }
@@ -227,26 +215,33 @@ mod tests {
     fn cell_navigation_stays_in_range() {
         let mut s = Notebook::new(BackendRequest::Auto, vec![]);
         s = reduce(s, Action::PreviousCell);
-        assert_eq!(s.active, CellId::Theory);
+        assert_eq!(s.active, CellId::FIRST);
         for _ in 0..10 {
             s = reduce(s, Action::NextCell);
         }
-        assert_eq!(s.active, CellId::Paper);
-        s = reduce(s, Action::Focus(CellId::ConvNet));
-        assert_eq!(s.active, CellId::ConvNet);
+        assert_eq!(s.active, CellId::LAST);
+        let convnet = CellId::from_index(1).unwrap();
+        s = reduce(s, Action::Focus(convnet));
+        assert_eq!(s.active, convnet);
     }
 
     #[test]
-    fn arrow_keys_step_only_in_the_theory_cell() {
-        let mut s = Notebook::new(BackendRequest::Auto, vec![]);
-        s = reduce(s, Action::NextStep);
-        assert_eq!(s.theory.step, 1);
-        s = reduce(s, Action::NextCell);
-        s = reduce(s, Action::NextStep);
-        assert_eq!(s.theory.step, 1, "the ConvNet cell has no steps");
-        s = reduce(s, Action::Focus(CellId::Theory));
-        s = reduce(s, Action::PreviousStep);
-        assert_eq!(s.theory.step, 0);
+    fn the_shell_takes_what_the_worker_says_except_the_cells_replies() {
+        use crate::protocol::examples::every_reply;
+        for message in every_reply() {
+            let shells = matches!(
+                message,
+                FromWorker::BackendReady { .. }
+                    | FromWorker::BackendChanged { .. }
+                    | FromWorker::Rejected { .. }
+            );
+            let taken = Action::heard(&mut Some(Heard::Reply(message.clone())));
+            assert_eq!(taken.is_some(), shells, "{message:?}");
+        }
+        assert_eq!(
+            Action::heard(&mut Some(Heard::Stopped("lost".into()))),
+            Some(Action::WorkerStopped("lost".into()))
+        );
     }
 
     #[test]

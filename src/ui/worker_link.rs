@@ -1,6 +1,8 @@
-//! The UI's end of the worker protocol: starts the compute worker, turns its messages into
-//! [`Action`]s, and hands every component a [`Worker`] (through a Yew context) to send with.
-//! This is the only place the UI talks to compute.
+//! The UI's end of the worker protocol: starts the compute worker and hands every component a
+//! [`Worker`] (through a Yew context) to send with and to hear from: what the worker says is told,
+//! as [`Heard`], to the shell and to each cell, which picks what is addressed to it
+//! ([`use_heard`]); a cell publishes what others read the same way ([`Worker::publish`]). This is
+//! the only place the UI talks to compute.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -11,7 +13,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{ErrorEvent, MessageEvent};
 use yew::prelude::*;
 
-use super::state::Action;
+use super::heard::{Heard, Listeners, use_listener};
 use crate::protocol::training::Event;
 use crate::protocol::{BackendRequest, FromWorker, ToWorker, decode};
 use crate::webgpu_adapter::query_adapter;
@@ -49,11 +51,12 @@ impl Bundle {
     }
 }
 
-/// The way to reach the worker, shared through a context.
+/// The way to reach the worker — and to hear what it and the cells say — shared through a
+/// context.
 #[derive(Clone)]
 pub struct Worker {
     link: Rc<RefCell<Option<Link>>>,
-    dispatch: Callback<Action>,
+    heard: Listeners,
 }
 
 impl PartialEq for Worker {
@@ -63,6 +66,11 @@ impl PartialEq for Worker {
 }
 
 impl Worker {
+    /// Tells the shell and every cell (a cell's news for the others).
+    pub fn publish(&self, heard: Heard) {
+        self.heard.tell(heard);
+    }
+
     /// Sends a request (dropped while no worker runs).
     pub fn send(&self, message: ToWorker) {
         self.post(wire::pack(&message.encode(), None));
@@ -74,21 +82,21 @@ impl Worker {
     }
 
     fn post(&self, posted: wire::Posted) {
-        let link = self.link.borrow();
-        let Some(link) = link.as_ref() else {
-            return;
+        let posted = match self.link.borrow().as_ref() {
+            Some(link) => post_to(&link.worker, posted),
+            None => return,
         };
-        if let Err(stopped) = post_to(&link.worker, posted) {
-            self.dispatch.emit(stopped);
+        if let Err(stopped) = posted {
+            self.heard.tell(stopped);
         }
     }
 }
 
-/// Posts to `worker`, transferring the payload's buffers; the action to take if it cannot.
-fn post_to(worker: &web_sys::Worker, posted: wire::Posted) -> Result<(), Action> {
+/// Posts to `worker`, transferring the payload's buffers; what the page hears if it cannot.
+fn post_to(worker: &web_sys::Worker, posted: wire::Posted) -> Result<(), Heard> {
     worker
         .post_message_with_transfer(&posted.payload, &posted.transfer)
-        .map_err(|e| Action::WorkerStopped(format!("could not reach the worker: {e:?}")))
+        .map_err(|e| Heard::Stopped(format!("could not reach the worker: {e:?}")))
 }
 
 /// A running worker and the closures that must live as long as it does.
@@ -119,20 +127,16 @@ fn read(data: &JsValue) -> Result<(FromWorker, Option<Uint8Array>), String> {
     Ok((decode(&message)?, bytes))
 }
 
-fn start(
-    bundle: Bundle,
-    request: BackendRequest,
-    dispatch: Callback<Action>,
-) -> Result<Link, String> {
+fn start(bundle: Bundle, request: BackendRequest, heard: Listeners) -> Result<Link, String> {
     let worker = web_sys::Worker::new(&bundle.script())
         .map_err(|e| format!("the browser refused to start the compute worker: {e:?}"))?;
     let on_message = {
-        let dispatch = dispatch.clone();
+        let heard = heard.clone();
         let worker = worker.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             if let Some(why) = loader_failure(&data) {
-                dispatch.emit(Action::WorkerStopped(format!(
+                heard.tell(Heard::Stopped(format!(
                     "The compute worker could not start: {why}."
                 )));
                 return;
@@ -140,19 +144,19 @@ fn start(
             match read(&data) {
                 Ok((FromWorker::Ready, _)) => {
                     let probe = wire::pack(&ToWorker::Probe(request).encode(), None);
-                    dispatch.emit(post_to(&worker, probe).map_or_else(|e| e, |()| Action::Probing));
+                    heard.tell(post_to(&worker, probe).map_or_else(|e| e, |()| Heard::Probing));
                 }
                 Ok((message, bytes)) => {
                     if let (Some(bytes), Some(name)) = (bytes, saved_file_name(&message))
                         && let Err(e) = download(&bytes, &name)
                     {
-                        dispatch.emit(Action::Unreadable(format!(
+                        heard.tell(Heard::Unreadable(format!(
                             "the model could not be offered as a download: {e}"
                         )));
                     }
-                    dispatch.emit(Action::FromWorker(message));
+                    heard.tell(Heard::Reply(message));
                 }
-                Err(reason) => dispatch.emit(Action::Unreadable(reason)),
+                Err(reason) => heard.tell(Heard::Unreadable(reason)),
             }
         })
     };
@@ -165,7 +169,7 @@ fn start(
             } else {
                 detail
             };
-            dispatch.emit(Action::WorkerStopped(format!(
+            heard.tell(Heard::Stopped(format!(
                 "The compute worker stopped: {detail}."
             )));
         }
@@ -256,16 +260,12 @@ pub fn offer_download(href: &str, name: &str) -> Result<(), String> {
 /// load), and again (on the CPU) each time `generation` changes — the app bumps it when a worker
 /// stopped. Stops the worker when the component goes.
 #[hook]
-pub fn use_compute_worker(
-    request: BackendRequest,
-    generation: u32,
-    dispatch: Callback<Action>,
-) -> Worker {
-    let link: Rc<RefCell<Option<Link>>> = use_mut_ref(|| None);
-    let worker = {
-        let (link, dispatch) = (link.clone(), dispatch.clone());
-        use_memo((), move |_| Worker { link, dispatch })
-    };
+pub fn use_compute_worker(request: BackendRequest, generation: u32) -> Worker {
+    let worker = use_memo((), |_| Worker {
+        link: Rc::new(RefCell::new(None)),
+        heard: Listeners::default(),
+    });
+    let (link, heard) = (worker.link.clone(), worker.heard.clone());
     use_effect_with((request, generation), move |&(request, _)| {
         // The answer about WebGPU comes asynchronously; a worker whose request has changed or
         // whose component has gone meanwhile is never started.
@@ -277,9 +277,9 @@ pub fn use_compute_worker(
                 if !current.get() {
                     return;
                 }
-                match start(bundle, request, dispatch.clone()) {
+                match start(bundle, request, heard.clone()) {
                     Ok(new_link) => *link.borrow_mut() = Some(new_link),
-                    Err(e) => dispatch.emit(Action::WorkerStopped(e)),
+                    Err(e) => heard.tell(Heard::Stopped(e)),
                 }
             });
         }
@@ -289,4 +289,23 @@ pub fn use_compute_worker(
         }
     });
     (*worker).clone()
+}
+
+/// Dispatches to a reducer — a cell's, or the shell's — what `pick` finds addressed to it in what
+/// the worker and the cells say, taking the replies it picks (nothing else reaches it, so nothing
+/// else re-renders its component).
+#[hook]
+pub fn use_replies<T: Reducible + 'static>(
+    worker: &Worker,
+    dispatcher: UseReducerDispatcher<T>,
+    pick: fn(&mut Option<Heard>) -> Option<T::Action>,
+) {
+    use_listener(
+        &worker.heard,
+        Rc::new(move |heard: &mut Option<Heard>| {
+            if let Some(action) = pick(heard) {
+                dispatcher.dispatch(action);
+            }
+        }),
+    );
 }

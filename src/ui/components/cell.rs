@@ -35,7 +35,7 @@ pub fn Cell(props: &CellProps) -> Html {
             {onclick}
         >
             <h2>{ id.title() }</h2>
-            <p class="intro">{ id.intro() }</p>
+            <p class="intro">{ id.spec().intro }</p>
             { children.clone() }
         </section>
     }

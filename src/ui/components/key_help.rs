@@ -2,11 +2,27 @@
 
 use yew::prelude::*;
 
+use crate::ui::cells::CELLS;
+
+/// The cells' keys, `1 – N`, from the list of cells (written at compile time: N < 10).
+const CELL_KEYS: [u8; 7] = {
+    let mut keys = *"1 \u{2013} 0".as_bytes().first_chunk::<7>().unwrap();
+    assert!(CELLS.len() < 10);
+    keys[6] = b'0' + CELLS.len() as u8;
+    keys
+};
+
 /// (keys, what they do), in the order shown.
 pub const SHORTCUTS: [(&str, &str); 5] = [
     ("j / k", "next / previous cell"),
     ("\u{2190} / \u{2192}", "previous / next step of the cell"),
-    ("1 – 4", "jump to a cell"),
+    (
+        match std::str::from_utf8(&CELL_KEYS) {
+            Ok(keys) => keys,
+            Err(_) => panic!("the cells' keys are text"),
+        },
+        "jump to a cell",
+    ),
     ("t", "large type (projector) on / off"),
     ("Tab", "move between controls"),
 ];

@@ -16,7 +16,7 @@ pub fn Toc(props: &TocProps) -> Html {
         <nav class="toc" aria-label="Contents" data-testid="toc">
             <h2>{ "Contents" }</h2>
             <ol>
-            { for CellId::ALL.iter().map(|&cell| {
+            { for CellId::all().map(|cell| {
                 let on_focus = props.on_focus.clone();
                 let onclick = Callback::from(move |_: MouseEvent| on_focus.emit(cell));
                 html! {

@@ -7,29 +7,35 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+pub use self::state::TrainedModel;
 use self::state::{ConvNetAction, ConvNetState, FIELDS};
 use crate::format::thousands;
 use crate::protocol::ToWorker;
 use crate::protocol::training::{Request, TrainingCell};
 use crate::settings::data::DatasetKind;
 use crate::settings::model::KERNELS;
+use crate::ui::cells::{CellProps, CellSpec};
 use crate::ui::components::button::button;
 use crate::ui::components::knob::Knob;
+use crate::ui::heard::Heard;
 use crate::ui::training::form::Form;
 use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::{RunStatus, RunView};
 use crate::ui::training::view::{Counters, Curves, Results, epochs_text};
 use crate::ui::training::{files, new_run_id};
 use crate::ui::url;
-use crate::ui::worker_link::Worker;
+use crate::ui::worker_link::{Worker, use_replies};
 
-#[derive(Properties, PartialEq)]
-pub struct ConvNetCellProps {
-    pub state: ConvNetState,
-    pub dispatch: Callback<ConvNetAction>,
-    /// The backend's label once the worker is ready.
-    pub backend: Option<String>,
-}
+/// The cell, as the notebook lists it.
+pub const CELL: CellSpec = CellSpec {
+    anchor: "convnet",
+    title: "A ConvNet on CIFAR-10",
+    intro: "A scaled-down convolutional network — two blocks of two conv → BatchNorm → ReLU \
+            layers, each followed by max-pooling, then dropout and a linear head — trained on a \
+            subset of CIFAR-10 right here in your browser, in a background worker, with live \
+            loss and accuracy curves.",
+    view: |props| html! { <ConvNetCell ..props /> },
+};
 
 /// Asks the person (a run is under way); true when there is nothing to ask.
 fn confirm_replacing(running: bool) -> bool {
@@ -45,10 +51,19 @@ fn confirm_replacing(running: bool) -> bool {
 }
 
 #[function_component]
-pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
+pub fn ConvNetCell(props: &CellProps) -> Html {
     let worker = use_context::<Worker>().expect("the worker context");
-    let s = &props.state;
-    let dispatch = &props.dispatch;
+    let state = use_reducer(|| ConvNetState::from_url(&url::from_location()));
+    use_replies(&worker, state.dispatcher(), ConvNetAction::heard);
+    let s = &*state;
+    let dispatch = &state.dispatcher().to_callback();
+    // The model it trained, for the other cells.
+    {
+        let worker = worker.clone();
+        use_effect_with(s.trained_model(), move |model| {
+            worker.publish(Heard::ConvNetModel(model.clone()))
+        });
+    }
     let ready = props.backend.is_some();
     let chosen = s.data.chosen;
 
@@ -194,10 +209,7 @@ pub fn ConvNetCell(props: &ConvNetCellProps) -> Html {
         .as_ref()
         .map(|d| d.class_names.clone())
         .unwrap_or_default();
-    let has_model = s.loaded.is_some()
-        || s.run
-            .as_ref()
-            .is_some_and(|r| !r.epochs.is_empty() || r.results.is_some());
+    let has_model = s.has_model();
     let pause_label = if matches!(status, Some(RunStatus::Paused)) {
         "Resume"
     } else {

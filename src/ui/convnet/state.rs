@@ -1,13 +1,18 @@
-//! The ConvNet cell's state: the dataset, the knobs, the run (or a loaded model) and its notes.
+//! The ConvNet cell's state, its component's reducer: the dataset, the knobs, the run (or a
+//! loaded model) and its notes; and what it offers the other cells, [`TrainedModel`].
 
 use std::rc::Rc;
 
-use crate::protocol::RunId;
 use crate::protocol::training::{Event, LoadedModel, StopReason};
-use crate::settings::data::DatasetKind;
+use crate::protocol::{FromWorker, RunId};
+use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::settings::train::TrainSettings;
+use crate::ui::cells::reducible;
+use crate::ui::heard::Heard;
 use crate::ui::training::data::DataState;
 use crate::ui::training::form::{Field, Form};
 use crate::ui::training::run::{RunStatus, RunView};
+use crate::ui::url::UrlSettings;
 
 /// The knobs the cell shows, in order.
 pub const FIELDS: [Field; 12] = [
@@ -69,16 +74,79 @@ pub enum ConvNetAction {
     /// Reset was sent: the session and its model are gone.
     Reset,
     Note(String),
+    /// A worker event for this cell.
+    Event(Event),
+    /// The worker stopped: its session is gone; what the page shows stays.
+    WorkerStopped(String),
+}
+
+impl ConvNetAction {
+    /// What the cell takes from what the worker says.
+    pub fn heard(heard: &mut Option<Heard>) -> Option<Self> {
+        let mine = |reply| match reply {
+            FromWorker::ConvNet(event) => Ok(Self::Event(event)),
+            other => Err(other),
+        };
+        Heard::pick(heard, mine, |why| Self::WorkerStopped(why.into()))
+    }
+}
+
+reducible!(ConvNetState, ConvNetAction);
+
+/// The model the ConvNet cell trained (or loaded), as the other cells see it: the paper cell's
+/// experiments probe it, on the test images of its dataset, and train its recipe again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainedModel {
+    /// The dataset loaded in the cell, if any.
+    pub data: Option<DatasetKind>,
+    /// Whether there is a model: a run with an epoch done, or a model loaded.
+    pub exists: bool,
+    /// The cell's knobs, to train the same network again, or why they are refused.
+    pub recipe: Result<(TrainSettings, SubsetSettings), String>,
+}
+
+impl Default for TrainedModel {
+    /// What the cell offers before it has published anything: its opening state's.
+    fn default() -> Self {
+        ConvNetState::default().trained_model()
+    }
 }
 
 impl ConvNetState {
     /// The state the URL asks for: a dataset and knobs; bad values are noted.
-    pub fn with_url(dataset: DatasetKind, notes: Vec<String>, form: Form) -> Self {
+    pub fn from_url(settings: &UrlSettings) -> Self {
+        let dataset = settings.dataset.unwrap_or(DatasetKind::Toy);
+        let mut form = Form::defaults(dataset);
+        let notes = form.read_url(&FIELDS, settings.pairs());
         Self {
             data: DataState::new(dataset),
             form,
             notes,
             ..Self::default()
+        }
+    }
+
+    /// Whether there is a model: a run with an epoch done (or results), or a model loaded.
+    pub fn has_model(&self) -> bool {
+        self.loaded.is_some()
+            || self
+                .run
+                .as_ref()
+                .is_some_and(|r| !r.epochs.is_empty() || r.results.is_some())
+    }
+
+    /// What the cell offers the other cells.
+    pub fn trained_model(&self) -> TrainedModel {
+        TrainedModel {
+            data: self.data.current().map(|d| d.source),
+            exists: self.has_model(),
+            recipe: self.form.parse().map_err(|errors| {
+                errors
+                    .iter()
+                    .map(|(_, e)| e.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }),
         }
     }
 
@@ -103,11 +171,12 @@ impl ConvNetState {
                 self.notes.clear();
             }
             ConvNetAction::Note(note) => self.notes.push(note),
+            ConvNetAction::Event(event) => self.on_event(event),
+            ConvNetAction::WorkerStopped(why) => self.worker_stopped(&why),
         }
     }
 
-    /// A worker event for this cell.
-    pub fn on_event(&mut self, event: Event) {
+    fn on_event(&mut self, event: Event) {
         if self.data.apply(&event) {
             if let Event::DataReady(summary) = &event {
                 // A dataset of another kind brings its own defaults, unless knobs were changed.
@@ -172,8 +241,7 @@ impl ConvNetState {
         }
     }
 
-    /// The worker stopped: its session is gone; what the page shows stays.
-    pub fn worker_stopped(&mut self, why: &str) {
+    fn worker_stopped(&mut self, why: &str) {
         if let Some(view) = &mut self.run
             && view.is_active()
         {
@@ -197,8 +265,6 @@ impl ConvNetState {
 mod tests {
     use super::*;
     use crate::protocol::training::{DatasetSummary, StopReason};
-    use crate::settings::data::SubsetSettings;
-    use crate::settings::train::TrainSettings;
 
     fn ready(kind: DatasetKind) -> Event {
         Event::DataReady(DatasetSummary {
@@ -208,6 +274,11 @@ mod tests {
             train_per_class: vec![500; 10],
             test_per_class: vec![100; 10],
         })
+    }
+
+    fn toy_run(run: RunId) -> RunView {
+        let subset = SubsetSettings::for_dataset(DatasetKind::Toy);
+        RunView::new(run, DatasetKind::Toy, subset, TrainSettings::default())
     }
 
     #[test]
@@ -246,13 +317,7 @@ mod tests {
     #[test]
     fn a_diverged_run_explains_itself_and_keeps_its_results() {
         let mut s = ConvNetState::default();
-        let view = RunView::new(
-            RunId(5),
-            DatasetKind::Toy,
-            SubsetSettings::for_dataset(DatasetKind::Toy),
-            TrainSettings::default(),
-        );
-        s.apply(ConvNetAction::Started(Box::new(view)));
+        s.apply(ConvNetAction::Started(Box::new(toy_run(RunId(5)))));
         assert!(s.running());
         let results = crate::protocol::training::RunResults {
             run: RunId(5),
@@ -279,5 +344,54 @@ mod tests {
             s.run.as_ref().unwrap().status,
             RunStatus::Stopped(_)
         ));
+    }
+
+    #[test]
+    fn the_url_sets_the_knobs_and_explains_bad_values() {
+        let s = ConvNetState::from_url(&crate::ui::url::parse([
+            ("dataset", "toy"),
+            ("epochs", "2"),
+            ("lr", "fast"),
+        ]));
+        assert_eq!(s.form.text(Field::Epochs), "2");
+        assert!(s.notes.iter().any(|n| n.contains("lr=fast")));
+    }
+
+    #[test]
+    fn the_trained_model_is_offered_once_an_epoch_is_done_or_a_model_loaded() {
+        let mut s = ConvNetState::default();
+        let offered = s.trained_model();
+        assert_eq!(offered, TrainedModel::default());
+        assert_eq!((offered.data, offered.exists), (None, false));
+        assert!(offered.recipe.is_ok());
+        s.apply(ConvNetAction::Event(ready(DatasetKind::Toy)));
+        assert_eq!(s.trained_model().data, Some(DatasetKind::Toy));
+        s.apply(ConvNetAction::Started(Box::new(toy_run(RunId(5)))));
+        assert!(!s.trained_model().exists, "no epoch done yet");
+        s.apply(ConvNetAction::Edit(Field::Epochs, "many".into()));
+        let refused = s.trained_model().recipe.unwrap_err();
+        assert!(refused.contains("many"), "{refused}");
+        s.apply(ConvNetAction::Reset);
+        let loaded = crate::protocol::examples::every_reply()
+            .into_iter()
+            .find_map(|m| match m {
+                FromWorker::ConvNet(Event::ModelLoaded(model)) => Some(model),
+                _ => None,
+            })
+            .unwrap();
+        s.apply(ConvNetAction::LoadModel(loaded.run, loaded.name.clone()));
+        s.apply(
+            ConvNetAction::heard(&mut Some(Heard::Reply(FromWorker::ConvNet(
+                Event::ModelLoaded(loaded),
+            ))))
+            .unwrap(),
+        );
+        assert!(s.trained_model().exists);
+        s.apply(ConvNetAction::heard(&mut Some(Heard::Stopped("lost".into()))).unwrap());
+        assert_eq!(
+            s.trained_model().data,
+            None,
+            "the worker's datasets are gone"
+        );
     }
 }

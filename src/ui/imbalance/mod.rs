@@ -2,21 +2,23 @@
 //! class-balanced), β and γ with the class weights they give, runs one after another (a compare,
 //! a β sweep), and a per-class results table like a write-up's, with its exports.
 
+pub mod results;
 pub mod state;
 pub mod stored;
 pub mod table;
 
-use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use self::state::{FIELDS, ImbalanceAction, ImbalanceState, Planned, URL_FIELDS};
-use self::table::{Row, SUMMARY_COLUMNS, best_per_column, reading, to_csv, to_markdown};
+use self::table::Row;
 use crate::format::plain;
 use crate::nn::class_balance::{class_balanced_weights, effective_number};
 use crate::protocol::ToWorker;
 use crate::protocol::training::{Request, TrainingCell};
 use crate::settings::data::DatasetKind;
 use crate::settings::loss::{LossKind, LossSettings};
+use crate::ui::cells::{CellProps, CellSpec};
 use crate::ui::components::button::button;
 use crate::ui::components::knob::Knob;
 use crate::ui::plot::bars::{BarChart, Bars, ClassWeights, WeightsChart};
@@ -24,8 +26,19 @@ use crate::ui::training::new_run_id;
 use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::RunView;
 use crate::ui::training::view::{Counters, Curves};
-use crate::ui::worker_link::{Worker, download_text, offer_download};
+use crate::ui::worker_link::{Worker, use_replies};
 use crate::ui::{local_store, url};
+
+/// The cell, as the notebook lists it.
+pub const CELL: CellSpec = CellSpec {
+    anchor: "imbalance",
+    title: "Class imbalance",
+    intro: "Real data is long-tailed: a few classes have most of the images. On a long-tailed \
+            CIFAR-10 subset we compare cross-entropy, focal loss and the class-balanced losses \
+            of Cui et al. (CVPR 2019), whose weights (1 − β)/(1 − βⁿ) grow for rare classes, and \
+            read per-class accuracies the way a write-up reports them.",
+    view: |props| html! { <ImbalanceCell ..props /> },
+};
 
 /// Where the results table is kept between visits.
 const STORAGE_KEY: &str = "lectern.imbalance.results.v2";
@@ -34,52 +47,13 @@ const NOT_KEPT: &str = "This browser does not keep the results table (storage is
 /// Where earlier versions kept it, as JSON: forgotten on the first visit.
 const OLD_STORAGE_KEY: &str = "lectern.imbalance.results.v1";
 
-#[derive(Properties, PartialEq)]
-pub struct ImbalanceCellProps {
-    pub state: ImbalanceState,
-    pub dispatch: Callback<ImbalanceAction>,
-    pub backend: Option<String>,
-}
-
-/// Offers the canvas with `testid` as a PNG download.
-fn save_png(testid: &str, name: &str) -> Result<(), String> {
-    let canvas: HtmlCanvasElement = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| {
-            d.query_selector(&format!("[data-testid=\"{testid}\"]"))
-                .ok()
-                .flatten()
-        })
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into(e).ok())
-        .ok_or("the chart is not on the page")?;
-    let url = canvas
-        .to_data_url()
-        .map_err(crate::ui::worker_link::js_error)?;
-    offer_download(&url, name)
-}
-
-/// "Histogram PNG": saves the chart with `testid` as `name`.
-fn png_button(
-    testid: &'static str,
-    chart: &'static str,
-    name: &'static str,
-    dispatch: &Callback<ImbalanceAction>,
-) -> Html {
-    let dispatch = dispatch.clone();
-    let onclick = Callback::from(move |_: MouseEvent| {
-        if let Err(e) = save_png(testid, name) {
-            dispatch.emit(ImbalanceAction::Note(e));
-        }
-    });
-    html! { <button type="button" class="small" {onclick} data-testid={format!("{testid}-png")}
-    title={format!("save the {} chart as {name}", chart.to_ascii_lowercase())}>{ format!("{chart} PNG") }</button> }
-}
-
 #[function_component]
-pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
+pub fn ImbalanceCell(props: &CellProps) -> Html {
     let worker = use_context::<Worker>().expect("the worker context");
-    let s = &props.state;
-    let dispatch = &props.dispatch;
+    let state = use_reducer(|| ImbalanceState::from_url(&url::from_location()));
+    use_replies(&worker, state.dispatcher(), ImbalanceAction::heard);
+    let s = &*state;
+    let dispatch = &state.dispatcher().to_callback();
     let ready = props.backend.is_some();
     let chosen = s.data.chosen;
     let dataset = s.data.current();
@@ -185,7 +159,7 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
     let busy = s.busy();
     let can_run = ready && planned.is_ok() && dataset.is_some() && s.data.loading.is_none();
     let enqueue = |runs: fn(&Planned, &ImbalanceState) -> Result<Vec<Planned>, String>| {
-        let (dispatch, state) = (dispatch.clone(), s.clone());
+        let (dispatch, state) = (dispatch.clone(), state.clone());
         Callback::from(move |_: MouseEvent| {
             let Ok(planned) = state.planned() else {
                 return;
@@ -246,19 +220,6 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
         Ok(kind) => ImbalanceAction::LoadData(kind),
         Err(e) => ImbalanceAction::Note(e),
     });
-    let export = |format: &'static str| {
-        let (rows, dispatch) = (s.rows.clone(), dispatch.clone());
-        Callback::from(move |_: MouseEvent| {
-            let result = match format {
-                "csv" => download_text(&to_csv(&rows), "lectern-imbalance.csv", "text/csv"),
-                _ => download_text(&to_markdown(&rows), "lectern-imbalance.md", "text/markdown"),
-            };
-            if let Err(e) = result {
-                dispatch.emit(ImbalanceAction::Note(e));
-            }
-        })
-    };
-    let on_clear = dispatch.reform(|_: MouseEvent| ImbalanceAction::ClearRows);
 
     let classes: Vec<String> = dataset
         .as_ref()
@@ -315,54 +276,6 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
         }),
         _ => None,
     };
-    let rows = s.rows.clone();
-    let best = best_per_column(&rows);
-    let table = (!rows.is_empty()).then(|| {
-        let names = rows[0].class_names.clone();
-        html! {
-            <div class="results-table-wrap">
-                <table class="results-table" data-testid="results-table">
-                    <thead><tr>
-                        <th>{ "loss" }</th><th>{ "lr" }</th>
-                        { for names.iter().map(|n| html! { <th scope="col" class="rot"><span>{ n.clone() }</span></th> }) }
-                        { for SUMMARY_COLUMNS.iter().map(|n| html! { <th scope="col" class="rot"><span>{ *n }</span></th> }) }
-                        <th></th>
-                    </tr></thead>
-                    <tbody>
-                    { for rows.iter().enumerate().map(|(i, r)| {
-                        let remove = {
-                            let (dispatch, run) = (dispatch.clone(), r.run);
-                            Callback::from(move |_: MouseEvent| dispatch.emit(ImbalanceAction::RemoveRow(run)))
-                        };
-                        let values = r.per_class.iter().map(|&a| Some(a)).chain(r.summary());
-                        html! {
-                            <tr class={r.diverged.is_some().then_some("diverged")} title={r.diverged.clone()}>
-                                <th scope="row">{ r.label() }{ if r.diverged.is_some() { " \u{2014} NaN" } else { "" } }</th>
-                                <td class="num">{ plain(r.learning_rate) }</td>
-                                { for values.enumerate().map(|(c, v)| {
-                                    let is_best = best.get(c).is_some_and(|b| b.contains(&i));
-                                    html! { <td class={if is_best { "num best" } else { "num" }}>{ table::cell(v) }</td> }
-                                }) }
-                                <td><button type="button" class="small" onclick={remove} aria-label="remove this run">{ "\u{d7}" }</button></td>
-                            </tr>
-                        }
-                    }) }
-                    </tbody>
-                </table>
-            </div>
-        }
-    });
-    let chart = (!rows.is_empty()).then(|| {
-        let names = rows[0].class_names.clone();
-        html! {
-            <BarChart testid="results-chart" height={320} data={Bars {
-                classes: names,
-                series: rows.iter().rev().take(6).rev().map(|r| (r.label(), r.per_class.clone())).collect(),
-                y_desc: "test accuracy (%)".into(),
-                percent: true,
-            }} caption={html! { "Per-class test accuracy of the latest runs (up to six)." }} />
-        }
-    });
     html! {
         <div class="imbalance">
             <DatasetPicker cell={TrainingCell::Imbalance} data={s.data.clone()} on_load={on_data} disabled={!ready || busy} />
@@ -410,28 +323,7 @@ pub fn ImbalanceCell(props: &ImbalanceCellProps) -> Html {
                 <Counters view={view.clone()} />
                 <Curves view={view.clone()} mean_per_class=true />
             }
-            <section class="results">
-                <h3>{ "Results" }</h3>
-                if rows.is_empty() {
-                    <p class="hint">{ "Finished runs collect here, one row per run: per-class test accuracy, then the mean per class and the many- (> 100 images), medium- and few-shot (< 20) means, the best of each column marked." }</p>
-                }
-                { table.unwrap_or_default() }
-                if let Some(text) = reading(&rows) {
-                    <p class="reading" data-testid="results-reading">{ text }</p>
-                }
-                { chart.unwrap_or_default() }
-                <div class="controls">
-                    { button("export-csv", "Export CSV", None, rows.is_empty(), export("csv")) }
-                    { button("export-md", "Export Markdown", None, rows.is_empty(), export("md")) }
-                    { png_button("class-histogram", "Histogram", "lectern-class-histogram.png", dispatch) }
-                    { png_button("cb-weights-plot", "Weights", "lectern-cb-weights.png", dispatch) }
-                    { png_button("results-chart", "Accuracy", "lectern-per-class-accuracy.png", dispatch) }
-                    { button("results-clear", "Clear table", None, rows.is_empty() || busy, on_clear) }
-                </div>
-                if !rows.is_empty() {
-                    <p class="hint">{ "Accuracies in %. Rows stay in this browser (its local storage) until removed or cleared." }</p>
-                }
-            </section>
+            { results::results(&s.rows, busy, dispatch) }
         </div>
     }
 }

@@ -6,13 +6,17 @@ use std::rc::Rc;
 
 use super::table::Row;
 use crate::format::plain;
+use crate::protocol::FromWorker;
 use crate::protocol::training::{Event, StopReason};
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::loss::{self, LossKind, LossSettings};
 use crate::settings::train::TrainSettings;
+use crate::ui::cells::reducible;
+use crate::ui::heard::Heard;
 use crate::ui::training::data::DataState;
 use crate::ui::training::form::{Field, Form};
 use crate::ui::training::run::{RunStatus, RunView};
+use crate::ui::url::UrlSettings;
 
 /// The knobs the lab shows.
 pub const FIELDS: [Field; 6] = [
@@ -84,9 +88,35 @@ pub enum ImbalanceAction {
     /// Rows read back from the browser's storage.
     Restore(Vec<Row>),
     Note(String),
+    /// A worker event for this cell.
+    Event(Event),
+    /// The worker stopped: its run and queue are gone.
+    WorkerStopped(String),
 }
 
+impl ImbalanceAction {
+    /// What the cell takes from what the worker says.
+    pub fn heard(heard: &mut Option<Heard>) -> Option<Self> {
+        let mine = |reply| match reply {
+            FromWorker::Imbalance(event) => Ok(Self::Event(event)),
+            other => Err(other),
+        };
+        Heard::pick(heard, mine, |why| Self::WorkerStopped(why.into()))
+    }
+}
+
+reducible!(ImbalanceState, ImbalanceAction);
+
 impl ImbalanceState {
+    /// The state the URL asks for: a dataset, the long tail and the loss; bad values are noted.
+    pub fn from_url(settings: &UrlSettings) -> Self {
+        let dataset = settings.dataset.unwrap_or(DatasetKind::Toy);
+        let mut form = defaults(dataset);
+        let mut notes = form.read_url(&URL_FIELDS, settings.pairs());
+        notes.extend(form.read_loss_url(settings.pairs()));
+        Self::new(dataset, form, notes)
+    }
+
     pub fn new(kind: DatasetKind, form: Form, notes: Vec<String>) -> Self {
         Self {
             data: DataState::new(kind),
@@ -168,10 +198,12 @@ impl ImbalanceState {
                 self.rows = Rc::new(rows);
             }
             ImbalanceAction::Note(note) => self.notes.push(note),
+            ImbalanceAction::Event(event) => self.on_event(event),
+            ImbalanceAction::WorkerStopped(why) => self.worker_stopped(&why),
         }
     }
 
-    pub fn on_event(&mut self, event: Event) {
+    fn on_event(&mut self, event: Event) {
         if self.data.apply(&event) {
             if let Event::DataReady(summary) = &event {
                 let untouched = [DatasetKind::Toy, DatasetKind::Cifar, DatasetKind::Upload]
@@ -252,8 +284,7 @@ impl ImbalanceState {
         }
     }
 
-    /// The worker stopped: its run and queue are gone.
-    pub fn worker_stopped(&mut self, why: &str) {
+    fn worker_stopped(&mut self, why: &str) {
         self.queue.clear();
         if let Some(view) = &mut self.current
             && view.is_active()
@@ -322,5 +353,35 @@ mod tests {
         );
         s.apply(ImbalanceAction::Cancel);
         assert!(s.queue.is_empty());
+    }
+
+    #[test]
+    fn the_url_sets_the_long_tail_and_the_loss_and_explains_bad_values() {
+        let s = ImbalanceState::from_url(&crate::ui::url::parse([
+            ("dataset", "toy"),
+            ("imbalance", "100"),
+            ("loss", "cb-focal"),
+            ("beta", "1.5"),
+        ]));
+        assert_eq!(s.form.text(Field::Imbalance), "100");
+        assert!(s.notes.iter().any(|n| n.contains("beta=1.5")));
+        assert_eq!(s.form.text(Field::Beta), "0.9999");
+    }
+
+    #[test]
+    fn the_cell_takes_its_own_events_and_the_workers_stop() {
+        use crate::protocol::examples::every_reply;
+        for message in every_reply() {
+            let mine = matches!(message, FromWorker::Imbalance(_));
+            assert_eq!(
+                ImbalanceAction::heard(&mut Some(Heard::Reply(message))).is_some(),
+                mine
+            );
+        }
+        let mut s = ImbalanceState::default();
+        let p = s.planned().unwrap();
+        s.apply(ImbalanceAction::Enqueue(vec![p.clone(), p]));
+        s.apply(ImbalanceAction::heard(&mut Some(Heard::Stopped("lost".into()))).unwrap());
+        assert!(!s.busy(), "the queue is gone with the worker");
     }
 }

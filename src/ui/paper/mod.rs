@@ -13,28 +13,24 @@ use self::state::{PaperAction, PaperState};
 use crate::format::{percent, plain, thousands};
 use crate::paper::reading::{comparison_reading, reading};
 use crate::paper::results::{CueConflict, ProbeResults, Tally};
-use crate::protocol::ToWorker;
 use crate::protocol::paper::{ModelSource, Request};
-use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::protocol::{RunId, ToWorker};
 use crate::settings::paper::SIGMA;
-use crate::settings::train::TrainSettings;
+use crate::ui::cells::{CellProps, CellSpec};
 use crate::ui::components::button::button;
 use crate::ui::plot::images::PixelImage;
 use crate::ui::training::{files, new_run_id};
-use crate::ui::worker_link::Worker;
+use crate::ui::worker_link::{Worker, use_replies};
 
-#[derive(Properties, PartialEq)]
-pub struct PaperCellProps {
-    pub state: PaperState,
-    pub dispatch: Callback<PaperAction>,
-    pub backend: Option<String>,
-    /// The ConvNet cell's loaded dataset (its test images are the experiment's), if any.
-    pub data: Option<DatasetKind>,
-    /// Whether the ConvNet cell has a model (trained or loaded).
-    pub has_model: bool,
-    /// The ConvNet cell's knobs, for experiment C (or why they are refused).
-    pub training: Result<(TrainSettings, SubsetSettings), String>,
-}
+/// The cell, as the notebook lists it.
+pub const CELL: CellSpec = CellSpec {
+    anchor: "paper",
+    title: "The paper: texture vs shape",
+    intro: "Geirhos et al. (ICLR 2019) showed that ImageNet-trained CNNs classify by texture \
+            more than by shape — unlike people. We retell the argument and test our own small \
+            ConvNet for the same bias.",
+    view: |props| html! { <PaperCell ..props /> },
+};
 
 /// The paper's question, method and findings (its Fig. 4 and Table 2, as published), a diagram
 /// of our cue-conflict proxy, and the assignment's two questions: static prose, kept as HTML
@@ -184,35 +180,55 @@ fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
     }
 }
 
+/// Sends an experiment (with a checkpoint's bytes beside it, if given); the cell shows `stage`
+/// until the worker reports.
+fn send(
+    worker: &Worker,
+    dispatch: &Callback<PaperAction>,
+    (run, stage): (RunId, &str),
+    request: Request,
+    bytes: Option<js_sys::ArrayBuffer>,
+) {
+    dispatch.emit(PaperAction::Sent(run, stage.into()));
+    match bytes {
+        Some(bytes) => worker.send_with_bytes(ToWorker::Paper(request), bytes),
+        None => worker.send(ToWorker::Paper(request)),
+    }
+}
+
 #[function_component]
-pub fn PaperCell(props: &PaperCellProps) -> Html {
+pub fn PaperCell(props: &CellProps) -> Html {
     let worker = use_context::<Worker>().expect("the worker context");
-    let s = &props.state;
-    let dispatch = &props.dispatch;
+    let state = use_reducer(PaperState::default);
+    use_replies(&worker, state.dispatcher(), PaperAction::heard);
+    let s = &*state;
+    let dispatch = &state.dispatcher().to_callback();
+    let convnet = &s.convnet;
     let ready = props.backend.is_some();
     let settings = s.settings();
     let busy = s.job.is_some();
-    let can_probe = ready && props.data.is_some() && settings.is_ok() && !busy;
+    let can_probe = ready && convnet.data.is_some() && settings.is_ok() && !busy;
 
     let on_run = {
         let (worker, dispatch, settings, data) = (
             worker.clone(),
             dispatch.clone(),
             settings.clone(),
-            props.data,
+            convnet.data,
         );
         Callback::from(move |_: MouseEvent| {
             let (Ok(settings), Some(data)) = (settings.clone(), data) else {
                 return;
             };
             let run = new_run_id();
-            dispatch.emit(PaperAction::Sent(run, "starting".into()));
-            worker.send(ToWorker::Paper(Request::Probe {
+            let model = ModelSource::ConvNetCell;
+            let request = Request::Probe {
                 run,
-                model: ModelSource::ConvNetCell,
+                model,
                 data,
                 settings,
-            }));
+            };
+            send(&worker, &dispatch, (run, "starting"), request, None);
         })
     };
     let on_file = {
@@ -220,7 +236,7 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
             worker.clone(),
             dispatch.clone(),
             settings.clone(),
-            props.data,
+            convnet.data,
         );
         Callback::from(move |e: Event| {
             let Some(file) = files::picked(&e.target_unchecked_into::<HtmlInputElement>()) else {
@@ -234,14 +250,14 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                 match files::read(&file).await {
                     Ok(bytes) => {
                         let run = new_run_id();
-                        dispatch.emit(PaperAction::Sent(run, "reading the checkpoint".into()));
                         let request = Request::Probe {
                             run,
                             model: ModelSource::Checkpoint { name: file.name() },
                             data,
                             settings,
                         };
-                        worker.send_with_bytes(ToWorker::Paper(request), bytes);
+                        let stage = (run, "reading the checkpoint");
+                        send(&worker, &dispatch, stage, request, Some(bytes));
                     }
                     Err(e) => dispatch.emit(PaperAction::Note(e)),
                 }
@@ -253,8 +269,8 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
             worker.clone(),
             dispatch.clone(),
             settings.clone(),
-            props.data,
-            props.training.clone(),
+            convnet.data,
+            convnet.recipe.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             let (Ok(settings), Some(data), Ok((train, subset))) =
@@ -263,14 +279,14 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                 return;
             };
             let run = new_run_id();
-            dispatch.emit(PaperAction::Sent(run, "starting".into()));
-            worker.send(ToWorker::Paper(Request::Compare {
+            let request = Request::Compare {
                 run,
                 data,
                 subset,
                 train,
                 settings,
-            }));
+            };
+            send(&worker, &dispatch, (run, "starting"), request, None);
         })
     };
     let on_cancel = {
@@ -286,12 +302,12 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
 
     let waiting = if !ready {
         Some("Waiting for the compute worker\u{2026}".to_string())
-    } else if props.data.is_none() {
+    } else if convnet.data.is_none() {
         Some(
             "Load a dataset in the ConvNet cell first: the experiments use its test images."
                 .to_string(),
         )
-    } else if !props.has_model {
+    } else if !convnet.exists {
         Some("Train a model in the ConvNet cell (or load a checkpoint there or here) to run the experiment.".to_string())
     } else {
         None
@@ -312,7 +328,7 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                         <input type="checkbox" checked={s.grey} onchange={on_grey} disabled={busy} data-testid="grey-toggle" />
                         <span>{ "show greyscale stimuli" }</span>
                     </label>
-                    { button("paper-run", "Run on the ConvNet cell's model", Some("primary"), !can_probe || !props.has_model, on_run) }
+                    { button("paper-run", "Run on the ConvNet cell's model", Some("primary"), !can_probe || !convnet.exists, on_run) }
                     <label class="file-pick button-like">
                         <span>{ "or on a checkpoint\u{2026}" }</span>
                         <input type="file" accept=".bin" onchange={on_file} disabled={!can_probe} data-testid="paper-model-file" />
@@ -333,8 +349,8 @@ pub fn PaperCell(props: &PaperCellProps) -> Html {
                 }
                 { raw(include_str!("intervention.html")) }
                 <div class="controls">
-                    { button("paper-compare", "Train both and compare", None, !ready || props.data.is_none() || busy || props.training.is_err() || settings.is_err(), on_compare) }
-                    if let Err(e) = &props.training { <span class="field-error">{ format!("The ConvNet cell's knobs: {e}") }</span> }
+                    { button("paper-compare", "Train both and compare", None, !ready || convnet.data.is_none() || busy || convnet.recipe.is_err() || settings.is_err(), on_compare) }
+                    if let Err(e) = &convnet.recipe { <span class="field-error">{ format!("The ConvNet cell's knobs: {e}") }</span> }
                 </div>
                 if let Some(c) = &s.comparison {
                     { comparison_view(c) }

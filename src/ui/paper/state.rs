@@ -1,11 +1,15 @@
-//! The paper cell's state: the experiment's knobs, the job under way, and what it found.
+//! The paper cell's state, its component's reducer: the experiment's knobs, the job under way,
+//! and what it found.
 
 use std::rc::Rc;
 
 use crate::paper::results::{ProbeResults, TextureComparison};
-use crate::protocol::RunId;
 use crate::protocol::paper::Reply;
+use crate::protocol::{FromWorker, RunId};
 use crate::settings::paper::{PaperSettings, SIGMA};
+use crate::ui::cells::reducible;
+use crate::ui::convnet::TrainedModel;
+use crate::ui::heard::Heard;
 
 /// What the worker is doing for the cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +32,9 @@ pub struct PaperState {
     pub history: Vec<(String, f64, f64)>,
     pub comparison: Option<Rc<TextureComparison>>,
     pub notes: Vec<String>,
+    /// The ConvNet cell's model, as it publishes it: the test images of its dataset are the
+    /// experiments', its knobs experiment C's.
+    pub convnet: TrainedModel,
 }
 
 impl Default for PaperState {
@@ -40,6 +47,7 @@ impl Default for PaperState {
             history: Vec::new(),
             comparison: None,
             notes: Vec::new(),
+            convnet: TrainedModel::default(),
         }
     }
 }
@@ -51,7 +59,28 @@ pub enum PaperAction {
     /// An experiment was sent.
     Sent(RunId, String),
     Note(String),
+    /// The worker answered one of this cell's requests.
+    Reply(Reply),
+    WorkerStopped(String),
+    /// The ConvNet cell's model changed.
+    ConvNetModel(TrainedModel),
 }
+
+impl PaperAction {
+    /// What the cell takes from what the worker says.
+    pub fn heard(heard: &mut Option<Heard>) -> Option<Self> {
+        if let Some(Heard::ConvNetModel(model)) = heard {
+            return Some(Self::ConvNetModel(model.clone()));
+        }
+        let mine = |reply| match reply {
+            FromWorker::Paper(reply) => Ok(Self::Reply(reply)),
+            other => Err(other),
+        };
+        Heard::pick(heard, mine, |why| Self::WorkerStopped(why.into()))
+    }
+}
+
+reducible!(PaperState, PaperAction);
 
 impl PaperState {
     /// The experiment's settings, or why σ is refused.
@@ -87,10 +116,13 @@ impl PaperState {
                 })
             }
             PaperAction::Note(note) => self.notes.push(note),
+            PaperAction::Reply(reply) => self.on_reply(reply),
+            PaperAction::WorkerStopped(why) => self.worker_stopped(&why),
+            PaperAction::ConvNetModel(model) => self.convnet = model,
         }
     }
 
-    pub fn on_reply(&mut self, reply: Reply) {
+    fn on_reply(&mut self, reply: Reply) {
         let current = self.job.as_ref().map(|j| j.run);
         if reply.run().is_some() && reply.run() != current {
             return;
@@ -130,7 +162,7 @@ impl PaperState {
         }
     }
 
-    pub fn worker_stopped(&mut self, why: &str) {
+    fn worker_stopped(&mut self, why: &str) {
         if self.job.take().is_some() {
             self.notes
                 .push(format!("The worker stopped during the experiment ({why})."));
@@ -162,5 +194,36 @@ mod tests {
         });
         assert!(s.job.is_none());
         assert_eq!(s.notes, vec!["cancelled".to_string()]);
+    }
+
+    #[test]
+    fn the_cell_takes_its_own_replies_and_notes_a_stop_during_a_job() {
+        for message in crate::protocol::examples::every_reply() {
+            let mine = matches!(message, FromWorker::Paper(_));
+            assert_eq!(
+                PaperAction::heard(&mut Some(Heard::Reply(message))).is_some(),
+                mine
+            );
+        }
+        let mut s = PaperState::default();
+        s.apply(PaperAction::Sent(RunId(3), "cue conflict".into()));
+        s.apply(PaperAction::heard(&mut Some(Heard::Stopped("lost".into()))).unwrap());
+        assert!(s.job.is_none());
+        assert!(s.notes[0].contains("(lost)"), "{:?}", s.notes);
+    }
+
+    #[test]
+    fn the_cell_reads_the_model_the_convnet_cell_publishes() {
+        use crate::ui::convnet::state::{ConvNetAction, ConvNetState};
+        let mut convnet = ConvNetState::default();
+        convnet.apply(ConvNetAction::Edit(
+            crate::ui::training::form::Field::Epochs,
+            "none".into(),
+        ));
+        let mut s = PaperState::default();
+        let published = Heard::ConvNetModel(convnet.trained_model());
+        s.apply(PaperAction::heard(&mut Some(published)).unwrap());
+        assert_eq!(s.convnet, convnet.trained_model());
+        assert!(s.convnet.recipe.is_err());
     }
 }

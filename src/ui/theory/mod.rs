@@ -21,17 +21,23 @@ use crate::protocol::theory::{AutodiffResult, Request};
 use crate::theory::check::positivity_counterexample;
 use crate::theory::network::parse_list;
 use crate::theory::{Network, Slope};
+use crate::ui::cells::{CellProps, CellSpec};
 use crate::ui::components::number_field::NumberField;
+use crate::ui::keys::{dispatching, use_keys};
 use crate::ui::plot::theory_plot::TheoryPlot;
-use crate::ui::worker_link::Worker;
+use crate::ui::url;
+use crate::ui::worker_link::{Worker, use_replies};
 
-#[derive(Properties, PartialEq)]
-pub struct TheoryCellProps {
-    pub state: TheoryState,
-    pub dispatch: Callback<TheoryAction>,
-    /// The backend's label once the worker is ready (autodiff runs only then).
-    pub backend: Option<String>,
-}
+/// The cell, as the notebook lists it.
+pub const CELL: CellSpec = CellSpec {
+    anchor: "theory",
+    title: "Theory: a two-layer ReLU network",
+    intro: "A network h(x) from the real line to the real line, with two hidden ReLU layers of \
+            two units. We step through its forward pass, see where ReLU's derivative switches \
+            units off, and use the chain rule with those active masks to find the tangent line \
+            Wx + b of h at any point — then ask why dead ReLUs are rarer in practice than on paper.",
+    view: |props| html! { <TheoryCell ..props /> },
+};
 
 /// The four weight fields: a list of numbers each, applied when valid. What the person types is
 /// kept across re-renders (the worker's replies re-render the cell) until the weights change.
@@ -120,10 +126,17 @@ fn Weights(props: &WeightsProps) -> Html {
 }
 
 #[function_component]
-pub fn TheoryCell(props: &TheoryCellProps) -> Html {
-    let s = &props.state;
-    let dispatch = &props.dispatch;
+pub fn TheoryCell(props: &CellProps) -> Html {
     let worker = use_context::<Worker>().expect("the worker context");
+    let state = use_reducer(|| TheoryState::from_url(&url::from_location()));
+    use_replies(&worker, state.dispatcher(), TheoryAction::heard);
+    let s = &*state;
+    let dispatch = &state.dispatcher().to_callback();
+    // ← / → step while this is the active cell.
+    use_keys(
+        props.active,
+        dispatching(TheoryAction::for_key, dispatch.clone()),
+    );
 
     // Ask the worker for the autodiff cross-check whenever the point or the weights change.
     {

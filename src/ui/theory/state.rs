@@ -1,8 +1,12 @@
-//! The theory cell's state, part of the notebook's one reducer: x0, the revealed step, the
-//! network being studied and the plot's range.
+//! The theory cell's state, its component's reducer: x0, the revealed step, the network being
+//! studied and the plot's range.
 
+use crate::protocol::FromWorker;
 use crate::protocol::theory::{AutodiffResult, DeadReluReport, Reply};
 use crate::theory::Network;
+use crate::ui::cells::reducible;
+use crate::ui::heard::Heard;
+use crate::ui::url::UrlSettings;
 
 /// The derivation's steps, in order; the URL's `step` is 1-based into this list.
 pub const STEP_TITLES: [&str; 9] = [
@@ -67,9 +71,47 @@ pub enum TheoryAction {
     SetRange(f64, f64),
     /// A dead-ReLU training run was sent to the worker.
     DeadReluStarted,
+    /// The worker answered one of this cell's requests.
+    Reply(Reply),
+    /// The worker stopped: nothing it was doing will answer.
+    WorkerStopped,
 }
 
+impl TheoryAction {
+    /// What the cell takes from what the worker says.
+    pub fn heard(heard: &mut Option<Heard>) -> Option<Self> {
+        let mine = |reply| match reply {
+            FromWorker::Theory(reply) => Ok(Self::Reply(reply)),
+            other => Err(other),
+        };
+        Heard::pick(heard, mine, |_| Self::WorkerStopped)
+    }
+
+    /// The cell's own keys (while it is the active cell): ← and → step.
+    pub fn for_key(key: &str) -> Option<Self> {
+        match key {
+            "ArrowRight" => Some(Self::NextStep),
+            "ArrowLeft" => Some(Self::PreviousStep),
+            _ => None,
+        }
+    }
+}
+
+reducible!(TheoryState, TheoryAction);
+
 impl TheoryState {
+    /// The state the URL asks for (x0, the step).
+    pub fn from_url(settings: &UrlSettings) -> Self {
+        let mut state = Self::default();
+        if let Some(x0) = settings.x0 {
+            state.apply(TheoryAction::SetX0(x0));
+        }
+        if let Some(step) = settings.step {
+            state.apply(TheoryAction::Step(step));
+        }
+        state
+    }
+
     /// Applies an action; pure, so it is tested natively.
     pub fn apply(&mut self, action: TheoryAction) {
         let last = STEP_TITLES.len() - 1;
@@ -88,23 +130,13 @@ impl TheoryState {
             }
             TheoryAction::SetRange(..) => {}
             TheoryAction::DeadReluStarted => self.dead_relu_running = true,
-        }
-    }
-
-    /// The worker answered one of this cell's requests.
-    pub fn on_reply(&mut self, reply: Reply) {
-        match reply {
-            Reply::Autodiff(result) => self.autodiff = Some(result),
-            Reply::DeadRelu(result) => {
+            TheoryAction::Reply(Reply::Autodiff(result)) => self.autodiff = Some(result),
+            TheoryAction::Reply(Reply::DeadRelu(result)) => {
                 self.dead_relu = Some(result);
                 self.dead_relu_running = false;
             }
+            TheoryAction::WorkerStopped => self.dead_relu_running = false,
         }
-    }
-
-    /// The worker stopped: nothing it was doing will answer.
-    pub fn worker_stopped(&mut self) {
-        self.dead_relu_running = false;
     }
 }
 
@@ -137,6 +169,31 @@ mod tests {
         assert_eq!(s.step, STEP_TITLES.len() - 1);
         s.apply(TheoryAction::Step(99));
         assert_eq!(s.step, STEP_TITLES.len() - 1);
+    }
+
+    #[test]
+    fn the_arrow_keys_step() {
+        let mut s = TheoryState::from_url(&crate::ui::url::parse([("step", "3")]));
+        assert_eq!(s.step, 2);
+        s.apply(TheoryAction::for_key("ArrowRight").unwrap());
+        assert_eq!(s.step, 3);
+        s.apply(TheoryAction::for_key("ArrowLeft").unwrap());
+        s.apply(TheoryAction::for_key("ArrowLeft").unwrap());
+        assert_eq!(s.step, 1);
+        assert_eq!(TheoryAction::for_key("j"), None);
+    }
+
+    #[test]
+    fn the_cell_takes_its_own_replies_and_the_workers_stop() {
+        let mut s = TheoryState::default();
+        s.apply(TheoryAction::DeadReluStarted);
+        for message in crate::protocol::examples::every_reply() {
+            let mine = matches!(message, FromWorker::Theory(_));
+            let taken = TheoryAction::heard(&mut Some(Heard::Reply(message)));
+            assert_eq!(taken.is_some(), mine);
+        }
+        s.apply(TheoryAction::heard(&mut Some(Heard::Stopped("lost".into()))).unwrap());
+        assert!(!s.dead_relu_running);
     }
 
     #[test]
