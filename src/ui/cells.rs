@@ -27,7 +27,7 @@ pub struct CellProps {
 }
 
 /// The cells, in the page's order.
-pub static CELLS: [CellSpec; 4] = [theory::CELL, convnet::CELL, imbalance::CELL, paper::CELL];
+pub static CELLS: &[CellSpec] = &[theory::CELL, convnet::CELL, imbalance::CELL, paper::CELL];
 
 /// One notebook cell: its place in [`CELLS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
