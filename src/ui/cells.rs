@@ -4,7 +4,7 @@
 
 use yew::{Html, Properties};
 
-use super::{convnet, imbalance, lr_finder, paper, theory};
+use super::{convnet, imbalance, paper, theory};
 
 /// What the notebook knows of a cell.
 pub struct CellSpec {
@@ -27,13 +27,7 @@ pub struct CellProps {
 }
 
 /// The cells, in the page's order.
-pub static CELLS: &[CellSpec] = &[
-    theory::CELL,
-    convnet::CELL,
-    imbalance::CELL,
-    paper::CELL,
-    lr_finder::CELL,
-];
+pub static CELLS: &[CellSpec] = &[theory::CELL, convnet::CELL, imbalance::CELL, paper::CELL];
 
 /// One notebook cell: its place in [`CELLS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

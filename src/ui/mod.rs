@@ -14,7 +14,6 @@ pub mod heard;
 pub mod imbalance;
 pub mod keys;
 pub mod local_store;
-pub mod lr_finder;
 pub mod math;
 pub mod paper;
 pub mod plot;
