@@ -1,7 +1,7 @@
 //! The UI's end of the worker protocol: starts the compute worker and hands every component a
 //! [`Worker`] (through a Yew context) to send with and to hear from: what the worker says is told,
 //! as [`Heard`], to the shell and to each cell, which picks what is addressed to it
-//! ([`use_heard`]); a cell publishes what others read the same way ([`Worker::publish`]). This is
+//! ([`use_replies`]); a cell publishes what others read the same way ([`Worker::publish`]). This is
 //! the only place the UI talks to compute.
 
 use std::cell::{Cell, RefCell};
