@@ -64,14 +64,14 @@ impl CellId {
 }
 
 /// `impl Reducible` for a cell's state with `fn apply(&mut self, action)`: the action applied to
-/// the state (a copy, while the component still shows the old one).
+/// a copy of the state (the component's handle still holds the old one).
 macro_rules! reducible {
     ($state:ty, $action:ty) => {
         impl yew::Reducible for $state {
             type Action = $action;
 
             fn reduce(self: std::rc::Rc<Self>, action: $action) -> std::rc::Rc<Self> {
-                let mut next = std::rc::Rc::unwrap_or_clone(self);
+                let mut next = (*self).clone();
                 next.apply(action);
                 std::rc::Rc::new(next)
             }
