@@ -87,14 +87,19 @@ impl Listeners {
     /// Hands `heard` to each listener in turn until one takes it (a listener may add listeners
     /// while it is told: they are told too).
     pub fn tell(&self, heard: Heard) {
+        let listening: Vec<Listener> = self
+            .0
+            .listening
+            .borrow()
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
         let mut heard = Some(heard);
-        let mut next = 0;
-        while heard.is_some() {
-            let Some((_, listener)) = self.0.listening.borrow().get(next).cloned() else {
-                return;
-            };
+        for listener in listening {
             listener(&mut heard);
-            next += 1;
+            if heard.is_none() {
+                return;
+            }
         }
     }
 }
