@@ -456,10 +456,7 @@ struct Driven {
 impl Driven {
     fn new() -> Self {
         capture_posts();
-        let state = WorkerState {
-            gpu: GPU.with(|g| g.borrow().clone()),
-            ..WorkerState::default()
-        };
+        let state = WorkerState::with_gpu(GPU.with(|g| g.borrow().clone()));
         Self {
             state: Rc::new(RefCell::new(state)),
             seen: Vec::new(),
@@ -501,7 +498,7 @@ impl Driven {
             .await;
         GPU.with(|g| {
             if g.borrow().is_none() {
-                *g.borrow_mut() = self.state.borrow().gpu.clone();
+                *g.borrow_mut() = self.state.borrow().gpu();
             }
         });
         self.send(ToWorker::ConvNet(Request::LoadData(DataSource::Toy)));
@@ -567,7 +564,7 @@ async fn a_stop_sent_while_a_session_runs_is_handled_before_the_epoch_ends() {
         matches!(m, FromWorker::ConvNet(Event::Steps { steps, .. }) if steps.iter().any(|s| s.iteration >= 2))
     })
     .await;
-    w.send(ToWorker::ConvNet(Request::Stop));
+    w.send(ToWorker::ConvNet(Request::Stop { run: RunId(1) }));
     w.wait_for("the stop", |m| {
         matches!(m, FromWorker::ConvNet(Event::Stopped { .. }))
     })
