@@ -25,7 +25,7 @@ use burn::nn::BatchNorm;
 use burn::prelude::*;
 
 use super::conv_kernel::{has_cpu_kernels, ndarray_tensor, ndarray_values};
-use super::lanes::F32x4;
+use super::kernels::lanes::F32x4;
 
 /// Batch normalisation of `[n, c, h, w]` over the batch and the pixels, training mode.
 #[backend_extension(Autodiff, NdArray)]
@@ -380,7 +380,7 @@ mod tests {
 
     /// The convolution tests' values, stretched to [−1.5, 2.5).
     fn pattern(len: usize, seed: usize) -> Vec<f32> {
-        crate::nn::conv_kernel::tests::pattern(len, seed)
+        crate::nn::kernels::tests::pattern(len, seed)
             .into_iter()
             .map(|v| 2.0 * v + 0.5)
             .collect()

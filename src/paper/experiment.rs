@@ -10,9 +10,10 @@
 use burn::tensor::Device;
 
 use super::results::{CueConflict, PatchShuffle, ProbeResults, Robustness, Stimulus, Tally};
-use super::transforms::{add_noise, cue_conflict, cue_conflict_pairs, low_pass, patch_shuffle};
+use super::transforms::{add_noise, cue_conflict_pairs, low_pass, patch_shuffle};
 use crate::compute::ReadError;
 use crate::data::augment::ChannelStats;
+use crate::data::bands::cue_conflict;
 use crate::data::cifar::{IMAGE_BYTES, Records};
 use crate::data::rng::SplitMix64;
 use crate::nn::convnet::ConvNet;
