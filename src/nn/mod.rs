@@ -7,6 +7,8 @@ pub mod class_balance;
 #[cfg(feature = "compute")]
 pub mod conv_kernel;
 #[cfg(feature = "compute")]
+pub mod conv_same;
+#[cfg(feature = "compute")]
 pub mod conv_unit_inference;
 #[cfg(feature = "compute")]
 pub mod convnet;

@@ -22,6 +22,7 @@ use crate::settings::model::ConvPath;
 use crate::settings::paper::{PaperSettings, SHUFFLE_GRIDS};
 use crate::settings::train::TrainSettings;
 use crate::train::engine::{TrainError, Trainer, predict_records};
+use crate::train::run::{Ended, Observer, Run};
 
 /// Images scored at once (and between two progress reports).
 pub const CHUNK: usize = 100;
@@ -248,16 +249,32 @@ pub async fn train_fully(
     stage: &str,
     progress: &mut impl Progress,
 ) -> Result<Trainer, ExperimentError> {
-    let mut trainer = Trainer::new(settings, path, train, device)?;
+    let trainer = Trainer::new(settings, path, train, device)?;
     let total = trainer.iterations_per_epoch() * settings.epochs;
-    while !trainer.finished() {
-        if !progress.report(stage, trainer.iteration, total).await {
-            return Err(ExperimentError::Cancelled);
-        }
-        trainer.step();
-        trainer.report(|| 0.0).await?;
+    let mut run = Run::new(trainer, || 0.0);
+    let mut observer = Reporting {
+        stage,
+        total,
+        progress,
+    };
+    match run.run_to_end(&mut observer).await? {
+        Ended::Finished => Ok(run.into_trainer()),
+        Ended::Stopped => Err(ExperimentError::Cancelled),
     }
-    Ok(trainer)
+}
+
+/// Experiment C's training as a [`Progress`] sees it: the batches done, before each one.
+struct Reporting<'a, P> {
+    stage: &'a str,
+    total: usize,
+    progress: &'a mut P,
+}
+
+impl<P: Progress> Observer for Reporting<'_, P> {
+    async fn keep_going(&mut self, run: &Run) -> bool {
+        let done = run.trainer().iteration;
+        self.progress.report(self.stage, done, self.total).await
+    }
 }
 
 #[cfg(test)]

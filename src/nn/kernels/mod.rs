@@ -2,8 +2,10 @@
 //! `batch_norm_kernel`, `pool_kernel`, `conv_unit_inference` call it; nothing here imports Burn):
 //! `conv_direct` (the browser's: straight from the `padded` images, four-lane SIMD `lanes`, an
 //! optional `epilogue` applied in registers), `conv_patches` (native: im2col, matrixmultiply,
-//! col2im) and `conv_winograd` (the browser's 3×3 convolutions at evaluation).
+//! col2im), `conv_winograd` (the browser's 3×3 convolutions at evaluation), and BatchNorm's
+//! training pass (`batch_norm`).
 
+pub(crate) mod batch_norm;
 pub(crate) mod conv_direct;
 pub(crate) mod conv_patches;
 pub(crate) mod conv_winograd;
