@@ -316,7 +316,7 @@ mod tests {
             model: &model,
             stats: &stats,
             device: &device,
-            path: ConvPath::Patches,
+            path: ConvPath::OwnKernel,
             label: "untrained".into(),
         };
         let settings = PaperSettings::default();
@@ -393,7 +393,7 @@ mod tests {
         };
         let trainer = pollster::block_on(train_fully(
             &settings,
-            ConvPath::Patches,
+            ConvPath::OwnKernel,
             train,
             &device,
             "training with texture randomisation",
@@ -407,7 +407,7 @@ mod tests {
             model: trainer.model(),
             stats: &trainer.stats,
             device: trainer.device(),
-            path: ConvPath::Patches,
+            path: ConvPath::OwnKernel,
             label: "randomised".into(),
         };
         let r = pollster::block_on(probe(
@@ -428,7 +428,7 @@ mod tests {
         let train = Records::parse(toy_records(4, 1)).unwrap();
         let err = pollster::block_on(train_fully(
             &settings,
-            ConvPath::Patches,
+            ConvPath::OwnKernel,
             train,
             &device,
             "x",

@@ -265,7 +265,8 @@ mod tests {
             ..TrainSettings::default()
         };
         let train = Records::parse(toy_records(6, 3)).unwrap();
-        let trainer = Trainer::new(&settings, ConvPath::Patches, train, &ndarray_device()).unwrap();
+        let trainer =
+            Trainer::new(&settings, ConvPath::OwnKernel, train, &ndarray_device()).unwrap();
         Run::new(trainer, || 0.0).reporting(cadence)
     }
 
@@ -401,7 +402,8 @@ mod tests {
             ..TrainSettings::default()
         };
         let train = Records::parse(toy_records(6, 3)).unwrap();
-        let trainer = Trainer::new(&settings, ConvPath::Patches, train, &ndarray_device()).unwrap();
+        let trainer =
+            Trainer::new(&settings, ConvPath::OwnKernel, train, &ndarray_device()).unwrap();
         let mut run = Run::new(trainer, clock).reporting(Cadence::Millis(100.0));
         now.set(40.0);
         let Step::Trained(none) = pollster::block_on(run.next()).unwrap() else {

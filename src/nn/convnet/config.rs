@@ -43,7 +43,7 @@ pub struct ConvNetConfig {
     #[config(default = "WeightInit::KaimingNormal")]
     pub init: WeightInit,
     /// How to compute the convolutions (speed only; see [`ConvPath`]).
-    #[config(default = "ConvPath::Patches")]
+    #[config(default = "ConvPath::OwnKernel")]
     pub conv_path: ConvPath,
 }
 

@@ -67,8 +67,8 @@ impl ConvNet {
         let mut pre = Vec::with_capacity(self.units.len());
         for (i, unit) in self.units.iter().enumerate() {
             let z = match self.conv_path {
-                ConvPath::Direct => unit.conv.forward(x),
-                ConvPath::Patches => conv_same(&unit.conv, x),
+                ConvPath::Burn => unit.conv.forward(x),
+                ConvPath::OwnKernel => conv_same(&unit.conv, x),
             };
             let z = match &unit.norm {
                 Some(norm) => batch_norm(norm, z),
@@ -86,9 +86,9 @@ impl ConvNet {
 
     /// Whether [`ConvNet::forward`] runs each unit as one operation for inputs on `device`: at
     /// inference (the inputs and the model, after `valid()`, both without autodiff), on
-    /// burn-ndarray, with the convolutions as the CPU kernel ([`ConvPath::Patches`]).
+    /// burn-ndarray, with the convolutions as the CPU kernel ([`ConvPath::OwnKernel`]).
     pub fn fuses_units_on(&self, device: &Device) -> bool {
-        self.conv_path == ConvPath::Patches
+        self.conv_path == ConvPath::OwnKernel
             && conv_unit_inference::runs_on(device)
             && !self.units[0].conv.weight.val().device().is_autodiff()
     }
@@ -239,7 +239,7 @@ mod tests {
             },
         ] {
             let net =
-                ConvNetConfig::from_settings(&model, ConvPath::Patches).init(&ndarray_device());
+                ConvNetConfig::from_settings(&model, ConvPath::OwnKernel).init(&ndarray_device());
             // Burn also counts BatchNorm's running mean and variance (not trained).
             let [a, b] = model.widths;
             let running = if model.batch_norm {

@@ -29,7 +29,7 @@ pub(crate) fn small() -> TrainSettings {
 
 fn trainer(settings: &TrainSettings, per_class: usize) -> Trainer {
     let train = Records::parse(toy_records(per_class, 3)).unwrap();
-    Trainer::new(settings, ConvPath::Patches, train, &ndarray_device()).unwrap()
+    Trainer::new(settings, ConvPath::OwnKernel, train, &ndarray_device()).unwrap()
 }
 
 /// Runs `steps` steps on the toy data, reporting after each (the determinism check lives in
@@ -104,7 +104,7 @@ fn bad_settings_are_refused_before_anything_trains() {
         ),
     ] {
         let train = Records::parse(toy_records(2, 3)).unwrap();
-        let err = Trainer::new(&settings, ConvPath::Patches, train, &ndarray_device())
+        let err = Trainer::new(&settings, ConvPath::OwnKernel, train, &ndarray_device())
             .err()
             .unwrap()
             .to_string();
@@ -163,7 +163,7 @@ fn a_run_resumes_from_a_checkpoint_where_it_stopped() {
     let train = Records::parse(toy_records(6, 3)).unwrap();
     let mut resumed = Trainer::resume(
         &settings,
-        ConvPath::Direct,
+        ConvPath::Burn,
         train,
         &checkpoint,
         &ndarray_device(),
