@@ -138,6 +138,12 @@ impl Run {
         &self.meter
     }
 
+    /// Whether the last batch trained ended an epoch whose end the next step runs (a caller that
+    /// pauses between steps runs it first, so a paused run has no epoch half-ended).
+    pub fn epoch_end_due(&self) -> bool {
+        self.epoch_end_due
+    }
+
     /// Whether every epoch is done (and the last one's end was seen).
     pub fn finished(&self) -> bool {
         !self.epoch_end_due && self.trainer.finished()
@@ -225,7 +231,8 @@ impl Run {
     /// the worker, whose observer yields; a native caller wraps it in `pollster::block_on`.
     pub async fn run_to_end(&mut self, observer: &mut impl Observer) -> Result<Ended, TrainError> {
         loop {
-            if !self.epoch_end_due && !self.trainer.finished() && !observer.keep_going(self).await {
+            if !self.epoch_end_due() && !self.trainer.finished() && !observer.keep_going(self).await
+            {
                 return Ok(Ended::Stopped);
             }
             match self.next().await? {
@@ -274,12 +281,14 @@ mod tests {
     fn trace(run: &mut Run) -> Vec<String> {
         let mut seen = Vec::new();
         loop {
+            let due = run.epoch_end_due();
             match pollster::block_on(run.next()).unwrap() {
                 Step::Trained(r) => seen.push(format!(
                     "{:?}",
                     r.iter().map(|r| r.iteration).collect::<Vec<_>>()
                 )),
                 Step::EpochEnded(end) => {
+                    assert!(due, "announced by the step before");
                     assert!(end.test.is_none(), "not tested");
                     seen.push(format!("epoch {} of {}", end.epoch, end.meter.batches()));
                 }
