@@ -6,26 +6,20 @@
 use lectern::compute::ndarray_device;
 use lectern::data::cifar::Records;
 use lectern::data::toy::toy_records;
-use lectern::settings::model::{ConvPath, ModelSettings};
+use lectern::settings::model::ConvPath;
 use lectern::settings::train::TrainSettings;
 use lectern::train::engine::Trainer;
 use lectern::train::run::{Cadence, Run, Step};
 
-fn settings() -> TrainSettings {
-    TrainSettings {
-        model: ModelSettings {
-            widths: [8, 16],
-            ..ModelSettings::default()
-        },
+fn trainer() -> Trainer {
+    // The page's defaults (augmentation and dropout included), at batch 16 for two epochs.
+    let settings = TrainSettings {
         batch: 16,
         epochs: 2,
         ..TrainSettings::default()
-    }
-}
-
-fn trainer() -> Trainer {
+    };
     let train = Records::parse(toy_records(5, 3)).unwrap();
-    Trainer::new(&settings(), ConvPath::OwnKernel, train, &ndarray_device()).unwrap()
+    Trainer::new(&settings, ConvPath::OwnKernel, train, &ndarray_device()).unwrap()
 }
 
 /// (iteration, loss, accuracy) of every batch, trained by hand.

@@ -254,27 +254,22 @@ mod tests {
     use crate::data::cifar::Records;
     use crate::data::toy::toy_records;
     use crate::nn::convnet::ConvPath;
-    use crate::settings::model::ModelSettings;
-    use crate::settings::train::{Schedule, TrainSettings};
+    use crate::settings::train::TrainSettings;
+    use crate::train::engine::tests::small;
 
-    /// 60 toy images, batch 20: three batches an epoch, two epochs.
+    /// `settings` on 60 toy images.
+    fn trainer(settings: TrainSettings) -> Trainer {
+        let train = Records::parse(toy_records(6, 3)).unwrap();
+        Trainer::new(&settings, ConvPath::OwnKernel, train, &ndarray_device()).unwrap()
+    }
+
+    /// Batch 20: three batches an epoch, two epochs.
     fn run(cadence: Cadence) -> Run {
         let settings = TrainSettings {
-            model: ModelSettings {
-                widths: [4, 8],
-                ..ModelSettings::default()
-            },
-            batch: 20,
             epochs: 2,
-            learning_rate: 0.02,
-            warmup_epochs: 0,
-            schedule: Schedule::Constant,
-            ..TrainSettings::default()
+            ..small()
         };
-        let train = Records::parse(toy_records(6, 3)).unwrap();
-        let trainer =
-            Trainer::new(&settings, ConvPath::OwnKernel, train, &ndarray_device()).unwrap();
-        Run::new(trainer, || 0.0).reporting(cadence)
+        Run::new(trainer(settings), || 0.0).reporting(cadence)
     }
 
     /// What each step did: the iterations read back, or the epoch ended, or the end.
@@ -401,18 +396,10 @@ mod tests {
             let now = now.clone();
             move || now.get()
         };
-        let settings = TrainSettings {
-            model: ModelSettings {
-                widths: [4, 8],
-                ..ModelSettings::default()
-            },
-            batch: 20,
+        let trainer = trainer(TrainSettings {
             epochs: 1,
-            ..TrainSettings::default()
-        };
-        let train = Records::parse(toy_records(6, 3)).unwrap();
-        let trainer =
-            Trainer::new(&settings, ConvPath::OwnKernel, train, &ndarray_device()).unwrap();
+            ..small()
+        });
         let mut run = Run::new(trainer, clock).reporting(Cadence::Millis(100.0));
         now.set(40.0);
         let Step::Trained(none) = pollster::block_on(run.next()).unwrap() else {

@@ -11,7 +11,7 @@
 mod batches;
 mod evaluation;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod trainer;
 
 pub use batches::images_tensor;
