@@ -66,7 +66,7 @@ const MIN_CHANNELS: usize = 8;
 /// Whether [`forward`] can compute this convolution: a 3×3 kernel on non-empty images of even
 /// height (a tile is two rows; any width, the rows are padded to whole registers).
 pub(crate) fn fits(d: Dims) -> bool {
-    d.k == 3 && d.h % 2 == 0 && d.h > 0 && d.w > 0
+    d.k == 3 && d.h.is_multiple_of(2) && d.h > 0 && d.w > 0
 }
 
 /// Whether [`forward`] is the faster way for this convolution: it [`fits`], with at least
