@@ -390,8 +390,8 @@ async fn cpu_probe_computes_the_right_answer() {
         chosen.report
     );
     assert!(gpu.is_none(), "asking for the CPU must not start WebGPU");
-    engine_works_on(&chosen.device, ConvPath::Patches).await;
-    engine_works_on(&chosen.device, ConvPath::Direct).await;
+    engine_works_on(&chosen.device, ConvPath::OwnKernel).await;
+    engine_works_on(&chosen.device, ConvPath::Burn).await;
 }
 
 #[wasm_bindgen_test]
@@ -434,7 +434,7 @@ async fn forced_webgpu_runs_on_the_fallback_adapter_and_automatic_prefers_the_cp
         .await
         .expect("training on WebGPU");
     assert_eq!(report.dead_at_init[1], settings.hidden, "{report:?}");
-    engine_works_on(&chosen.device, ConvPath::Direct).await;
+    engine_works_on(&chosen.device, ConvPath::Burn).await;
 
     // With only a software adapter, the automatic choice is the CPU, and it says why.
     let auto = choose(BackendRequest::Auto, &mut gpu)

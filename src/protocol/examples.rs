@@ -137,7 +137,7 @@ pub fn every_reply() -> Vec<FromWorker> {
             epochs: 2,
             parameters: 1000,
             backend: Backend::Cpu,
-            conv_path: ConvPath::Patches,
+            conv_path: ConvPath::OwnKernel,
         }),
         Event::Steps {
             run,

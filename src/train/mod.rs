@@ -12,4 +12,6 @@ pub mod metrics;
 pub mod progress;
 #[cfg(feature = "compute")]
 pub mod results;
+#[cfg(feature = "compute")]
+pub mod run;
 pub mod trained_on;
