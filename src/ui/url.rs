@@ -70,8 +70,10 @@ fn read<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, test_faults: bo
             }
             continue;
         }
-        let known = PAGE_KEYS.contains(&key) || Knob::named(key).is_some();
-        if !known && !(test_faults && key == "inject") {
+        let known = PAGE_KEYS.contains(&key)
+            || Knob::named(key).is_some()
+            || (test_faults && key == "inject");
+        if !known {
             settings.notes.push(unknown_key(key));
             continue;
         }
