@@ -199,8 +199,11 @@ test-wasm:
 	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu \
 	  --test wasm_worker --test wasm_control --test wasm_gpu_lost --test wasm_gpu_stalled
 
-# The built site, driven in headless Chromium; screenshots in target/e2e-screenshots/.
-test-e2e: build
+# The built site, driven in headless Chromium; screenshots in target/e2e-screenshots/. Built as
+# `make build` builds it, with the test fault `?inject=device-lost` compiled in
+# (LECTERN_TEST_SUPPORT, read at compile time: a class's site never has it; ARCHITECTURE.md).
+test-e2e: setup
+	LECTERN_TEST_SUPPORT=1 trunk build
 	cargo build --quiet $(NATIVE_FEATURES) --bin lectern
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) LECTERN_BIN="$(LECTERN_BIN)" node --test --test-concurrency=1
 

@@ -190,6 +190,9 @@ test('convnet: bad knobs are refused in place and bad URL values fall back with 
 test('convnet: when WebGPU loses its device mid-run the worker moves to the CPU and the run goes on', async () => {
   const { page, close } = await open(`?backend=webgpu&inject=device-lost&${QUICK.replace('epochs=1', 'epochs=2')}`);
   assert.match(await backendBadge(page), /^WebGPU/);
+  const notes = await page.getByTestId('status-note').allTextContents();
+  assert.ok(!notes.some((n) => n.startsWith('inject is not a setting')),
+    'dist/ has no test faults: build it with LECTERN_TEST_SUPPORT=1 trunk build (make test-e2e does)');
   await toyReady(page);
   await cn(page).getByTestId('train-start').click();
   const note = await waitForText(page, 'run-note', /moved to the CPU/, 240_000, 'convnet');
