@@ -47,7 +47,7 @@ WEBKIT_WEBDRIVER := /usr/bin/WebKitWebDriver
 MINIBROWSER := /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser
 
 .PHONY: help serve dev test setup test-setup browsers tools wasm-target worker-cpu data build release bench \
-        test-native test-wasm test-e2e test-engines fmt-check worker-features measure fuzz clean
+        test-native test-wasm test-e2e test-engines fmt-check clippy worker-features measure fuzz clean
 
 help:
 	@echo "make serve   - set up (toolchain, trunk, wasm-bindgen-cli, data), build the size-optimised site and serve it on port $(PORT), compressed"
@@ -164,7 +164,7 @@ release: setup
 
 # Each step is timed, so a slow CI run says where its time went.
 test:
-	@for step in test-setup fmt-check worker-features test-native test-wasm test-e2e test-engines; do \
+	@for step in test-setup fmt-check clippy worker-features test-native test-wasm test-e2e test-engines; do \
 	  started=$$(date +%s); \
 	  $(MAKE) --no-print-directory $$step; \
 	  echo "make test: $$step took $$(( $$(date +%s) - started )) s"; \
@@ -173,6 +173,17 @@ test:
 
 fmt-check:
 	cargo fmt --all -- --check
+
+# Clippy with warnings as errors (the lints: Cargo.toml's [lints]) on every feature set that is
+# built: natively the tests' set, every target; for wasm32 the UI bundle, the WebGPU worker with
+# its browser tests and the bench, and the CPU worker. (The library's unit tests and the CLI's
+# tests are native only, so the wasm32 sets name their targets instead of --all-targets.)
+WASM_CLIPPY := cargo clippy --quiet --target wasm32-unknown-unknown --no-default-features
+clippy: wasm-target
+	cargo clippy --quiet $(NATIVE_FEATURES) --all-targets -- -D warnings
+	$(WASM_CLIPPY) --features ui --lib --bins -- -D warnings
+	$(WASM_CLIPPY) --features webgpu --lib --bins --test 'wasm_*' --bench wasm_bench -- -D warnings
+	$(WASM_CLIPPY) --features worker --lib --bins -- -D warnings
 
 # The two worker bundles ask for the same features of every crate they share (Burn's aside), so
 # none compiles twice (Cargo feature align-deps). Reads Cargo's feature resolution; builds nothing.

@@ -9,6 +9,8 @@
 //! statistics (the biased variance, as Burn keeps), and the gradients of x, γ and β. Inference
 //! (evaluation) folds the running statistics into one scale and shift per channel.
 
+// `unsafe` here: a SIMD load of four values it holds.
+#![allow(unsafe_code)]
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex (see `conv_kernel`).
 #![allow(deprecated)]
 

@@ -26,6 +26,9 @@
 //! before multiplying; `tests` bound the gap by the size of the products), as every fast
 //! convolution's do; a non-finite input reaches the other outputs of its block too (∞ − ∞).
 
+// `unsafe` here: SIMD loads at offsets its bounds checks prove (each block says why).
+#![allow(unsafe_code)]
+
 use super::conv_direct::{Padded, ScaleShiftRelu, narrow, round_up};
 use super::conv_kernel::Dims;
 use super::lanes::F32x4;
@@ -65,7 +68,7 @@ const MIN_CHANNELS: usize = 8;
 /// Whether [`forward`] can compute this convolution: a 3×3 kernel on non-empty images of even
 /// height (a tile is two rows; any width, the rows are padded to whole registers).
 pub(super) fn fits(d: Dims) -> bool {
-    d.k == 3 && d.h % 2 == 0 && d.h > 0 && d.w > 0
+    d.k == 3 && d.h.is_multiple_of(2) && d.h > 0 && d.w > 0
 }
 
 /// Whether [`forward`] is the faster way for this convolution: it [`fits`], with at least
