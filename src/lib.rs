@@ -14,8 +14,7 @@ pub mod format;
 pub mod nn;
 pub mod paper;
 pub mod protocol;
-#[cfg(not(target_arch = "wasm32"))]
-#[doc(hidden)]
+#[cfg(all(not(target_arch = "wasm32"), any(test, feature = "test-support")))]
 pub mod scratch;
 pub mod settings;
 pub mod theory;

@@ -40,6 +40,7 @@ pub struct WorkerState {
     /// Set by the paper cell's Cancel; read by its experiment between chunks.
     pub paper_cancelled: bool,
     /// Test-only fault injection: WebGPU "loses its device" after this many more batches.
+    #[cfg(feature = "test-support")]
     pub lose_device_after: Option<usize>,
 }
 

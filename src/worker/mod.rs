@@ -61,9 +61,13 @@ pub fn receive(incoming: Incoming, state: &Rc<RefCell<WorkerState>>) {
             // Read by the experiment between two chunks, not queued behind it.
             state.borrow_mut().paper_cancelled = true;
         }
+        // A test fault: only a build with feature `test-support` acts on it.
+        #[cfg(feature = "test-support")]
         ToWorker::InjectDeviceLoss { after_batches } => {
             state.borrow_mut().lose_device_after = Some(after_batches)
         }
+        #[cfg(not(feature = "test-support"))]
+        ToWorker::InjectDeviceLoss { .. } => {}
         message => driver::enqueue(state, message, bytes),
     }
 }

@@ -642,6 +642,7 @@ async fn train_one_batch(
     cell: TrainingCell,
     session: &mut Session,
 ) {
+    #[cfg(feature = "test-support")]
     if session.backend.is_webgpu() && injected_device_loss(state) {
         let error = TrainError::Device(ReadError(
             "injected test fault: the GPU device was lost".into(),
@@ -755,6 +756,7 @@ async fn end_epoch(
 }
 
 /// The test-only fault switch: counts down the batches before a simulated device loss.
+#[cfg(feature = "test-support")]
 fn injected_device_loss(state: &Rc<RefCell<WorkerState>>) -> bool {
     let mut s = state.borrow_mut();
     match &mut s.lose_device_after {

@@ -1,7 +1,7 @@
 // End-to-end: the ConvNet cell trains in the worker (CPU and WebGPU on SwiftShader), pauses
 // within a batch while the page stays responsive, loads a model the CLI trained and shows the
-// accuracy `lectern eval` gives, refuses a junk file while keeping its dataset, and survives an
-// injected loss of the GPU device and a real one (the worker's GPUDevice destroyed mid-run).
+// accuracy `lectern eval` gives, refuses a junk file while keeping its dataset, ignores the test
+// fault a URL asks for, and survives a real loss of the GPU device (its GPUDevice destroyed mid-run).
 // Screenshots in target/e2e-screenshots/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -187,18 +187,18 @@ test('convnet: bad knobs are refused in place and bad URL values fall back with 
   await close();
 });
 
-test('convnet: when WebGPU loses its device mid-run the worker moves to the CPU and the run goes on', async () => {
+test('convnet: the worker\'s test fault (inject=device-lost) is not in the site: the run stays on WebGPU', async () => {
+  // The fault is compiled into test builds only (feature `test-support`: the wasm tests); the
+  // site's worker ignores the page's request, so a link cannot break a class's GPU runs.
   const { page, close } = await open(`?backend=webgpu&inject=device-lost&${QUICK.replace('epochs=1', 'epochs=2')}`);
   assert.match(await backendBadge(page), /^WebGPU/);
   await toyReady(page);
   await cn(page).getByTestId('train-start').click();
-  const note = await waitForText(page, 'run-note', /moved to the CPU/, 240_000, 'convnet');
-  assert.match(note, /injected test fault: the GPU device was lost/);
   await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
   assert.match(await textIn(cn(page), 'epoch-counter'), /^2 \/ 2$/);
-  assert.match(await text(page, 'backend-badge'), /^CPU/);
-  assert.match(await textIn(cn(page), 'run-backend'), /^WebGPU/, 'the run started on WebGPU');
-  await cn(page).screenshot({ path: path.join(shots, 'convnet-device-lost.png') });
+  const notes = (await cn(page).getByTestId('run-note').allTextContents()).join(' | ');
+  assert.doesNotMatch(notes, /moved to the CPU|injected test fault/);
+  assert.match(await text(page, 'backend-badge'), /^WebGPU/);
   await close();
 });
 
