@@ -244,7 +244,7 @@ bench: test-setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_TIMEOUT=1200 \
 	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu \
-	  --test wasm_bench -- --include-ignored --nocapture 2>&1 | grep -E "^(BENCH|PROFILE)|test result"
+	  --bench wasm_bench -- --nocapture 2>&1 | grep -E "^(BENCH|PROFILE)|test result"
 
 clean:
 	cargo clean
