@@ -1,10 +1,13 @@
-//! A compute worker's state driven as the page drives it, for the wasm-bindgen tests that need a
-//! worker of their own (a test that loses the GPU leaves none for the tests after it: Burn's
-//! WebGPU runtime starts once a worker). `tests/wasm_worker.rs` has its own, sharing one device.
+//! A compute worker's state driven as the page drives it, for the wasm-bindgen tests: those in
+//! `tests/wasm_worker/` share one GPU device (`Driven::with_gpu`: Burn's WebGPU runtime starts
+//! once a worker), and a test that loses the GPU runs in a binary of its own (it leaves no GPU for
+//! the tests after it). Each binary uses a part of it.
+#![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use burn::tensor::Device;
 use lectern::protocol::training::{DataSource, Event, Request};
 use lectern::protocol::{BackendRequest, FromWorker, RunId, ToWorker};
 use lectern::settings::data::{DatasetKind, SubsetSettings};
@@ -37,9 +40,18 @@ pub struct Driven {
 
 impl Driven {
     pub fn new() -> Self {
+        Self::with_gpu(None)
+    }
+
+    /// A worker that starts with `gpu` as its WebGPU device (one an earlier test set up).
+    pub fn with_gpu(gpu: Option<Device>) -> Self {
         capture_posts();
+        let state = WorkerState {
+            gpu,
+            ..WorkerState::default()
+        };
         Self {
-            state: Rc::new(RefCell::new(WorkerState::default())),
+            state: Rc::new(RefCell::new(state)),
             seen: Vec::new(),
         }
     }
@@ -141,6 +153,18 @@ impl Driven {
                 Event::Epoch(report) => Some(report.epoch),
                 _ => None,
             })
+            .collect()
+    }
+
+    /// The iterations of the training steps reported so far.
+    pub fn steps(&self) -> Vec<usize> {
+        self.events()
+            .iter()
+            .filter_map(|e| match e {
+                Event::Steps { steps, .. } => Some(steps.iter().map(|s| s.iteration)),
+                _ => None,
+            })
+            .flatten()
             .collect()
     }
 
