@@ -195,7 +195,7 @@ worker-features:
 test-native:
 	cargo test $(NATIVE_FEATURES)
 
-# The input fuzzer's full run (README, *Fuzzing*): every reader of files, links, messages and
+# The input fuzzer's full run (docs/testing.md, *Fuzzing*): every reader of files, links, messages and
 # stored tables, millions of cases each, no panic and no allocation past each reader's bound.
 # FUZZ_TARGET=<name> runs one (archive, records, checkpoint, messages, url, number, table).
 fuzz:
