@@ -168,6 +168,17 @@ impl Driven {
             .collect()
     }
 
+    /// Waits for the run's end, which must be a finish after a move to the CPU; returns the move:
+    /// the epoch the run continued from and the sentence the page shows.
+    pub async fn finished_after_moving_to_cpu(&mut self) -> (usize, String) {
+        let end = self.end().await;
+        assert!(
+            matches!(end, FromWorker::ConvNet(Event::Finished(_))),
+            "{end:?}"
+        );
+        self.moved_to_cpu().expect("the run moved to the CPU")
+    }
+
     /// The run's move to the CPU: the epoch it continues from and the sentence the page shows.
     pub fn moved_to_cpu(&self) -> Option<(usize, String)> {
         self.events().iter().find_map(|e| match e {

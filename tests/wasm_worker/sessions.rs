@@ -93,12 +93,7 @@ async fn a_lost_gpu_device_moves_the_run_to_the_cpu_with_its_history() {
     // 4 batches an epoch; the device "fails" at the 7th batch, in epoch 2.
     w.send(ToWorker::InjectDeviceLoss { after_batches: 6 });
     w.start(3, 10, tiny(3, 25));
-    let end = w.end().await;
-    assert!(
-        matches!(end, FromWorker::ConvNet(Event::Finished(_))),
-        "{end:?}"
-    );
-    let (epoch, reason) = w.moved_to_cpu().expect("the run moved to the CPU");
+    let (epoch, reason) = w.finished_after_moving_to_cpu().await;
     assert_eq!(epoch, 1, "it continues from the end of epoch 1");
     assert!(reason.contains("injected test fault"), "{reason}");
     assert_eq!(
