@@ -7,14 +7,14 @@
 //! so a late reply from a run the page has moved on from is recognised and ignored.
 //!
 //! On the wire a message is [postcard](https://docs.rs/postcard) bytes: a compact binary form whose
-//! reader is a fraction of the code a JSON reader compiles to in the UI bundle (README,
-//! *Bundles*). Bulk bytes — a dataset file, a model — travel beside it, never inside it
+//! reader is a fraction of the code a JSON reader compiles to in the UI bundle (docs/bundles.md).
+//! Bulk bytes — a dataset file, a model — travel beside it, never inside it
 //! (`crate::wire`). [`FromWorker::encode`] never sends a number that is not finite (NaN or ∞):
 //! such a reply turns into its own request's failure, with the reason, so the page never shows
 //! one as a result.
 
 pub mod backend;
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod examples;
 pub mod paper;
 pub mod theory;

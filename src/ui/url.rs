@@ -12,12 +12,7 @@ use crate::protocol::BackendRequest;
 use crate::settings::data::DatasetKind;
 use crate::settings::knob::Knob;
 
-/// Whether this build reads the test fault `inject=device-lost`: only a build for the tests —
-/// with the `test-support` feature, or a Trunk build the end-to-end suite makes with
-/// `LECTERN_TEST_SUPPORT=1` in its environment (`make test-e2e`). Any other build, a class's
-/// site among them, treats `inject` as an unknown key.
-pub const TEST_FAULTS: bool =
-    cfg!(feature = "test-support") || option_env!("LECTERN_TEST_SUPPORT").is_some();
+use crate::TEST_FAULTS;
 
 /// The keys the page reads besides the knobs (`settings::knob`).
 const PAGE_KEYS: [&str; 5] = ["backend", "x0", "step", "dataset", "loss"];

@@ -1,7 +1,7 @@
 // End-to-end: the ConvNet cell trains in the worker (CPU and WebGPU on SwiftShader), pauses
 // within a batch while the page stays responsive, loads a model the CLI trained and shows the
-// accuracy `lectern eval` gives, refuses a junk file while keeping its dataset, and survives an
-// injected loss of the GPU device and a real one (the worker's GPUDevice destroyed mid-run).
+// accuracy `lectern eval` gives, refuses a junk file while keeping its dataset, ignores the test
+// fault a URL asks for, and survives a real loss of the GPU device (its GPUDevice destroyed mid-run).
 // Screenshots in target/e2e-screenshots/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

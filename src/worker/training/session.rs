@@ -171,7 +171,10 @@ async fn train_one_batch(
     cell: TrainingCell,
     session: &mut Session,
 ) {
-    if session.backend.is_webgpu() && state.borrow_mut().injected_device_loss() {
+    if crate::TEST_FAULTS
+        && session.backend.is_webgpu()
+        && state.borrow_mut().injected_device_loss()
+    {
         let error = TrainError::Device(ReadError(
             "injected test fault: the GPU device was lost".into(),
         ));
