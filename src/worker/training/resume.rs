@@ -58,10 +58,10 @@ pub(super) async fn resume_session(
     }
     session.training_seconds = kept.training_seconds;
     session.checkpoint = Some(checkpoint);
-    if session.training.finished() {
-        if let Err(e) = finish(cell, session).await {
-            stop(cell, session, StopReason::Failed(e.to_string())).await;
-        }
+    if session.training.finished()
+        && let Err(e) = finish(cell, session).await
+    {
+        stop(cell, session, StopReason::Failed(e.to_string())).await;
     }
 }
 

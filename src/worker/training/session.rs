@@ -353,11 +353,11 @@ async fn end_epoch(
     );
     session.last_test = Some(test);
     keep_epoch(cell, session).await;
-    if session.training.finished() {
-        if let Err(e) = finish(cell, session).await {
-            fail(state, cell, session, e.into()).await;
-            return Flushed::RunEnded;
-        }
+    if session.training.finished()
+        && let Err(e) = finish(cell, session).await
+    {
+        fail(state, cell, session, e.into()).await;
+        return Flushed::RunEnded;
     }
     // The checkpoint and the kept run are not the next batch's time.
     session.training.restart_clock();
