@@ -5,15 +5,16 @@
 //! compute worker (`worker`, feature `worker`) and the native CLI (`cli`, feature `cli`). See
 //! ARCHITECTURE.md for the map and its invariants.
 
+pub mod backend_choice;
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(feature = "compute")]
 pub mod compute;
 pub mod data;
 pub mod format;
 pub mod nn;
 pub mod paper;
 pub mod protocol;
+pub mod run_id;
 #[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
 pub mod scratch;

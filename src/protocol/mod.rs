@@ -23,19 +23,9 @@ pub mod training;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use crate::run_id::RunId;
 pub use backend::{AdapterAnswer, AdapterError, AdapterInfo, Backend, BackendRequest, ProbeReport};
 use training::TrainingCell;
-
-/// Names one long-running request (a training run, an experiment).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub struct RunId(pub u32);
-
-impl RunId {
-    /// The id after this one.
-    pub fn next(self) -> Self {
-        RunId(self.0.wrapping_add(1))
-    }
-}
 
 /// UI → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,29 +157,6 @@ mod tests {
     use super::training::{Event, StepReport};
     use super::*;
     use crate::theory::Network;
-
-    #[test]
-    fn backend_parameter_parses_and_rejects_clearly() {
-        assert_eq!(BackendRequest::parse("webgpu"), Ok(BackendRequest::WebGpu));
-        assert_eq!(BackendRequest::parse("WebGPU"), Ok(BackendRequest::WebGpu));
-        assert_eq!(BackendRequest::parse("cpu"), Ok(BackendRequest::Cpu));
-        assert_eq!(BackendRequest::parse("auto"), Ok(BackendRequest::Auto));
-        let err = BackendRequest::parse("tpu").unwrap_err();
-        assert!(
-            err.contains("tpu") && err.contains("backend=webgpu"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn labels_start_with_the_backend_name() {
-        let gpu = Backend::WebGpu {
-            adapter: "SwiftShader".into(),
-            fallback: true,
-        };
-        assert_eq!(gpu.label(), "WebGPU \u{b7} SwiftShader (fallback)");
-        assert!(Backend::Cpu.label().starts_with("CPU"));
-    }
 
     #[test]
     fn every_message_round_trips_and_bad_bytes_are_refused_with_the_reason() {

@@ -16,6 +16,7 @@ use burn::prelude::*;
 
 use super::checkpoint::{Checkpoint, CheckpointError, CheckpointHeader};
 use super::metrics::Confusion;
+use super::progress::StepReport;
 use crate::compute::{ReadError, ToF32s, read_f32, read_many};
 use crate::data::augment::{Augmentation, ChannelStats, normalize_into};
 use crate::data::cifar::{CLASSES, IMAGE_BYTES, Records};
@@ -24,7 +25,6 @@ use crate::nn::class_balance::{ClassBalanceError, class_balanced_weights};
 use crate::nn::convnet::{ConvNet, ConvNetConfig, ConvPath};
 use crate::nn::losses::{Loss, loss};
 use crate::paper::transforms::randomise_texture;
-use crate::protocol::training::StepReport;
 use crate::settings::SettingsError;
 use crate::settings::train::TrainSettings;
 

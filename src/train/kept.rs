@@ -10,8 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::cell::TrainingCell;
+use super::progress::{EpochReport, StepReport};
 use crate::format::plain;
-use crate::protocol::training::{EpochReport, StepReport, TrainingCell};
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::train::{Schedule, TrainSettings};
 
@@ -153,7 +154,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::RunId;
+    use crate::run_id::RunId;
     use crate::train::metrics::Confusion;
 
     fn example() -> KeptRun {
