@@ -1,6 +1,8 @@
 //! One of every message between the page and the worker, with every field set: for the tests
 //! that hold the two ends of the wire to each other (natively, and in Chromium through the
-//! browser's own JSON parser).
+//! browser's own JSON parser). Every variant of every message enum is here: a test holds these
+//! lists to the variant lists serde's derive writes for each enum ([`variants_of`]), so a new
+//! variant fails it until it has its example.
 
 use super::theory::{AutodiffResult, DeadReluReport};
 use super::training::{
@@ -8,6 +10,9 @@ use super::training::{
     Sample, StepReport, StopReason,
 };
 use super::*;
+use crate::paper::results::{
+    CueConflict, PatchShuffle, ProbeResults, Robustness, Stimulus, Tally, TextureComparison,
+};
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::dead_relu::DeadReluSettings;
 use crate::settings::model::{ConvPath, ModelSettings};
@@ -19,6 +24,40 @@ fn confusion() -> Confusion {
     let mut c = Confusion::new(10);
     c.add(&[0, 1, 2, 9], &[0, 1, 3, 9]);
     c
+}
+
+fn probed(run: RunId) -> ProbeResults {
+    let cue = |grey| CueConflict {
+        sigma: 1.5,
+        grey,
+        pairs: 40,
+        shape: 12,
+        texture: 20,
+        other: 8,
+    };
+    let tally = |correct| Tally { correct, total: 50 };
+    ProbeResults {
+        run,
+        model: "the ConvNet cell's model (2 epochs)".into(),
+        class_names: vec!["a".into(); 10],
+        test_images: 50,
+        cue: cue(false),
+        cue_grey: cue(true),
+        shuffle: PatchShuffle {
+            clean: tally(30),
+            grids: vec![(2, tally(20)), (4, tally(9))],
+        },
+        robustness: Robustness {
+            noise: vec![(0.1, tally(25))],
+            blur: vec![(1.0, tally(22))],
+        },
+        stimuli: vec![Stimulus {
+            image: vec![9; 3072],
+            shape_class: 1,
+            texture_class: 2,
+            predicted: 2,
+        }],
+    }
 }
 
 pub fn every_request() -> Vec<ToWorker> {
@@ -56,7 +95,9 @@ pub fn every_request() -> Vec<ToWorker> {
         },
     ];
     let mut all = vec![
+        ToWorker::Probe(BackendRequest::Auto),
         ToWorker::Probe(BackendRequest::WebGpu),
+        ToWorker::Probe(BackendRequest::Cpu),
         ToWorker::Theory(theory::Request::Autodiff {
             network: Network::default(),
             x0: -1.0,
@@ -73,6 +114,19 @@ pub fn every_request() -> Vec<ToWorker> {
                 name: "m.bin".into(),
             },
             data: DatasetKind::Cifar,
+            settings: Default::default(),
+        }),
+        ToWorker::Paper(paper::Request::Probe {
+            run,
+            model: paper::ModelSource::ConvNetCell,
+            data: DatasetKind::Toy,
+            settings: Default::default(),
+        }),
+        ToWorker::Paper(paper::Request::Compare {
+            run,
+            data: DatasetKind::Toy,
+            subset: SubsetSettings::for_dataset(DatasetKind::Toy),
+            train: TrainSettings::default(),
             settings: Default::default(),
         }),
         ToWorker::Paper(paper::Request::Cancel),
@@ -166,6 +220,16 @@ pub fn every_reply() -> Vec<FromWorker> {
             reason: StopReason::Diverged("the loss became NaN".into()),
             results: results.clone(),
         },
+        Event::Stopped {
+            run,
+            reason: StopReason::User,
+            results: results.clone(),
+        },
+        Event::Stopped {
+            run,
+            reason: StopReason::Failed("reading back failed".into()),
+            results: results.clone(),
+        },
         Event::MovedToCpu {
             run,
             epoch: 1,
@@ -198,6 +262,19 @@ pub fn every_reply() -> Vec<FromWorker> {
             },
             note: Some("WebGPU failed".into()),
         },
+        FromWorker::BackendReady {
+            backend: Backend::WebGpu {
+                adapter: "NVIDIA".into(),
+                fallback: false,
+            },
+            report: ProbeReport {
+                size: 64,
+                matmul_max_error: 1e-6,
+                gradient_max_error: 2e-6,
+                millis: 9.5,
+            },
+            note: None,
+        },
         FromWorker::BackendChanged {
             backend: Backend::Cpu,
             reason: "the GPU device was lost".into(),
@@ -222,11 +299,24 @@ pub fn every_reply() -> Vec<FromWorker> {
             losses: vec![(0, 0.7)],
             accuracy: 0.9,
         }))),
+        FromWorker::Theory(theory::Reply::Autodiff(Err("f32 overflow".into()))),
+        FromWorker::Theory(theory::Reply::DeadRelu(Err("the loss became NaN".into()))),
         FromWorker::Paper(paper::Reply::Progress {
             run,
             stage: "cue conflict".into(),
             done: 1,
             total: 4,
+        }),
+        FromWorker::Paper(paper::Reply::Probed(probed(run))),
+        FromWorker::Paper(paper::Reply::Compared(TextureComparison {
+            run,
+            epochs: 3,
+            plain: probed(run),
+            randomised: probed(run),
+        })),
+        FromWorker::Paper(paper::Reply::Failed {
+            run: Some(run),
+            reason: "no model".into(),
         }),
         FromWorker::Rejected {
             reason: "bad".into(),
@@ -237,4 +327,130 @@ pub fn every_reply() -> Vec<FromWorker> {
         all.push(FromWorker::Imbalance(event));
     }
     all
+}
+
+/// The variants of enum `T`, as serde's derive lists them for its reader: a new variant joins this
+/// list by itself.
+pub fn variants_of<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+
+    struct Variants(&'static [&'static str]);
+    impl<'de> de::Deserializer<'de> for &mut Variants {
+        type Error = de::value::Error;
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            variants: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = variants;
+            Err(de::Error::custom("only the variants were wanted"))
+        }
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not an enum"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map struct identifier
+            ignored_any
+        }
+    }
+    let mut found = Variants(&[]);
+    let _ = T::deserialize(&mut found);
+    found.0
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+
+    use super::*;
+    use crate::protocol::walk::variants_in;
+
+    /// The variants of `T` (serde's name for it: `name`) that no value in `values` holds.
+    fn missing<T: for<'de> serde::Deserialize<'de>>(
+        name: &str,
+        values: &[impl Serialize],
+    ) -> Vec<String> {
+        let seen = variants_in(values);
+        let variants = variants_of::<T>();
+        assert!(!variants.is_empty(), "{name} is not an enum");
+        variants
+            .iter()
+            .filter(|&&v| !seen.contains(&(name, v)))
+            .map(|v| format!("{name}::{v}"))
+            .collect()
+    }
+
+    #[test]
+    fn every_variant_of_every_message_has_an_example() {
+        let requests = every_request();
+        let replies = every_reply();
+        let theory_requests: Vec<_> = (requests.iter())
+            .filter_map(|m| match m {
+                ToWorker::Theory(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let paper_requests: Vec<_> = (requests.iter())
+            .filter_map(|m| match m {
+                ToWorker::Paper(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let theory_replies: Vec<_> = (replies.iter())
+            .filter_map(|m| match m {
+                FromWorker::Theory(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let paper_replies: Vec<_> = (replies.iter())
+            .filter_map(|m| match m {
+                FromWorker::Paper(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let mut absent = [
+            missing::<ToWorker>("ToWorker", &requests),
+            missing::<BackendRequest>("BackendRequest", &requests),
+            missing::<theory::Request>("Request", &theory_requests),
+            missing::<paper::Request>("Request", &paper_requests),
+            missing::<paper::ModelSource>("ModelSource", &requests),
+            missing::<DataSource>("DataSource", &requests),
+            missing::<FromWorker>("FromWorker", &replies),
+            missing::<Backend>("Backend", &replies),
+            missing::<theory::Reply>("Reply", &theory_replies),
+            missing::<Result<(), ()>>("Result", &theory_replies),
+            missing::<paper::Reply>("Reply", &paper_replies),
+            missing::<StopReason>("StopReason", &replies),
+        ]
+        .concat();
+        // Both training cells speak the whole training language.
+        for cell in [TrainingCell::ConvNet, TrainingCell::Imbalance] {
+            let cell_requests: Vec<_> = (requests.iter())
+                .filter_map(|m| match (cell, m) {
+                    (TrainingCell::ConvNet, ToWorker::ConvNet(r))
+                    | (TrainingCell::Imbalance, ToWorker::Imbalance(r)) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            let cell_events: Vec<_> = (replies.iter())
+                .filter_map(|m| match (cell, m) {
+                    (TrainingCell::ConvNet, FromWorker::ConvNet(e))
+                    | (TrainingCell::Imbalance, FromWorker::Imbalance(e)) => Some(e),
+                    _ => None,
+                })
+                .collect();
+            absent.extend(missing::<Request>("Request", &cell_requests));
+            absent.extend(missing::<Event>("Event", &cell_events));
+        }
+        assert!(absent.is_empty(), "no example of {}", absent.join(", "));
+    }
+
+    #[test]
+    fn the_variant_list_is_the_derives() {
+        assert_eq!(variants_of::<BackendRequest>(), ["Auto", "WebGpu", "Cpu"]);
+        assert_eq!(variants_of::<StopReason>(), ["User", "Diverged", "Failed"]);
+        assert!(variants_of::<RunId>().is_empty());
+    }
 }

@@ -19,6 +19,7 @@ pub mod examples;
 pub mod paper;
 pub mod theory;
 pub mod training;
+pub mod walk;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -109,24 +110,16 @@ impl FromWorker {
         }
     }
 
-    /// Encodes for `postMessage`; a message holding a number that is not finite is replaced by its
-    /// request's failure.
+    /// Encodes for `postMessage`; a message holding a number that is not finite (NaN or ∞,
+    /// anywhere: [`walk::all_finite`]) is replaced by its request's failure.
     pub fn encode(&self) -> Vec<u8> {
-        if self.all_finite() {
+        if walk::all_finite(self) {
             return postcard::to_allocvec(self).expect("replies hold plain data");
         }
         let reason = "the result holds a number that is not finite (NaN or \u{221e}): \
                       the computation overflowed 32-bit floats"
             .to_string();
         postcard::to_allocvec(&self.failed(reason)).expect("a failure holds plain text")
-    }
-
-    /// Whether every number in this message is finite. JSON has no NaN or ∞ (serde_json writes
-    /// `null`, which does not read back as a number), so a round trip through JSON text is the
-    /// test. Only the worker asks, so the UI bundle carries no JSON writer.
-    fn all_finite(&self) -> bool {
-        serde_json::to_string(self)
-            .is_ok_and(|text| serde_json::from_str::<FromWorker>(&text).is_ok())
     }
 }
 
