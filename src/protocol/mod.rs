@@ -17,6 +17,7 @@ pub mod backend;
 #[doc(hidden)]
 pub mod examples;
 pub mod paper;
+pub mod refusal;
 pub mod theory;
 pub mod training;
 pub mod walk;

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::backend::Backend;
+pub use super::refusal::Refusal;
 use crate::run_id::RunId;
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::model::{ConvPath, ModelSettings};
@@ -135,10 +136,11 @@ pub enum Event {
         epochs: usize,
     },
     ModelLoaded(LoadedModel),
-    /// A request that cannot be done (no dataset, no model, a damaged checkpoint…).
+    /// A request that cannot be done (too few images for the subset, no dataset, no model, a
+    /// damaged checkpoint…).
     Refused {
         run: Option<RunId>,
-        reason: String,
+        reason: Refusal,
     },
 }
 
@@ -179,7 +181,7 @@ impl Event {
             },
             other => Event::Refused {
                 run: other.run(),
-                reason,
+                reason: Refusal::Other(reason),
             },
         }
     }

@@ -22,7 +22,8 @@ use crate::data::subset;
 use crate::nn::convnet::ConvNet;
 use crate::paper::experiment::Subject;
 use crate::protocol::training::{
-    EpochReport, Event, LoadedModel, Request, RunResults, RunStarted, StopReason, TrainingCell,
+    EpochReport, Event, LoadedModel, Refusal, Request, RunResults, RunStarted, StopReason,
+    TrainingCell,
 };
 use crate::protocol::{Backend, FromWorker, RunId};
 use crate::settings::data::DatasetKind;
@@ -212,8 +213,8 @@ pub async fn handle(
             data: kind,
             subset: wanted,
         } => {
-            let drawn = dataset(state, kind).and_then(|d| {
-                subset::select(&d.train, &wanted, &d.class_names).map_err(|e| e.to_string())
+            let drawn = dataset(state, kind).map_err(Refusal::from).and_then(|d| {
+                subset::select(&d.train, &wanted, &d.class_names).map_err(Refusal::from)
             });
             match drawn {
                 Ok(train) => send(
@@ -238,8 +239,7 @@ pub async fn handle(
             let started = (|| {
                 let dataset = dataset(state, kind)?;
                 let from = resume_from(resume, &dataset, &chosen_subset, &settings)?;
-                let train = subset::select(&dataset.train, &chosen_subset, &dataset.class_names)
-                    .map_err(|e| e.to_string())?;
+                let train = subset::select(&dataset.train, &chosen_subset, &dataset.class_names)?;
                 let (device, backend, compute) = chosen(state);
                 let paths = compute.conv_paths();
                 let trainer = match &from {
@@ -265,7 +265,7 @@ pub async fn handle(
                     reported_at: now_ms(),
                     trainer,
                 };
-                Ok::<_, String>((session, from))
+                Ok::<_, Refusal>((session, from))
             })();
             match started {
                 Ok((mut session, from)) => {
@@ -367,14 +367,20 @@ pub async fn handle(
                     );
                     // Trained on other data: one sentence, shown as a note (a refusal of no run).
                     if let Some(reason) = other_data {
-                        send(cell, Event::Refused { run: None, reason });
+                        send(
+                            cell,
+                            Event::Refused {
+                                run: None,
+                                reason: reason.into(),
+                            },
+                        );
                     }
                 }
                 Err(reason) => send(
                     cell,
                     Event::Refused {
                         run: Some(run),
-                        reason,
+                        reason: reason.into(),
                     },
                 ),
             }
@@ -425,7 +431,13 @@ async fn save(state: &Rc<RefCell<WorkerState>>, cell: TrainingCell) {
             ),
             &bytes,
         ),
-        Err(reason) => send(cell, Event::Refused { run: None, reason }),
+        Err(reason) => send(
+            cell,
+            Event::Refused {
+                run: None,
+                reason: reason.into(),
+            },
+        ),
     }
 }
 
@@ -537,7 +549,7 @@ async fn stop(cell: TrainingCell, session: &mut Session, reason: StopReason) {
             cell,
             Event::Refused {
                 run: Some(session.run),
-                reason: e.to_string(),
+                reason: e.to_string().into(),
             },
         ),
     }
@@ -615,7 +627,7 @@ fn move_to_cpu(
                 cell,
                 Event::Refused {
                     run: Some(session.run),
-                    reason: format!("{reason} Restarting there failed: {e}"),
+                    reason: format!("{reason} Restarting there failed: {e}").into(),
                 },
             );
         }

@@ -96,6 +96,7 @@ mod tests {
             missing::<Result<(), ()>>("Result", &theory_replies),
             missing::<paper::Reply>("Reply", &paper_replies),
             missing::<StopReason>("StopReason", &replies),
+            missing::<Refusal>("Refusal", &replies),
         ]
         .concat();
         // Both training cells speak the whole training language.

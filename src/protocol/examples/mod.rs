@@ -9,10 +9,11 @@ mod coverage;
 
 use super::theory::{AutodiffResult, DeadReluReport};
 use super::training::{
-    DataSource, DatasetSummary, EpochReport, Event, Filters, Request, RunResults, RunStarted,
-    Sample, StepReport, StopReason,
+    DataSource, DatasetSummary, EpochReport, Event, Filters, Refusal, Request, RunResults,
+    RunStarted, Sample, StepReport, StopReason,
 };
 use super::*;
+use crate::data::subset::TooFewImages;
 use crate::paper::results::{
     CueConflict, PatchShuffle, ProbeResults, Robustness, Stimulus, Tally, TextureComparison,
 };
@@ -251,6 +252,15 @@ pub fn every_reply() -> Vec<FromWorker> {
         Event::Refused {
             run: None,
             reason: "no dataset".into(),
+        },
+        Event::Refused {
+            run: Some(run),
+            reason: Refusal::TooFewImages(TooFewImages {
+                class: 3,
+                name: "cat".into(),
+                available: 2,
+                wanted: 5,
+            }),
         },
     ];
     let mut all = vec![
