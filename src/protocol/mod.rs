@@ -6,12 +6,16 @@
 //! Long-running requests carry a [`RunId`] chosen by the page, and so does every reply to them,
 //! so a late reply from a run the page has moved on from is recognised and ignored.
 //!
+//! The protocol sits at the edge: the results it carries are the core's own types (what
+//! `compute`, `train` and `paper` produce, `run_id::RunId`), re-exported here, and no core module
+//! imports the protocol (`tests/protocol_at_the_edge.rs`).
+//!
 //! On the wire a message is [postcard](https://docs.rs/postcard) bytes: a compact binary form whose
 //! reader is a fraction of the code a JSON reader compiles to in the UI bundle (README,
 //! *Bundles*). Bulk bytes — a dataset file, a model — travel beside it, never inside it
-//! (`crate::wire`). [`FromWorker::encode`] never sends a number that is not finite (NaN or ∞):
-//! such a reply turns into its own request's failure, with the reason, so the page never shows
-//! one as a result.
+//! (`crate::wire`). [`FromWorker::encode`] never sends a number that is not finite (NaN or ∞,
+//! found by [`walk`]): such a reply turns into its own request's failure, with the reason, so the
+//! page never shows one as a result.
 
 pub mod backend;
 #[doc(hidden)]
