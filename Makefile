@@ -197,7 +197,7 @@ test-wasm:
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_TIMEOUT=180 \
 	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu \
-	  --test wasm_worker --test wasm_gpu_lost --test wasm_gpu_stalled
+	  --test wasm_worker --test wasm_control --test wasm_gpu_lost --test wasm_gpu_stalled
 
 # The built site, driven in headless Chromium; screenshots in target/e2e-screenshots/.
 test-e2e: build

@@ -20,7 +20,7 @@ async fn convnet_throughput_in_a_worker() {
     let mut gpu = None;
     let cpu = choose(BackendRequest::Cpu, &mut gpu).await.unwrap();
     let settings = BenchSettings::default();
-    for conv_path in [ConvPath::Patches, ConvPath::Direct] {
+    for conv_path in [ConvPath::OwnKernel, ConvPath::Burn] {
         let settings = BenchSettings {
             conv_path,
             ..settings.clone()
@@ -37,7 +37,7 @@ async fn convnet_throughput_in_a_worker() {
     if let Backend::WebGpu { adapter, fallback } = &gpu_choice.backend {
         // A software adapter is slow: fewer, shorter chunks.
         let settings = BenchSettings {
-            conv_path: ConvPath::Direct,
+            conv_path: ConvPath::Burn,
             chunks: 3,
             steps_per_chunk: 1,
             warmup_steps: 1,
@@ -69,7 +69,7 @@ async fn where_a_training_step_spends_its_time() {
     use lectern::train::engine::images_tensor;
 
     let device = ndarray_device().autodiff();
-    for conv_path in [ConvPath::Patches, ConvPath::Direct] {
+    for conv_path in [ConvPath::OwnKernel, ConvPath::Burn] {
         let records = Records::parse(toy_records(7, 3)).unwrap();
         let batch: Vec<&[u8]> = records.records().take(64).collect();
         let indices: Vec<usize> = (0..64).collect();

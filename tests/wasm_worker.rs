@@ -390,8 +390,8 @@ async fn cpu_probe_computes_the_right_answer() {
         chosen.report
     );
     assert!(gpu.is_none(), "asking for the CPU must not start WebGPU");
-    engine_works_on(&chosen.device, ConvPath::Patches).await;
-    engine_works_on(&chosen.device, ConvPath::Direct).await;
+    engine_works_on(&chosen.device, ConvPath::OwnKernel).await;
+    engine_works_on(&chosen.device, ConvPath::Burn).await;
 }
 
 #[wasm_bindgen_test]
@@ -434,7 +434,7 @@ async fn forced_webgpu_runs_on_the_fallback_adapter_and_automatic_prefers_the_cp
         .await
         .expect("training on WebGPU");
     assert_eq!(report.dead_at_init[1], settings.hidden, "{report:?}");
-    engine_works_on(&chosen.device, ConvPath::Direct).await;
+    engine_works_on(&chosen.device, ConvPath::Burn).await;
 
     // With only a software adapter, the automatic choice is the CPU, and it says why.
     let auto = choose(BackendRequest::Auto, &mut gpu)
@@ -456,10 +456,7 @@ struct Driven {
 impl Driven {
     fn new() -> Self {
         capture_posts();
-        let state = WorkerState {
-            gpu: GPU.with(|g| g.borrow().clone()),
-            ..WorkerState::default()
-        };
+        let state = WorkerState::with_gpu(GPU.with(|g| g.borrow().clone()));
         Self {
             state: Rc::new(RefCell::new(state)),
             seen: Vec::new(),
@@ -501,7 +498,7 @@ impl Driven {
             .await;
         GPU.with(|g| {
             if g.borrow().is_none() {
-                *g.borrow_mut() = self.state.borrow().gpu.clone();
+                *g.borrow_mut() = self.state.borrow().gpu();
             }
         });
         self.send(ToWorker::ConvNet(Request::LoadData(DataSource::Toy)));
@@ -567,7 +564,7 @@ async fn a_stop_sent_while_a_session_runs_is_handled_before_the_epoch_ends() {
         matches!(m, FromWorker::ConvNet(Event::Steps { steps, .. }) if steps.iter().any(|s| s.iteration >= 2))
     })
     .await;
-    w.send(ToWorker::ConvNet(Request::Stop));
+    w.send(ToWorker::ConvNet(Request::Stop { run: RunId(1) }));
     w.wait_for("the stop", |m| {
         matches!(m, FromWorker::ConvNet(Event::Stopped { .. }))
     })

@@ -1,15 +1,15 @@
 //! `lectern train`: the notebook's training run, natively, with a progress bar and a JSON report.
 //! Every option not given takes the page's default for the dataset (`crate::settings`).
 
-use crate::train::trained_on::TrainedOn;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::{CliError, NativeBackend, check_writable, percent_list, write_json};
-use crate::data::cifar::Records;
 use crate::data::dataset::{Cap, Dataset};
 use crate::data::source::open;
 use crate::data::subset;
 use crate::format::thousands;
+use crate::protocol::training::StepReport;
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::loss::LossKind;
 use crate::settings::model::ModelSettings;
@@ -17,7 +17,8 @@ use crate::settings::train::{Schedule, TrainSettings};
 use crate::settings::{SettingsError, model};
 use crate::train::engine::{TrainError, Trainer};
 use crate::train::metrics::Confusion;
-use crate::train::progress::EpochMeter;
+use crate::train::run::{EpochEnd, Observer, Run};
+use crate::train::trained_on::TrainedOn;
 
 /// Test images scored at once.
 pub const EVAL_BATCH: usize = 200;
@@ -199,7 +200,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     );
     let trainer = Trainer::new(&settings, paths.train, train, &args.backend.device()?)?
         .with_eval_path(paths.eval);
-    let outcome = train_to_the_end(trainer, &dataset.test)?;
+    let dataset = Rc::new(dataset);
+    let outcome = train_to_the_end(trainer, dataset.clone())?;
     let Outcome {
         trainer,
         curves,
@@ -309,30 +311,22 @@ struct Outcome {
     seconds: f64,
 }
 
-/// Trains every epoch (or until the loss diverges), evaluating after each.
-fn train_to_the_end(mut trainer: Trainer, test: &Records) -> Result<Outcome, CliError> {
-    let started = std::time::Instant::now();
-    let clock = || started.elapsed().as_secs_f64() * 1000.0;
-    let epochs = trainer.settings().epochs;
-    let per_epoch = trainer.iterations_per_epoch();
-    let (mut curves, mut iteration_loss) = (Vec::new(), Vec::new());
-    let mut meter = EpochMeter::default();
-    let mut failure = None;
-    trainer.restart_clock(clock());
-    while !trainer.finished() {
-        let epoch_done = trainer.step();
-        let reports = match pollster::block_on(trainer.report(clock)) {
-            Ok(reports) => reports,
-            Err(e @ TrainError::Diverged { .. }) => {
-                eprintln!();
-                failure = Some(e);
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        for r in &reports {
-            iteration_loss.push(r.loss);
-            meter.add(r);
+/// The terminal's view of a run: a progress line per batch, a line and a curve point per epoch.
+struct Terminal {
+    started: std::time::Instant,
+    curves: Vec<serde_json::Value>,
+    iteration_loss: Vec<f32>,
+}
+
+impl Observer for Terminal {
+    fn trained(&mut self, run: &Run, reports: &[StepReport]) {
+        let (epochs, per_epoch) = (
+            run.trainer().settings().epochs,
+            run.trainer().iterations_per_epoch(),
+        );
+        let meter = run.meter();
+        for r in reports {
+            self.iteration_loss.push(r.loss);
             let within = (r.iteration % per_epoch) + 1;
             eprint!(
                 "\repoch {:>2}/{epochs} {} {within:>4}/{per_epoch} loss {:.4} {:>5.0} img/s",
@@ -342,39 +336,58 @@ fn train_to_the_end(mut trainer: Trainer, test: &Records) -> Result<Outcome, Cli
                 meter.images_per_second()
             );
         }
-        if epoch_done {
-            let confusion = pollster::block_on(trainer.evaluate(test, EVAL_BATCH))?;
-            let last = reports.last().expect("a report for the epoch's last batch");
-            curves.push(serde_json::json!({
-                "epoch": trainer.epoch,
-                "loss": meter.mean_loss(),
-                "train_accuracy": meter.accuracy(),
-                "test_accuracy": confusion.accuracy(),
-                "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
-                "learning_rate": last.learning_rate,
-                "images_per_second": meter.images_per_second(),
-                "seconds": started.elapsed().as_secs_f64(),
-            }));
-            eprintln!(
-                "\repoch {:>2}/{epochs}: loss {:.4}, train acc {:.1} %, test acc {:.1} %, mean per-class {:.1} %, {:.0} img/s, {:.0} s{}",
-                trainer.epoch,
-                meter.mean_loss(),
-                100.0 * meter.accuracy(),
-                100.0 * confusion.accuracy(),
-                100.0 * confusion.mean_per_class_accuracy(),
-                meter.images_per_second(),
-                started.elapsed().as_secs_f64(),
-                " ".repeat(12)
-            );
-            meter = EpochMeter::default();
-            // Evaluation is not training time.
-            trainer.restart_clock(clock());
-        }
     }
+
+    fn epoch_ended(&mut self, run: &Run, end: &EpochEnd) {
+        let epochs = run.trainer().settings().epochs;
+        let (meter, confusion) = (&end.meter, end.test.as_ref().expect("a tested run"));
+        let seconds = self.started.elapsed().as_secs_f64();
+        self.curves.push(serde_json::json!({
+            "epoch": end.epoch,
+            "loss": meter.mean_loss(),
+            "train_accuracy": meter.accuracy(),
+            "test_accuracy": confusion.accuracy(),
+            "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
+            "learning_rate": end.learning_rate,
+            "images_per_second": meter.images_per_second(),
+            "seconds": seconds,
+        }));
+        eprintln!(
+            "\repoch {:>2}/{epochs}: loss {:.4}, train acc {:.1} %, test acc {:.1} %, mean per-class {:.1} %, {:.0} img/s, {:.0} s{}",
+            end.epoch,
+            meter.mean_loss(),
+            100.0 * meter.accuracy(),
+            100.0 * confusion.accuracy(),
+            100.0 * confusion.mean_per_class_accuracy(),
+            meter.images_per_second(),
+            seconds,
+            " ".repeat(12)
+        );
+    }
+}
+
+/// Trains every epoch (or until the loss diverges), evaluating after each.
+fn train_to_the_end(trainer: Trainer, dataset: Rc<Dataset>) -> Result<Outcome, CliError> {
+    let started = std::time::Instant::now();
+    let clock = move || started.elapsed().as_secs_f64() * 1000.0;
+    let mut run = Run::new(trainer, clock).tested_on(dataset, EVAL_BATCH);
+    let mut terminal = Terminal {
+        started,
+        curves: Vec::new(),
+        iteration_loss: Vec::new(),
+    };
+    let failure = match pollster::block_on(run.run_to_end(&mut terminal)) {
+        Ok(_) => None,
+        Err(e @ TrainError::Diverged { .. }) => {
+            eprintln!();
+            Some(e)
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Outcome {
-        trainer,
-        curves,
-        iteration_loss,
+        trainer: run.into_trainer(),
+        curves: terminal.curves,
+        iteration_loss: terminal.iteration_loss,
         failure,
         seconds: started.elapsed().as_secs_f64(),
     })

@@ -50,10 +50,10 @@ impl ComputeBackend {
     pub fn conv_paths(self) -> ConvPaths {
         let (train, eval) = match self {
             ComputeBackend::Ndarray if cfg!(target_arch = "wasm32") => {
-                (ConvPath::Patches, ConvPath::Patches)
+                (ConvPath::OwnKernel, ConvPath::OwnKernel)
             }
-            ComputeBackend::Ndarray => (ConvPath::Patches, ConvPath::Direct),
-            ComputeBackend::Flex | ComputeBackend::WebGpu => (ConvPath::Direct, ConvPath::Direct),
+            ComputeBackend::Ndarray => (ConvPath::OwnKernel, ConvPath::Burn),
+            ComputeBackend::Flex | ComputeBackend::WebGpu => (ConvPath::Burn, ConvPath::Burn),
         };
         ConvPaths { train, eval }
     }

@@ -20,10 +20,9 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, NdArray, backend_extension};
 use burn::prelude::*;
 
-use super::conv_direct::ScaleShiftRelu;
-use super::conv_kernel::{
-    Dims, forward_inference, has_cpu_kernels, ndarray_tensor, ndarray_values,
-};
+use super::conv_kernel::{forward_inference, has_cpu_kernels, ndarray_tensor, ndarray_values};
+use super::kernels::Dims;
+use super::kernels::epilogue::ScaleShiftRelu;
 
 /// `ReLU(conv(x, weight)·scale + shift)`, per output channel, for a stride-1 convolution with
 /// zero "same" padding and an odd square kernel.
@@ -89,7 +88,7 @@ mod tests {
     use super::*;
     use crate::compute::ndarray_device;
     use crate::nn::conv_kernel::conv_same_kernel;
-    use crate::nn::conv_kernel::tests::pattern;
+    use crate::nn::kernels::tests::pattern;
     use burn::tensor::activation::relu;
 
     /// The three tensor operations the fused one replaces.

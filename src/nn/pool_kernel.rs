@@ -23,7 +23,7 @@ use burn::nn::pool::MaxPool2d;
 use burn::prelude::*;
 
 use super::conv_kernel::{has_cpu_kernels, ndarray_tensor, ndarray_values};
-use super::lanes::{F32x4, keep_larger};
+use super::kernels::lanes::{F32x4, keep_larger};
 
 /// Max-pooling over 2×2 blocks with stride 2.
 #[backend_extension(Autodiff, NdArray)]

@@ -36,8 +36,9 @@ pub enum Request {
         train: TrainSettings,
         settings: PaperSettings,
     },
-    /// Abandon the experiment under way.
-    Cancel,
+    /// Abandon the experiment `run`: at once if it is under way, when it starts if it is
+    /// queued.
+    Cancel { run: RunId },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

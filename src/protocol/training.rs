@@ -61,14 +61,23 @@ pub enum Request {
         settings: TrainSettings,
         paused: bool,
     },
-    Pause,
-    Resume,
+    /// The controls: each names the run it is for (a control for another run is ignored), and
+    /// the worker applies it between two batches, ahead of the cell's queued requests.
+    Pause {
+        run: RunId,
+    },
+    Resume {
+        run: RunId,
+    },
     /// Train this many batches, then pause.
     Step {
+        run: RunId,
         batches: usize,
     },
     /// End the run; what it learnt stays (it can still be saved).
-    Stop,
+    Stop {
+        run: RunId,
+    },
     /// Drop the session and its model.
     Reset,
     /// Send the session's model as a checkpoint file (the format `lectern train --save` writes).
@@ -80,6 +89,25 @@ pub enum Request {
         name: String,
         data: DatasetKind,
     },
+}
+
+impl Request {
+    /// The run a control is for; `None` for requests that are not controls. Reset is a control
+    /// of the cell, not of one run.
+    pub fn control(&self) -> Option<Option<RunId>> {
+        match self {
+            Request::Pause { run }
+            | Request::Resume { run }
+            | Request::Step { run, .. }
+            | Request::Stop { run } => Some(Some(*run)),
+            Request::Reset => Some(None),
+            Request::LoadData(_)
+            | Request::DrawSubset { .. }
+            | Request::Start { .. }
+            | Request::SaveModel
+            | Request::LoadModel { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

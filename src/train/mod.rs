@@ -14,5 +14,7 @@ pub mod metrics;
 pub mod progress;
 #[cfg(feature = "compute")]
 pub mod results;
+#[cfg(feature = "compute")]
+pub mod run;
 pub mod shown;
 pub mod trained_on;

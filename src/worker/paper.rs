@@ -1,15 +1,15 @@
-//! The paper cell's experiments in the worker, on the ConvNet cell's model or a checkpoint, on
-//! a loaded dataset's test images. Progress is posted between chunks, and the driver yields
-//! there so a Cancel is read.
+//! The paper cell's experiments in the worker, in the paper cell's lane: on the model the
+//! ConvNet cell trained (a copy: that cell trains on meanwhile) or a checkpoint, on a dataset the
+//! ConvNet cell loaded. Progress is posted between chunks, the lane yields there, and a Cancel
+//! of the run — noted whenever it came, even before the experiment started — ends it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::driver::WorkerState;
 use super::envelope::post;
+use super::state::{ModelAt, TrainedModel, WorkerState};
 use super::tasks::yield_now;
-use super::training::{Loaded, Slot};
-use crate::compute::{ComputeBackend, ndarray_device};
+use super::training::LoadedCheckpoint;
 use crate::data::dataset::Dataset;
 use crate::data::subset;
 use crate::paper::experiment::{ExperimentError, Progress, Subject, probe, train_fully};
@@ -19,7 +19,6 @@ use crate::protocol::{FromWorker, RunId};
 use crate::settings::data::DatasetKind;
 use crate::settings::paper::PaperSettings;
 use crate::settings::train::TrainSettings;
-use crate::train::trained_on::TrainedOn;
 
 /// Posts progress and yields; stops when the page cancelled.
 struct Posting {
@@ -36,7 +35,7 @@ impl Progress for Posting {
             total,
         }));
         yield_now().await;
-        !self.state.borrow().paper_cancelled
+        !self.state.borrow().is_cancelled(self.run)
     }
 }
 
@@ -59,7 +58,8 @@ fn loaded_dataset(
     state: &Rc<RefCell<WorkerState>>,
     kind: DatasetKind,
 ) -> Result<Rc<Dataset>, String> {
-    state.borrow().datasets.get(kind).ok_or_else(|| {
+    let cell = crate::protocol::training::TrainingCell::ConvNet;
+    state.borrow().dataset(cell, kind).ok_or_else(|| {
         format!(
             "no {} dataset is loaded: load it in the ConvNet cell first",
             kind.key()
@@ -86,13 +86,29 @@ async fn probe_on(
     .await
 }
 
+/// The model the ConvNet cell trained, once the batch it is training (if any) is done.
+async fn convnet_model(state: &Rc<RefCell<WorkerState>>) -> Option<TrainedModel> {
+    loop {
+        match state.borrow().convnet_model() {
+            ModelAt::Here(model) => return Some(model),
+            ModelAt::None => return None,
+            ModelAt::Busy => {}
+        }
+        yield_now().await;
+    }
+}
+
 pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: Option<Vec<u8>>) {
-    state.borrow_mut().paper_cancelled = false;
-    let (device, compute) = match &state.borrow().chosen {
-        Some(c) => (c.device.clone(), c.compute),
-        None => (ndarray_device(), ComputeBackend::Ndarray),
-    };
+    let (device, _, compute) = state.borrow().target();
     let paths = compute.conv_paths();
+    let run = match &request {
+        Request::Probe { run, .. } | Request::Compare { run, .. } => *run,
+        // Answered in `receive`, never queued.
+        Request::Cancel { .. } => return,
+    };
+    if state.borrow().is_cancelled(run) {
+        return failed(run, describe(ExperimentError::Cancelled));
+    }
     match request {
         Request::Probe {
             run,
@@ -108,33 +124,34 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 run,
                 state: state.clone(),
             };
-            // The experiment borrows the ConvNet cell's model while it runs (its slot is taken
-            // out and put back), or probes a checkpoint the page read.
+            // The ConvNet cell's model is copied (it may go on training), or a checkpoint the
+            // page read is probed.
             let mut other_data = None;
-            let (slot, borrowed) = match model {
-                ModelSource::ConvNetCell => (std::mem::take(&mut state.borrow_mut().convnet), true),
+            let model = match model {
+                ModelSource::ConvNetCell => convnet_model(state).await,
                 ModelSource::Checkpoint { name } => {
-                    match Loaded::from_bytes(&name, bytes, device.clone(), paths.eval) {
+                    match LoadedCheckpoint::from_bytes(&name, bytes, device.clone(), paths.eval) {
                         Ok(loaded) => {
-                            other_data = loaded.checkpoint.other_data(
-                                &TrainedOn::of(&dataset).describe(),
-                                Some(&dataset.class_names),
-                            );
-                            (Slot::Loaded(Box::new(loaded)), false)
+                            other_data = loaded.other_data(&dataset);
+                            Some(loaded.trained_model())
                         }
                         Err(reason) => return failed(run, reason),
                     }
                 }
             };
-            let result = match slot.subject(paths.eval) {
-                Some(subject) => {
-                    Some(probe_on(&subject, &dataset, &settings, run, &mut progress).await)
-                }
+            let result = match &model {
+                Some(model) => Some(
+                    probe_on(
+                        &model.subject(paths.eval),
+                        &dataset,
+                        &settings,
+                        run,
+                        &mut progress,
+                    )
+                    .await,
+                ),
                 None => None,
             };
-            if borrowed {
-                state.borrow_mut().convnet = slot;
-            }
             match result {
                 Some(Ok(results)) => {
                     post(&FromWorker::Paper(Reply::Probed(results)));
@@ -219,6 +236,6 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 randomised,
             })));
         }
-        Request::Cancel => {}
+        Request::Cancel { .. } => {}
     }
 }

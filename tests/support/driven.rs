@@ -2,6 +2,8 @@
 //! worker of their own (a test that loses the GPU leaves none for the tests after it: Burn's
 //! WebGPU runtime starts once a worker). `tests/wasm_worker.rs` has its own, sharing one device.
 
+#![allow(dead_code)] // each test binary uses part of it
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -45,13 +47,12 @@ impl Driven {
     }
 
     pub fn send(&self, message: ToWorker) {
-        receive(
-            Incoming {
-                message,
-                bytes: None,
-            },
-            &self.state,
-        );
+        self.send_with_bytes(message, None);
+    }
+
+    /// Sends `message` with a file's bytes beside it (a picked file, a checkpoint).
+    pub fn send_with_bytes(&self, message: ToWorker, bytes: Option<Vec<u8>>) {
+        receive(Incoming { message, bytes }, &self.state);
     }
 
     /// Yields to the event loop until a message satisfies `done` (3 minutes at most).

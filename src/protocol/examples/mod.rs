@@ -86,10 +86,13 @@ pub fn every_request() -> Vec<ToWorker> {
                 imbalance: 50.0,
             },
         },
-        Request::Pause,
-        Request::Resume,
-        Request::Step { batches: 1 },
-        Request::Stop,
+        Request::Pause { run: RunId(4) },
+        Request::Resume { run: RunId(4) },
+        Request::Step {
+            run: RunId(4),
+            batches: 1,
+        },
+        Request::Stop { run: RunId(4) },
         Request::Reset,
         Request::SaveModel,
         Request::LoadModel {
@@ -133,7 +136,7 @@ pub fn every_request() -> Vec<ToWorker> {
             train: TrainSettings::default(),
             settings: Default::default(),
         }),
-        ToWorker::Paper(paper::Request::Cancel),
+        ToWorker::Paper(paper::Request::Cancel { run: RunId(5) }),
         ToWorker::InjectDeviceLoss { after_batches: 3 },
     ];
     for request in training {
@@ -192,7 +195,7 @@ pub fn every_reply() -> Vec<FromWorker> {
             epochs: 2,
             parameters: 1000,
             backend: Backend::Cpu,
-            conv_path: ConvPath::Patches,
+            conv_path: ConvPath::OwnKernel,
         }),
         Event::Steps {
             run,

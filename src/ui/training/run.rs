@@ -220,7 +220,7 @@ mod tests {
             epochs: 4,
             parameters: 10,
             backend: Backend::Cpu,
-            conv_path: ConvPath::Patches,
+            conv_path: ConvPath::OwnKernel,
         })
     }
 

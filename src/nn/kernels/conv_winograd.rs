@@ -26,9 +26,10 @@
 //! before multiplying; `tests` bound the gap by the size of the products), as every fast
 //! convolution's do; a non-finite input reaches the other outputs of its block too (∞ − ∞).
 
-use super::conv_direct::{Padded, ScaleShiftRelu, narrow, round_up};
-use super::conv_kernel::Dims;
+use super::Dims;
+use super::epilogue::ScaleShiftRelu;
 use super::lanes::F32x4;
+use super::padded::{Padded, narrow, round_up};
 
 /// Output channels in a block of the matrix products.
 const BLOCK: usize = 4;
@@ -64,19 +65,19 @@ const MIN_CHANNELS: usize = 8;
 
 /// Whether [`forward`] can compute this convolution: a 3×3 kernel on non-empty images of even
 /// height (a tile is two rows; any width, the rows are padded to whole registers).
-pub(super) fn fits(d: Dims) -> bool {
-    d.k == 3 && d.h % 2 == 0 && d.h > 0 && d.w > 0
+pub(crate) fn fits(d: Dims) -> bool {
+    d.k == 3 && d.h.is_multiple_of(2) && d.h > 0 && d.w > 0
 }
 
 /// Whether [`forward`] is the faster way for this convolution: it [`fits`], with at least
 /// [`MIN_CHANNELS`] input channels.
-pub(super) fn is_faster_for(d: Dims) -> bool {
+pub(crate) fn is_faster_for(d: Dims) -> bool {
     fits(d) && d.c >= MIN_CHANNELS
 }
 
 /// `[n, o, h, w]`: the convolution of the images (padded by one) with `weight [o, c, 3, 3]`,
 /// each output then put through `then` if given.
-pub(super) fn forward(
+pub(crate) fn forward(
     x: &Padded,
     weight: &[f32],
     d: Dims,
@@ -327,8 +328,8 @@ fn transform_outputs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::conv_direct;
-    use crate::nn::conv_kernel::tests::pattern;
+    use crate::nn::kernels::conv_direct;
+    use crate::nn::kernels::tests::pattern;
 
     /// The largest gap between Winograd's outputs and the direct sum's, relative to the sum of
     /// the products' sizes at that output (what rounding can move: the transforms add values

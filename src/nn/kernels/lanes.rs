@@ -208,7 +208,7 @@ mod imp {
         #[inline(always)]
         pub fn interleave(evens: Self, odds: Self) -> (Self, Self) {
             let at = |i: usize| {
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     evens.0[i / 2]
                 } else {
                     odds.0[i / 2]
