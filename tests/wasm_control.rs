@@ -236,7 +236,7 @@ async fn a_pause_is_answered_while_other_cells_compare_read_a_file_and_download(
             _ => None,
         })
         .collect();
-    eprintln!(
+    console_log!(
         "CONTROL pause answered in {answered:.0} ms while the others ran; order: {progress:?}"
     );
 }

@@ -10,15 +10,18 @@ use crate::data::source::open;
 use crate::data::subset;
 use crate::format::thousands;
 use crate::protocol::training::StepReport;
+use crate::settings::SettingsError;
 use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::settings::knob::{Knob, RunSettings};
 use crate::settings::loss::LossKind;
-use crate::settings::model::ModelSettings;
 use crate::settings::train::{Schedule, TrainSettings};
-use crate::settings::{SettingsError, model};
 use crate::train::engine::{TrainError, Trainer};
 use crate::train::metrics::Confusion;
 use crate::train::run::{EpochEnd, Observer, Run};
 use crate::train::trained_on::TrainedOn;
+use knobs::KnobArgs;
+
+mod knobs;
 
 /// Test images scored at once.
 pub const EVAL_BATCH: usize = 200;
@@ -28,63 +31,28 @@ pub struct Args {
     /// `cifar-10-binary.tar.gz`, a `cifar-10-batches-bin` folder, or `toy`.
     #[arg(long)]
     data: String,
-    /// Training images per class (balanced), or the head class's count n_max with --imbalance.
-    #[arg(long)]
-    per_class: Option<usize>,
-    /// Imbalance factor IF ≥ 1 of a long-tailed subset.
-    #[arg(long)]
-    imbalance: Option<f64>,
+    /// The knobs the page has too (`settings::knob`): --epochs, --lr, --weight-decay, …
+    #[command(flatten)]
+    knobs: KnobArgs,
     /// ce | focal | cb-softmax | cb-sigmoid | cb-focal
     #[arg(long, value_parser = LossKind::parse)]
     loss: Option<LossKind>,
-    /// β of the class-balanced losses, in [0, 1) (the page's default 0.9999).
-    #[arg(long, allow_hyphen_values = true)]
-    beta: Option<f64>,
-    /// γ of the focal losses, ≥ 0 (0 is plain cross-entropy).
-    #[arg(long, allow_hyphen_values = true)]
-    gamma: Option<f64>,
-    /// Passes over the training set.
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Images per step.
-    #[arg(long)]
-    batch: Option<usize>,
-    /// SGD learning rate (before the schedule and the warm-up).
-    #[arg(long, allow_hyphen_values = true)]
-    lr: Option<f64>,
-    /// `constant`, or `step:E1,E2,…:F` (multiply the learning rate by F after epochs E1, E2, …).
+    /// The old spelling of --decay and --decay-factor: `constant`, or `step:E1,E2,…:F`
+    /// (multiply the learning rate by F after epochs E1, E2, …).
     #[arg(long, value_parser = str::parse::<Schedule>)]
     schedule: Option<Schedule>,
-    /// Raise the learning rate linearly from ~0 over this many epochs.
-    #[arg(long)]
-    warmup_epochs: Option<usize>,
-    /// SGD momentum, in [0, 1).
-    #[arg(long, allow_hyphen_values = true)]
-    momentum: Option<f64>,
-    /// L2 weight decay.
-    #[arg(long, allow_hyphen_values = true)]
-    weight_decay: Option<f64>,
-    /// Channels of the two blocks, `a,b`.
-    #[arg(long, value_parser = parse_widths)]
-    width: Option<[usize; 2]>,
     /// Square kernel side, 3 or 5.
     #[arg(long)]
     kernel: Option<usize>,
     /// BatchNorm after every convolution (true or false).
     #[arg(long)]
     batch_norm: Option<bool>,
-    /// Dropout before the linear head, in [0, 1).
-    #[arg(long)]
-    dropout: Option<f64>,
     /// Random crop and flip (true or false).
     #[arg(long)]
     augment: Option<bool>,
     /// Texture randomisation (the paper cell's experiment C).
     #[arg(long)]
     texture_randomised: bool,
-    /// Seed of the subset, the initial weights, the batches and the augmentation.
-    #[arg(long)]
-    seed: Option<u64>,
     /// cpu (burn-ndarray, the notebook's CPU backend) or flex (burn-flex, faster natively).
     #[arg(long, value_enum, default_value_t = NativeBackend::Cpu)]
     backend: NativeBackend,
@@ -94,20 +62,6 @@ pub struct Args {
     /// Save the trained model (a checkpoint `lectern eval` and the notebook read) here.
     #[arg(long)]
     save: Option<PathBuf>,
-}
-
-fn parse_widths(text: &str) -> Result<[usize; 2], SettingsError> {
-    let parts: Vec<Option<usize>> = text.split(',').map(|w| w.trim().parse().ok()).collect();
-    match parts.as_slice() {
-        [Some(a), Some(b)] => Ok([*a, *b]),
-        _ => Err(SettingsError::Invalid {
-            name: "--width",
-            reason: format!(
-                "needs two whole numbers a,b in {}, got {text}",
-                model::WIDTH.describe()
-            ),
-        }),
-    }
 }
 
 impl Args {
@@ -123,45 +77,31 @@ impl Args {
     /// cell's, or the class-imbalance lab's for a long-tailed subset (`--imbalance` above 1).
     fn settings(&self) -> Result<(TrainSettings, SubsetSettings), SettingsError> {
         let kind = self.dataset_kind();
-        let d = if self.imbalance.is_some_and(|f| f > 1.0) {
-            TrainSettings::long_tail_for(kind)
+        let long_tail = self.knobs.get(Knob::Imbalance).is_some_and(|f| f[0] > 1.0);
+        let mut run = if long_tail {
+            RunSettings {
+                train: TrainSettings::long_tail_for(kind),
+                subset: SubsetSettings::long_tailed_for(kind),
+            }
         } else {
-            TrainSettings::for_dataset(kind)
+            RunSettings {
+                train: TrainSettings::for_dataset(kind),
+                subset: SubsetSettings::for_dataset(kind),
+            }
         };
-        let mut settings = TrainSettings {
-            model: ModelSettings {
-                widths: self.width.unwrap_or(d.model.widths),
-                kernel: self.kernel.unwrap_or(d.model.kernel),
-                batch_norm: self.batch_norm.unwrap_or(d.model.batch_norm),
-                dropout: self.dropout.unwrap_or(d.model.dropout),
-            },
-            epochs: self.epochs.unwrap_or(d.epochs),
-            batch: self.batch.unwrap_or(d.batch),
-            learning_rate: self.lr.unwrap_or(d.learning_rate),
-            momentum: self.momentum.unwrap_or(d.momentum),
-            weight_decay: self.weight_decay.unwrap_or(d.weight_decay),
-            schedule: self.schedule.clone().unwrap_or(d.schedule.clone()),
-            warmup_epochs: self.warmup_epochs.unwrap_or(d.warmup_epochs),
-            augment: self.augment.unwrap_or(d.augment),
-            texture_randomised: self.texture_randomised,
-            seed: self.seed.unwrap_or(d.seed),
-            ..d.clone()
-        };
-        settings.loss.kind = self.loss.unwrap_or(d.loss.kind);
-        settings.loss.beta = self.beta.unwrap_or(d.loss.beta);
-        settings.loss.gamma = self.gamma.unwrap_or(d.loss.gamma);
-        settings.validate()?;
-        let ds = if self.imbalance.is_some_and(|f| f > 1.0) {
-            SubsetSettings::long_tailed_for(kind)
-        } else {
-            SubsetSettings::for_dataset(kind)
-        };
-        let subset = SubsetSettings {
-            per_class: self.per_class.unwrap_or(ds.per_class),
-            imbalance: self.imbalance.unwrap_or(ds.imbalance),
-        };
-        subset.validate()?;
-        Ok((settings, subset))
+        let settings = &mut run.train;
+        if let Some(schedule) = &self.schedule {
+            settings.schedule = schedule.clone();
+        }
+        settings.model.kernel = self.kernel.unwrap_or(settings.model.kernel);
+        settings.model.batch_norm = self.batch_norm.unwrap_or(settings.model.batch_norm);
+        settings.augment = self.augment.unwrap_or(settings.augment);
+        settings.texture_randomised = self.texture_randomised;
+        settings.loss.kind = self.loss.unwrap_or(settings.loss.kind);
+        self.knobs.apply(&mut run);
+        run.train.validate()?;
+        run.subset.validate()?;
+        Ok((run.train, run.subset))
     }
 }
 
@@ -435,5 +375,80 @@ mod tests {
             "0.01",
         ]);
         assert_eq!((given.epochs, given.learning_rate), (2, 0.01));
+    }
+
+    #[test]
+    fn every_knob_is_an_option_named_as_in_the_url() {
+        let command = <Wrapper as clap::CommandFactory>::command();
+        for knob in Knob::ALL {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_id() == knob.key())
+                .unwrap_or_else(|| panic!("no option for {knob:?}"));
+            assert_eq!(arg.get_long(), Some(knobs::flag(knob.key()).as_str()));
+        }
+        let (given, subset) = settings(&[
+            "--data",
+            "toy",
+            "--weight-decay",
+            "0.001",
+            "--decay",
+            "2,3",
+            "--decay-factor",
+            "0.5",
+            "--per-class",
+            "7",
+            "--width",
+            "4,8",
+        ]);
+        assert_eq!(given.weight_decay, 0.001);
+        assert_eq!(
+            given.schedule,
+            Schedule::Step {
+                at_epochs: vec![2, 3],
+                factor: 0.5
+            }
+        );
+        assert_eq!((subset.per_class, given.model.widths), (7, [4, 8]));
+        let (constant, _) = settings(&["--data", "toy", "--decay", ""]);
+        assert_eq!(constant.schedule, Schedule::Constant);
+    }
+
+    #[test]
+    fn the_old_spellings_still_work() {
+        let (old, _) = settings(&[
+            "--data",
+            "toy",
+            "--wd",
+            "0.002",
+            "--warmup-epochs",
+            "2",
+            "--schedule",
+            "step:1,2:0.1",
+        ]);
+        assert_eq!((old.weight_decay, old.warmup_epochs), (0.002, 2));
+        assert_eq!(
+            old.schedule,
+            Schedule::Step {
+                at_epochs: vec![1, 2],
+                factor: 0.1
+            }
+        );
+        // The knobs' own options win over the old --schedule.
+        let (both, _) = settings(&[
+            "--data",
+            "toy",
+            "--schedule",
+            "step:1:0.1",
+            "--decay-factor",
+            "0.3",
+        ]);
+        assert_eq!(
+            both.schedule,
+            Schedule::Step {
+                at_epochs: vec![1],
+                factor: 0.3
+            }
+        );
     }
 }

@@ -16,7 +16,7 @@
 //! multiplying (padding, nine slices, a stack, and in the backward pass nine zero-filled copies of
 //! the padded input). Only burn-ndarray runs this operation ([`conv_same_kernel`] says so); other
 //! backends use Burn's convolutions. Both arithmetics equal [`burn::nn::conv::Conv2d`]'s (tests
-//! below, and the browser's in `tests/wasm_worker.rs`).
+//! below, and the browser's in `tests/wasm_worker/`).
 
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex; the notebook runs on it by
 // design (see the README's speed section for the two measured side by side).

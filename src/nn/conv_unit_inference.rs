@@ -11,7 +11,7 @@
 //! convolution is the one the plain (non-autodiff) `conv_same_kernel` computes, and the rest is
 //! the three operations' arithmetic, a multiply then an add then burn-ndarray's ReLU
 //! (`v < 0 → 0`), so the values are equal to the bit (tests below, and in the browser
-//! `tests/wasm_worker.rs`). No gradients: evaluation only.
+//! `tests/wasm_worker/`). No gradients: evaluation only.
 
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex (see `conv_kernel`).
 #![allow(deprecated)]

@@ -6,6 +6,8 @@
 //! and the backward pass writes each output gradient back onto that value. The winner is the
 //! first largest in row-major order, as in Burn, so the gradients equal Burn's (tests below).
 
+// `unsafe` here: SIMD loads at offsets its bounds checks prove (the block says why).
+#![allow(unsafe_code)]
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex (see `conv_kernel`).
 #![allow(deprecated)]
 

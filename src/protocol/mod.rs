@@ -11,14 +11,13 @@
 //! imports the protocol (`tests/protocol_at_the_edge.rs`).
 //!
 //! On the wire a message is [postcard](https://docs.rs/postcard) bytes: a compact binary form whose
-//! reader is a fraction of the code a JSON reader compiles to in the UI bundle (README,
-//! *Bundles*). Bulk bytes — a dataset file, a model — travel beside it, never inside it
-//! (`crate::wire`). [`FromWorker::encode`] never sends a number that is not finite (NaN or ∞,
+//! reader is a fraction of the code a JSON reader compiles to in the UI bundle (docs/bundles.md).
+//! Bulk bytes — a dataset file, a model — travel beside it, never inside it (`crate::wire`). [`FromWorker::encode`] never sends a number that is not finite (NaN or ∞,
 //! found by [`walk`]): such a reply turns into its own request's failure, with the reason, so the
 //! page never shows one as a result.
 
 pub mod backend;
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod examples;
 pub mod paper;
 pub mod refusal;

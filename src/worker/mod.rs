@@ -67,8 +67,12 @@ pub fn receive(incoming: Incoming, state: &Rc<RefCell<WorkerState>>) {
             // Read by the experiment between two chunks (or when it starts), not queued.
             return state.borrow_mut().cancel(run);
         }
+        // A test fault: only a build for the tests acts on it (`crate::TEST_FAULTS`).
         ToWorker::InjectDeviceLoss { after_batches } => {
-            return state.borrow_mut().inject_device_loss(after_batches);
+            if crate::TEST_FAULTS {
+                state.borrow_mut().inject_device_loss(after_batches);
+            }
+            return;
         }
         ToWorker::ConvNet(request) => Work::Training(TrainingCell::ConvNet, request),
         ToWorker::Imbalance(request) => Work::Training(TrainingCell::Imbalance, request),

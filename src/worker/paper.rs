@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use super::envelope::post;
 use super::state::{ModelAt, TrainedModel, WorkerState};
-use super::tasks::yield_now;
+use super::tasks::{now_ms, yield_now};
 use super::training::LoadedCheckpoint;
 use crate::data::dataset::Dataset;
 use crate::data::subset;
@@ -20,20 +20,41 @@ use crate::settings::data::DatasetKind;
 use crate::settings::paper::PaperSettings;
 use crate::settings::train::TrainSettings;
 
-/// Posts progress and yields; stops when the page cancelled.
+/// The least time between two progress messages: an experiment's chunk (a batch of a model it
+/// trains) takes milliseconds, and one message per chunk kept the page's main thread busy
+/// redrawing (a click on another cell's Pause waited seconds to be handled).
+const PROGRESS_MS: f64 = 200.0;
+
+/// Posts progress (at most every [`PROGRESS_MS`], and the last of each stage) and yields; stops
+/// when the page cancelled.
 struct Posting {
     run: RunId,
     state: Rc<RefCell<WorkerState>>,
+    posted_at: f64,
+}
+
+impl Posting {
+    fn new(run: RunId, state: &Rc<RefCell<WorkerState>>) -> Self {
+        Self {
+            run,
+            state: state.clone(),
+            posted_at: f64::NEG_INFINITY,
+        }
+    }
 }
 
 impl Progress for Posting {
     async fn report(&mut self, stage: &str, done: usize, total: usize) -> bool {
-        post(&FromWorker::Paper(Reply::Progress {
-            run: self.run,
-            stage: stage.to_string(),
-            done,
-            total,
-        }));
+        let now = now_ms();
+        if now - self.posted_at >= PROGRESS_MS || done >= total {
+            self.posted_at = now;
+            post(&FromWorker::Paper(Reply::Progress {
+                run: self.run,
+                stage: stage.to_string(),
+                done,
+                total,
+            }));
+        }
         yield_now().await;
         !self.state.borrow().is_cancelled(self.run)
     }
@@ -120,10 +141,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 Ok(d) => d,
                 Err(reason) => return failed(run, reason),
             };
-            let mut progress = Posting {
-                run,
-                state: state.clone(),
-            };
+            let mut progress = Posting::new(run, state);
             // The ConvNet cell's model is copied (it may go on training), or a checkpoint the
             // page read is probed.
             let mut other_data = None;
@@ -183,10 +201,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 Ok(t) => t,
                 Err(e) => return failed(run, e.to_string()),
             };
-            let mut progress = Posting {
-                run,
-                state: state.clone(),
-            };
+            let mut progress = Posting::new(run, state);
             let mut probed = Vec::with_capacity(2);
             for randomised in [false, true] {
                 let settings_for_run = TrainSettings {

@@ -3,6 +3,9 @@
 //! `Σ ∂y` and `Σ ∂y·x̂` in one and `∂x` in another, four lanes at a time (`batch_norm_kernel`
 //! is its Burn glue).
 
+// `unsafe` here: a SIMD load of four values it holds.
+#![allow(unsafe_code)]
+
 use super::lanes::F32x4;
 
 /// Per channel: the batch statistics, and what the backward pass needs.

@@ -14,6 +14,9 @@
 //! 128-bit registers are few, matrixmultiply's 8 × 8 kernel keeps 16 accumulators and spills,
 //! and the patch matrix (k² copies of the input) costs as much memory traffic as the products.
 
+// `unsafe` here: SIMD loads and stores at offsets its bounds checks prove (each block says why).
+#![allow(unsafe_code)]
+
 use std::borrow::Cow;
 
 use super::Dims;

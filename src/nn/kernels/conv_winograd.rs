@@ -26,6 +26,9 @@
 //! before multiplying; `tests` bound the gap by the size of the products), as every fast
 //! convolution's do; a non-finite input reaches the other outputs of its block too (∞ − ∞).
 
+// `unsafe` here: SIMD loads at offsets its bounds checks prove (each block says why).
+#![allow(unsafe_code)]
+
 use super::Dims;
 use super::epilogue::ScaleShiftRelu;
 use super::lanes::F32x4;

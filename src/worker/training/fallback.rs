@@ -5,15 +5,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::send;
-use super::session::{Phase, Session, stop};
+use super::session::{Phase, Session, stop, training_loop};
 use crate::compute::{ComputeBackend, ndarray_device};
 use crate::protocol::training::{Event, StopReason, TrainingCell};
 use crate::protocol::{Backend, FromWorker};
 use crate::train::engine::{TrainError, Trainer};
-use crate::train::progress::EpochMeter;
 use crate::worker::envelope::post;
 use crate::worker::state::WorkerState;
-use crate::worker::tasks::now_ms;
 
 /// Ends or moves the run after `error`.
 pub(super) async fn fail(
@@ -53,8 +51,8 @@ fn move_to_cpu(
         });
     }
     let paths = ComputeBackend::Ndarray.conv_paths();
-    let settings = session.trainer.settings().clone();
-    let train = session.trainer.train_records().clone();
+    let settings = session.trainer().settings().clone();
+    let train = session.trainer().train_records().clone();
     let device = ndarray_device();
     let rebuilt = match &session.checkpoint {
         Some(c) => Trainer::resume(&settings, paths.train, train, c, &device),
@@ -62,10 +60,12 @@ fn move_to_cpu(
     };
     match rebuilt {
         Ok(trainer) => {
-            session.trainer = trainer.with_eval_path(paths.eval);
-            session.trainer.restart_clock(now_ms());
             session.backend = Backend::Cpu;
-            session.meter = EpochMeter::default();
+            session.training = training_loop(
+                trainer.with_eval_path(paths.eval),
+                &session.dataset,
+                &session.backend,
+            );
             session.checkpoint = None;
             send(
                 cell,

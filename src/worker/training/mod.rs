@@ -13,7 +13,7 @@ use super::data;
 use super::envelope::post;
 use super::keep;
 use super::state::WorkerState;
-use super::tasks::{now_ms, yield_now};
+use super::tasks::yield_now;
 use crate::data::dataset::Dataset;
 use crate::data::subset;
 use crate::protocol::FromWorker;
@@ -105,18 +105,17 @@ pub async fn handle(
             })();
             match started {
                 Ok((mut session, from)) => {
-                    session.trainer.restart_clock(now_ms());
                     send(
                         cell,
                         Event::Started(RunStarted {
                             run,
-                            train_counts: session.trainer.train_records().class_counts().to_vec(),
+                            train_counts: session.trainer().train_records().class_counts().to_vec(),
                             test_images: session.dataset.test.len(),
-                            iterations_per_epoch: session.trainer.iterations_per_epoch(),
+                            iterations_per_epoch: session.trainer().iterations_per_epoch(),
                             epochs: settings.epochs,
                             parameters: settings.model.parameters(),
                             backend: session.backend.clone(),
-                            conv_path: session.trainer.model().conv_path(),
+                            conv_path: session.trainer().model().conv_path(),
                         }),
                     );
                     keep::started(

@@ -88,8 +88,8 @@ pub(super) async fn save(state: &Rc<RefCell<WorkerState>>, cell: TrainingCell) {
     let session = state.borrow_mut().take_session(cell);
     let result = match session {
         Some(session) => {
-            let checkpoint = session.trainer.checkpoint().await;
-            let epochs = session.trainer.epoch;
+            let checkpoint = session.trainer().checkpoint().await;
+            let epochs = session.trainer().epoch;
             let data = TrainedOn::of(&session.dataset);
             state.borrow_mut().put_session(cell, session);
             checkpoint

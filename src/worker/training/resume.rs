@@ -58,10 +58,10 @@ pub(super) async fn resume_session(
     }
     session.training_seconds = kept.training_seconds;
     session.checkpoint = Some(checkpoint);
-    if session.trainer.finished() {
-        if let Err(e) = finish(cell, session).await {
-            stop(cell, session, StopReason::Failed(e.to_string())).await;
-        }
+    if session.training.finished()
+        && let Err(e) = finish(cell, session).await
+    {
+        stop(cell, session, StopReason::Failed(e.to_string())).await;
     }
 }
 
@@ -73,7 +73,7 @@ pub(super) async fn keep_epoch(cell: TrainingCell, session: &Session) {
     let checkpoint = match &session.checkpoint {
         Some(c) if session.backend.is_webgpu() => Some(c.to_bytes()),
         _ => session
-            .trainer
+            .trainer()
             .checkpoint()
             .await
             .ok()

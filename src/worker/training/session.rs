@@ -1,5 +1,7 @@
-//! A training cell's run as the worker drives it: one batch per unit of work ([`advance`]), the
-//! reports read back every few batches, the epoch's evaluation, and the run's end.
+//! A training cell's run as the worker drives it: the one training loop (`train::run::Run`)
+//! stepped one batch per unit of work ([`advance`]), its reports sent as they are read back
+//! (every few batches), each epoch's end (evaluation, a CPU copy on WebGPU, the kept run) in the
+//! same unit as the epoch's last batch, and the run's end.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,12 +14,12 @@ use burn::module::Module;
 
 use crate::compute::ReadError;
 use crate::data::dataset::Dataset;
-use crate::protocol::training::{EpochReport, Event, StopReason, TrainingCell};
+use crate::protocol::training::{EpochReport, Event, StepReport, StopReason, TrainingCell};
 use crate::protocol::{Backend, RunId};
 use crate::train::checkpoint::Checkpoint;
 use crate::train::engine::{TrainError, Trainer};
 use crate::train::metrics::Confusion;
-use crate::train::progress::EpochMeter;
+use crate::train::run::{Cadence, EpochEnd, Run, Step};
 use crate::worker::state::{TrainedModel, WorkerState};
 use crate::worker::tasks::now_ms;
 
@@ -42,20 +44,18 @@ pub(super) enum Phase {
 /// A run in progress (or ended; its model stays until Reset).
 pub struct Session {
     pub(super) run: RunId,
-    pub(super) trainer: Trainer,
+    /// The training loop: trainer, epoch figures, read-back cadence, evaluation.
+    pub(super) training: Run,
     pub(super) dataset: Rc<Dataset>,
     pub(super) phase: Phase,
     /// After Step: batches to train before pausing.
     pub(super) steps_left: Option<usize>,
-    pub(super) meter: EpochMeter,
     pub(super) training_seconds: f64,
     pub(super) backend: Backend,
     /// The last finished epoch's evaluation.
     pub(super) last_test: Option<Confusion>,
     /// A CPU copy of the weights after the last finished epoch (kept on WebGPU, to survive it).
     pub(super) checkpoint: Option<Checkpoint>,
-    /// When trained batches were last reported (the worker's clock, ms).
-    pub(super) reported_at: f64,
 }
 
 /// Whether reading back the unreported batches ended the run (it diverged, or the device failed
@@ -64,6 +64,19 @@ pub struct Session {
 pub(super) enum Flushed {
     Reported,
     RunEnded,
+}
+
+/// The training loop of `trainer` as a cell runs it on `backend`: read back every few batches
+/// on WebGPU, every [`CPU_REPORT_MS`] on the CPU; tested on `dataset` after each epoch.
+pub(super) fn training_loop(trainer: Trainer, dataset: &Rc<Dataset>, backend: &Backend) -> Run {
+    let cadence = if backend.is_webgpu() {
+        Cadence::Batches(WEBGPU_REPORT_EVERY)
+    } else {
+        Cadence::Millis(CPU_REPORT_MS)
+    };
+    Run::new(trainer, now_ms)
+        .tested_on(dataset.clone(), EVAL_BATCH)
+        .reporting(cadence)
 }
 
 impl Session {
@@ -76,7 +89,7 @@ impl Session {
     ) -> Self {
         Self {
             run,
-            trainer,
+            training: training_loop(trainer, &dataset, &backend),
             dataset,
             phase: if paused {
                 Phase::Paused
@@ -84,13 +97,16 @@ impl Session {
                 Phase::Running
             },
             steps_left: None,
-            meter: EpochMeter::default(),
             training_seconds: 0.0,
             backend,
             last_test: None,
             checkpoint: None,
-            reported_at: now_ms(),
         }
+    }
+
+    /// The run's trainer (model, settings, records, epochs done).
+    pub(super) fn trainer(&self) -> &Trainer {
+        self.training.trainer()
     }
 
     pub fn run(&self) -> RunId {
@@ -99,13 +115,14 @@ impl Session {
 
     /// A copy of the model as it stands, for another cell.
     pub fn trained_model(&self) -> TrainedModel {
-        let epochs = self.trainer.epoch;
+        let trainer = self.trainer();
+        let epochs = trainer.epoch;
         // `valid()`, not `clone()`: a clone would share BatchNorm's running statistics with the
         // model that trains on.
         TrainedModel::new(
-            self.trainer.model().valid(),
-            self.trainer.stats,
-            self.trainer.device().clone().inner(),
+            trainer.model().valid(),
+            trainer.stats,
+            trainer.device().clone().inner(),
             format!(
                 "the ConvNet cell's model ({epochs} epoch{})",
                 if epochs == 1 { "" } else { "s" }
@@ -134,7 +151,7 @@ impl Session {
         self.steps_left = steps.map(|n| n.max(1));
         if self.phase == Phase::Paused {
             self.phase = Phase::Running;
-            self.trainer.restart_clock(now_ms());
+            self.training.restart_clock();
             send(cell, Event::Resumed { run: self.run });
         }
     }
@@ -171,7 +188,10 @@ async fn train_one_batch(
     cell: TrainingCell,
     session: &mut Session,
 ) {
-    if session.backend.is_webgpu() && state.borrow_mut().injected_device_loss() {
+    if crate::TEST_FAULTS
+        && session.backend.is_webgpu()
+        && state.borrow_mut().injected_device_loss()
+    {
         let error = TrainError::Device(ReadError(
             "injected test fault: the GPU device was lost".into(),
         ));
@@ -187,28 +207,51 @@ async fn train_one_batch(
         fail(state, cell, session, TrainError::Device(ReadError(why))).await;
         return;
     }
-    let epoch_done = session.trainer.step();
-    let report_due = if session.backend.is_webgpu() {
-        session.trainer.unreported() >= WEBGPU_REPORT_EVERY
-    } else {
-        now_ms() - session.reported_at >= CPU_REPORT_MS
+    let trained = match session.training.next().await {
+        Ok(Step::Trained(reports)) => reports,
+        // An epoch's end runs in the unit of its last batch (below), and a finished run is not
+        // advanced: neither comes here.
+        Ok(Step::EpochEnded(_) | Step::Finished) => Vec::new(),
+        Err(e) => return fail(state, cell, session, e).await,
     };
+    send_steps(cell, session, trained);
     if let Some(left) = &mut session.steps_left {
         *left -= 1;
     }
+    if session.training.epoch_end_due() {
+        let ended = match session.training.next().await {
+            Ok(Step::EpochEnded(end)) => end_epoch(state, cell, session, end).await,
+            Ok(Step::Trained(_) | Step::Finished) => Flushed::Reported,
+            Err(e) => {
+                fail(state, cell, session, e).await;
+                Flushed::RunEnded
+            }
+        };
+        if ended == Flushed::RunEnded {
+            return;
+        }
+    }
     let pausing = session.steps_left == Some(0);
-    if (epoch_done || pausing || report_due)
-        && flush(state, cell, session).await == Flushed::RunEnded
+    if pausing
+        && session.phase == Phase::Running
+        && flush(state, cell, session).await == Flushed::Reported
     {
-        return;
-    }
-    if epoch_done && end_epoch(state, cell, session).await == Flushed::RunEnded {
-        return;
-    }
-    if pausing && session.phase == Phase::Running {
         session.phase = Phase::Paused;
         session.steps_left = None;
         send(cell, Event::Paused { run: session.run });
+    }
+}
+
+/// Sends the batches read back, if any.
+fn send_steps(cell: TrainingCell, session: &Session, steps: Vec<StepReport>) {
+    if !steps.is_empty() {
+        send(
+            cell,
+            Event::Steps {
+                run: session.run,
+                steps,
+            },
+        );
     }
 }
 
@@ -218,20 +261,9 @@ pub(super) async fn flush(
     cell: TrainingCell,
     session: &mut Session,
 ) -> Flushed {
-    if session.trainer.unreported() == 0 {
-        return Flushed::Reported;
-    }
-    match session.trainer.report(now_ms).await {
+    match session.training.read_back().await {
         Ok(reports) => {
-            session.reported_at = now_ms();
-            reports.iter().for_each(|r| session.meter.add(r));
-            send(
-                cell,
-                Event::Steps {
-                    run: session.run,
-                    steps: reports,
-                },
-            );
+            send_steps(cell, session, reports);
             Flushed::Reported
         }
         Err(e) => {
@@ -244,7 +276,7 @@ pub(super) async fn flush(
 /// Ends the run with `reason`, sending the model's results as they stand.
 pub(super) async fn stop(cell: TrainingCell, session: &mut Session, reason: StopReason) {
     session.phase = Phase::Stopped;
-    let trainer = &session.trainer;
+    let trainer = session.trainer();
     let results = results_of(
         trainer.model(),
         &trainer.stats,
@@ -274,25 +306,30 @@ pub(super) async fn stop(cell: TrainingCell, session: &mut Session, reason: Stop
     }
 }
 
-/// Evaluates the epoch, keeps a CPU copy on WebGPU, and finishes the run after the last epoch.
+/// An epoch ended (the loop evaluated it): keeps a CPU copy on WebGPU, reports the epoch, keeps
+/// the run for a reload, and finishes the run after the last epoch.
 async fn end_epoch(
     state: &Rc<RefCell<WorkerState>>,
     cell: TrainingCell,
     session: &mut Session,
+    end: EpochEnd,
 ) -> Flushed {
-    let test = match session
-        .trainer
-        .evaluate(&session.dataset.test, EVAL_BATCH)
-        .await
-    {
-        Ok(test) => test,
-        Err(e) => {
-            fail(state, cell, session, e.into()).await;
-            return Flushed::RunEnded;
-        }
+    let test = match end.test {
+        Some(test) => test,
+        None => match session
+            .trainer()
+            .evaluate(&session.dataset.test, EVAL_BATCH)
+            .await
+        {
+            Ok(test) => test,
+            Err(e) => {
+                fail(state, cell, session, e.into()).await;
+                return Flushed::RunEnded;
+            }
+        },
     };
     if session.backend.is_webgpu() {
-        match session.trainer.checkpoint().await {
+        match session.trainer().checkpoint().await {
             Ok(c) => session.checkpoint = Some(c),
             Err(e) => {
                 fail(state, cell, session, e).await;
@@ -300,41 +337,37 @@ async fn end_epoch(
             }
         }
     }
-    let meter = std::mem::take(&mut session.meter);
-    session.training_seconds += meter.seconds();
-    let learning_rate = session.trainer.settings().learning_rate_at(
-        session.trainer.iteration - 1,
-        session.trainer.iterations_per_epoch(),
-    );
+    session.training_seconds += end.meter.seconds();
     send(
         cell,
         Event::Epoch(EpochReport {
             run: session.run,
-            epoch: session.trainer.epoch,
-            train_loss: meter.mean_loss(),
-            train_accuracy: meter.accuracy(),
+            epoch: end.epoch,
+            train_loss: end.meter.mean_loss(),
+            train_accuracy: end.meter.accuracy(),
             test: test.clone(),
-            learning_rate,
-            images_per_second: meter.images_per_second(),
+            learning_rate: end.learning_rate,
+            images_per_second: end.meter.images_per_second(),
             seconds: session.training_seconds,
         }),
     );
     session.last_test = Some(test);
     keep_epoch(cell, session).await;
-    if session.trainer.finished() {
-        if let Err(e) = finish(cell, session).await {
-            fail(state, cell, session, e.into()).await;
-            return Flushed::RunEnded;
-        }
+    if session.training.finished()
+        && let Err(e) = finish(cell, session).await
+    {
+        fail(state, cell, session, e.into()).await;
+        return Flushed::RunEnded;
     }
-    session.trainer.restart_clock(now_ms());
+    // The checkpoint and the kept run are not the next batch's time.
+    session.training.restart_clock();
     Flushed::Reported
 }
 
 /// The run trained its last epoch: its results are sent (the last epoch's evaluation reused).
 pub(super) async fn finish(cell: TrainingCell, session: &mut Session) -> Result<(), ReadError> {
     session.phase = Phase::Finished;
-    let trainer = &session.trainer;
+    let trainer = session.trainer();
     let results = results_of(
         trainer.model(),
         &trainer.stats,
