@@ -13,15 +13,16 @@
 pub const TEST_FAULTS: bool =
     cfg!(feature = "test-support") || option_env!("LECTERN_TEST_SUPPORT").is_some();
 
+pub mod backend_choice;
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(feature = "compute")]
 pub mod compute;
 pub mod data;
 pub mod format;
 pub mod nn;
 pub mod paper;
 pub mod protocol;
+pub mod run_id;
 #[cfg(all(not(target_arch = "wasm32"), any(test, feature = "test-support")))]
 pub mod scratch;
 pub mod settings;

@@ -13,9 +13,10 @@ mod driven;
 use std::io::Write;
 
 use driven::{Driven, tiny};
+use lectern::data::subset::TooFewImages;
 use lectern::protocol::paper::{self, ModelSource};
 use lectern::protocol::theory;
-use lectern::protocol::training::{DataSource, Event, Request, TrainingCell};
+use lectern::protocol::training::{DataSource, Event, Refusal, Request, TrainingCell};
 use lectern::protocol::{BackendRequest, FromWorker, RunId, ToWorker};
 use lectern::settings::data::{DatasetKind, SubsetSettings};
 use lectern::settings::dead_relu::DeadReluSettings;
@@ -339,7 +340,13 @@ async fn each_training_cell_keeps_the_file_picked_in_it() {
         })
         .await;
     assert!(
-        matches!(&drawn, FromWorker::ConvNet(Event::Refused { reason, .. }) if reason.contains("50")),
+        matches!(
+            &drawn,
+            FromWorker::ConvNet(Event::Refused {
+                reason: Refusal::TooFewImages(TooFewImages { available: 50, .. }),
+                ..
+            })
+        ),
         "the ConvNet cell's file has 50 images a class: {drawn:?}"
     );
 }

@@ -10,8 +10,8 @@ use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu};
 
+use super::reports::DeadReluReport;
 use crate::data::rng::SplitMix64;
-use crate::protocol::theory::DeadReluReport;
 use crate::settings::dead_relu::DeadReluSettings;
 
 async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {

@@ -17,7 +17,7 @@ use crate::data::bands::cue_conflict;
 use crate::data::cifar::{IMAGE_BYTES, Records};
 use crate::data::rng::SplitMix64;
 use crate::nn::convnet::ConvNet;
-use crate::protocol::RunId;
+use crate::run_id::RunId;
 use crate::settings::model::ConvPath;
 use crate::settings::paper::{PaperSettings, SHUFFLE_GRIDS};
 use crate::settings::train::TrainSettings;

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RunId;
 use crate::paper::results::{ProbeResults, TextureComparison};
+use crate::run_id::RunId;
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::paper::PaperSettings;
 use crate::settings::train::TrainSettings;

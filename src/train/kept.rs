@@ -10,7 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::training::{EpochReport, StepReport, TrainingCell};
+use super::cell::TrainingCell;
+use super::progress::{EpochReport, StepReport};
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::knob::{Knob, RunSettings};
 use crate::settings::train::TrainSettings;
@@ -131,7 +132,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::RunId;
+    use crate::run_id::RunId;
     use crate::settings::train::Schedule;
     use crate::train::metrics::Confusion;
 

@@ -11,9 +11,8 @@ use std::rc::Rc;
 
 use super::engine::{TrainError, Trainer};
 use super::metrics::Confusion;
-use super::progress::EpochMeter;
+use super::progress::{EpochMeter, StepReport};
 use crate::data::dataset::Dataset;
-use crate::protocol::training::StepReport;
 
 /// When trained batches are read back from the device (and so reported). The last batch of an
 /// epoch is always read back.

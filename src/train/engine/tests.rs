@@ -6,11 +6,11 @@ use crate::data::augment::ChannelStats;
 use crate::data::cifar::Records;
 use crate::data::toy::toy_records;
 use crate::nn::convnet::{ConvNet, ConvPath};
-use crate::protocol::training::StepReport;
 use crate::settings::model::ModelSettings;
 use crate::settings::train::Schedule;
 use crate::settings::train::TrainSettings;
 use crate::train::checkpoint::Checkpoint;
+use crate::train::progress::StepReport;
 
 pub(crate) fn small() -> TrainSettings {
     TrainSettings {

@@ -18,10 +18,10 @@ use crate::data::rng::SplitMix64;
 use crate::nn::class_balance::class_balanced_weights;
 use crate::nn::convnet::{ConvNet, ConvNetConfig, ConvPath};
 use crate::nn::losses::{Loss, loss};
-use crate::protocol::training::StepReport;
 use crate::settings::train::TrainSettings;
 use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
 use crate::train::metrics::Confusion;
+use crate::train::progress::StepReport;
 
 /// A trained batch whose numbers are still on the device.
 struct Pending {

@@ -82,7 +82,7 @@ fn move_to_cpu(
                 cell,
                 Event::Refused {
                     run: Some(session.run),
-                    reason: format!("{reason} Restarting there failed: {e}"),
+                    reason: format!("{reason} Restarting there failed: {e}").into(),
                 },
             );
         }

@@ -17,7 +17,7 @@ use super::tasks::yield_now;
 use crate::data::dataset::Dataset;
 use crate::data::subset;
 use crate::protocol::FromWorker;
-use crate::protocol::training::{Event, LoadedModel, Request, RunStarted, TrainingCell};
+use crate::protocol::training::{Event, LoadedModel, Refusal, Request, RunStarted, TrainingCell};
 use crate::settings::data::DatasetKind;
 use crate::train::engine::Trainer;
 
@@ -63,9 +63,11 @@ pub async fn handle(
             data: kind,
             subset: wanted,
         } => {
-            let drawn = dataset(state, cell, kind).and_then(|d| {
-                subset::select(&d.train, &wanted, &d.class_names).map_err(|e| e.to_string())
-            });
+            let drawn = dataset(state, cell, kind)
+                .map_err(Refusal::from)
+                .and_then(|d| {
+                    subset::select(&d.train, &wanted, &d.class_names).map_err(Refusal::from)
+                });
             match drawn {
                 Ok(train) => send(
                     cell,
@@ -89,8 +91,7 @@ pub async fn handle(
             let started = (|| {
                 let dataset = dataset(state, cell, kind)?;
                 let from = resume_from(resume, &dataset, &chosen_subset, &settings)?;
-                let train = subset::select(&dataset.train, &chosen_subset, &dataset.class_names)
-                    .map_err(|e| e.to_string())?;
+                let train = subset::select(&dataset.train, &chosen_subset, &dataset.class_names)?;
                 let (device, backend, compute) = state.borrow().target();
                 let paths = compute.conv_paths();
                 let trainer = match &from {
@@ -100,7 +101,7 @@ pub async fn handle(
                 .map_err(|e| e.to_string())?
                 .with_eval_path(paths.eval);
                 let session = Session::new(run, trainer, dataset, backend, paused);
-                Ok::<_, String>((session, from))
+                Ok::<_, Refusal>((session, from))
             })();
             match started {
                 Ok((mut session, from)) => {
@@ -182,14 +183,20 @@ pub async fn handle(
                     );
                     // Trained on other data: one sentence, shown as a note (a refusal of no run).
                     if let Some(reason) = other_data {
-                        send(cell, Event::Refused { run: None, reason });
+                        send(
+                            cell,
+                            Event::Refused {
+                                run: None,
+                                reason: reason.into(),
+                            },
+                        );
                     }
                 }
                 Err(reason) => send(
                     cell,
                     Event::Refused {
                         run: Some(run),
-                        reason,
+                        reason: reason.into(),
                     },
                 ),
             }

@@ -112,7 +112,13 @@ pub(super) async fn save(state: &Rc<RefCell<WorkerState>>, cell: TrainingCell) {
             ),
             &bytes,
         ),
-        Err(reason) => send(cell, Event::Refused { run: None, reason }),
+        Err(reason) => send(
+            cell,
+            Event::Refused {
+                run: None,
+                reason: reason.into(),
+            },
+        ),
     }
 }
 

@@ -300,7 +300,7 @@ pub(super) async fn stop(cell: TrainingCell, session: &mut Session, reason: Stop
             cell,
             Event::Refused {
                 run: Some(session.run),
-                reason: e.to_string(),
+                reason: e.to_string().into(),
             },
         ),
     }
