@@ -1,5 +1,5 @@
 //! The worker's scheduler. Each cell has a lane (a training cell two: its requests and its
-//! data loads): a queue and one task that works through it — a training lane trains its
+//! picked files; the shared datasets one more): a queue and one task that works through it — a training lane trains its
 //! session's batches between requests — yielding to the event loop after every unit of work (a
 //! batch, a chunk of an experiment, a piece of a file, a piece of a download). The lanes run side
 //! by side, so one cell's long job never holds another cell's Pause; a control that names the

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::protocol::training::TrainingCell;
+use crate::protocol::training::{DataSource, TrainingCell};
 
 /// A queued request with the bytes that came beside it.
 pub struct Queued {
@@ -21,8 +21,11 @@ impl Work {
     /// The lane that works on it.
     pub fn lane(&self) -> Lane {
         match self {
-            Work::Training(cell, crate::protocol::training::Request::LoadData(_)) => {
-                Lane::Data(*cell)
+            Work::Training(cell, crate::protocol::training::Request::LoadData(source)) => {
+                match source {
+                    DataSource::Upload { .. } => Lane::Data(*cell),
+                    DataSource::Toy | DataSource::Site => Lane::SharedData,
+                }
             }
             Work::Training(cell, _) => Lane::Training(*cell),
             Work::Paper(_) => Lane::Paper,
@@ -35,9 +38,12 @@ impl Work {
 pub enum Lane {
     /// A training cell's requests and its session's batches.
     Training(TrainingCell),
-    /// A training cell's data loads (a download, a picked file): its session trains on the
-    /// dataset it started with meanwhile.
+    /// A training cell's picked files: its session trains on the dataset it started with
+    /// meanwhile.
     Data(TrainingCell),
+    /// The shared datasets (the toy set, the site's subset): one load at a time, so two cells
+    /// asking for the site's subset download it once (the second finds it loaded).
+    SharedData,
     Paper,
 }
 
@@ -48,7 +54,8 @@ impl Lane {
             Lane::Training(TrainingCell::Imbalance) => 1,
             Lane::Data(TrainingCell::ConvNet) => 2,
             Lane::Data(TrainingCell::Imbalance) => 3,
-            Lane::Paper => 4,
+            Lane::SharedData => 4,
+            Lane::Paper => 5,
         }
     }
 }
@@ -66,7 +73,7 @@ pub(super) struct Queue {
 /// The lanes' queues (kept in [`WorkerState`]).
 #[derive(Default)]
 pub struct Lanes {
-    queues: [Queue; 5],
+    queues: [Queue; 6],
 }
 
 impl Lanes {
