@@ -77,7 +77,7 @@ pub fn duration(seconds: f64) -> String {
 /// `inf`, `infinity` or `nan` in any case, or decimal digits with an optional point and
 /// exponent; no spaces), the same value. In the browser bundles the decimal-to-binary step is the
 /// browser's `parseFloat` (correctly rounded, as Rust's is), which keeps Rust's own — a 10 kB
-/// table of powers of five and its parser — out of the UI bundle (README, *Bundles*); the syntax
+/// table of powers of five and its parser — out of the UI bundle (docs/bundles.md); the syntax
 /// check is this function's everywhere, so every build accepts and refuses the same text.
 pub fn parse_number(text: &str) -> Option<f64> {
     let (negative, body) = match text.as_bytes().first() {
@@ -136,7 +136,7 @@ fn decimal_value(text: &str) -> f64 {
 }
 
 /// Texts that exercise [`parse_number`]'s syntax and rounding, for the tests here and in the
-/// browser (`tests/wasm_worker.rs`), which hold it to `str::parse::<f64>`.
+/// browser (`tests/wasm_worker/`), which hold it to `str::parse::<f64>`.
 #[doc(hidden)]
 pub const NUMBER_SAMPLES: &[&str] = &[
     "",

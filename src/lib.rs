@@ -5,17 +5,25 @@
 //! compute worker (`worker`, feature `worker`) and the native CLI (`cli`, feature `cli`). See
 //! ARCHITECTURE.md for the map and its invariants.
 
+/// Whether this build acts on the test fault `inject=device-lost` (the page reads it, the worker
+/// loses its GPU on cue): only a build for the tests — with the `test-support` feature (the
+/// wasm tests), or a Trunk build the end-to-end suite makes with `LECTERN_TEST_SUPPORT=1` in its
+/// environment (`make test-e2e`; Trunk's index.html fixes the bundles' cargo features). Any other
+/// build, a class's site among them, treats `inject` as an unknown key and has no fault code.
+pub const TEST_FAULTS: bool =
+    cfg!(feature = "test-support") || option_env!("LECTERN_TEST_SUPPORT").is_some();
+
+pub mod backend_choice;
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(feature = "compute")]
 pub mod compute;
 pub mod data;
 pub mod format;
 pub mod nn;
 pub mod paper;
 pub mod protocol;
-#[cfg(not(target_arch = "wasm32"))]
-#[doc(hidden)]
+pub mod run_id;
+#[cfg(all(not(target_arch = "wasm32"), any(test, feature = "test-support")))]
 pub mod scratch;
 pub mod settings;
 pub mod theory;

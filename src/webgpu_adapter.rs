@@ -1,13 +1,13 @@
 //! What the browser's WebGPU offers, asked directly through `navigator.gpu` (no Burn, no wgpu):
 //! by the page, to choose which worker bundle to load, and by the worker, before Burn starts its
-//! own runtime. [`BackendRequest::webgpu_adapter`](crate::protocol::BackendRequest::webgpu_adapter)
+//! own runtime. [`BackendRequest::webgpu_adapter`](crate::backend_choice::BackendRequest::webgpu_adapter)
 //! turns the answer into the choice.
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::protocol::{AdapterAnswer, AdapterError, AdapterInfo};
+use crate::backend_choice::{AdapterAnswer, AdapterError, AdapterInfo};
 
 fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)

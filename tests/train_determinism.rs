@@ -32,8 +32,8 @@ fn run(device: &Device, conv_path: ConvPath, seed: u64) -> Vec<(f32, f64)> {
 #[test]
 fn same_seed_same_numbers_other_seed_other_numbers() {
     for (name, device, path) in [
-        ("burn-ndarray", ndarray_device(), ConvPath::Patches),
-        ("burn-flex", flex_device(), ConvPath::Direct),
+        ("burn-ndarray", ndarray_device(), ConvPath::OwnKernel),
+        ("burn-flex", flex_device(), ConvPath::Burn),
     ] {
         let a = run(&device, path, 5);
         assert_eq!(a.len(), 3);

@@ -31,7 +31,7 @@ fn a_nan_loss_restores_the_last_finished_epoch() {
     let device = ndarray_device();
     let train = Records::parse(toy_records(6, 3)).unwrap();
     let test = Records::parse(toy_records(5, 11)).unwrap();
-    let mut trainer = Trainer::new(&settings, ConvPath::Patches, train, &device).unwrap();
+    let mut trainer = Trainer::new(&settings, ConvPath::OwnKernel, train, &device).unwrap();
     let predictions = |trainer: &Trainer| {
         pollster::block_on(predict(trainer.model(), &trainer.stats, &test, 64, &device)).unwrap()
     };

@@ -10,7 +10,6 @@
 mod driven;
 
 use driven::{Driven, tiny};
-use lectern::protocol::training::Event;
 use lectern::protocol::{Backend, BackendRequest, FromWorker};
 use lectern::worker::device_loss;
 use wasm_bindgen_test::*;
@@ -37,12 +36,7 @@ async fn a_gpu_destroyed_mid_run_moves_the_run_to_the_cpu_with_its_history() {
     device_loss::watched_device()
         .expect("the probe's device is watched")
         .destroy();
-    let end = w.end().await;
-    assert!(
-        matches!(end, FromWorker::ConvNet(Event::Finished(_))),
-        "{end:?}"
-    );
-    let (epoch, reason) = w.moved_to_cpu().expect("the run moved to the CPU");
+    let (epoch, reason) = w.finished_after_moving_to_cpu().await;
     assert_eq!(epoch, 1, "it continues from the end of epoch 1");
     assert!(
         reason.starts_with("The GPU was lost (it was destroyed"),

@@ -6,7 +6,7 @@ use super::{CliError, percent_list};
 use crate::format::percent;
 use crate::paper::experiment::{ExperimentError, Silent, Subject, probe};
 use crate::paper::results::ProbeResults;
-use crate::protocol::RunId;
+use crate::run_id::RunId;
 use crate::settings::paper::PaperSettings;
 
 #[derive(clap::Args)]

@@ -1,7 +1,7 @@
 //! `lectern theory`: the theory cell's derivation at one x0, as text or JSON.
 
 use super::CliError;
-use crate::theory::network::parse_list;
+use crate::theory::numbers::parse_list;
 use crate::theory::{Network, Slope};
 
 #[derive(clap::Args)]

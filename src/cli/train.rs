@@ -1,23 +1,27 @@
 //! `lectern train`: the notebook's training run, natively, with a progress bar and a JSON report.
 //! Every option not given takes the page's default for the dataset (`crate::settings`).
 
-use crate::train::trained_on::TrainedOn;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::{CliError, NativeBackend, check_writable, percent_list, write_json};
-use crate::data::cifar::Records;
 use crate::data::dataset::{Cap, Dataset};
 use crate::data::source::open;
 use crate::data::subset;
 use crate::format::thousands;
+use crate::protocol::training::StepReport;
+use crate::settings::SettingsError;
 use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::settings::knob::{Knob, RunSettings};
 use crate::settings::loss::LossKind;
-use crate::settings::model::ModelSettings;
 use crate::settings::train::{Schedule, TrainSettings};
-use crate::settings::{SettingsError, model};
 use crate::train::engine::{TrainError, Trainer};
 use crate::train::metrics::Confusion;
-use crate::train::progress::EpochMeter;
+use crate::train::run::{EpochEnd, Observer, Run};
+use crate::train::trained_on::TrainedOn;
+use knobs::KnobArgs;
+
+mod knobs;
 
 /// Test images scored at once.
 pub const EVAL_BATCH: usize = 200;
@@ -27,63 +31,28 @@ pub struct Args {
     /// `cifar-10-binary.tar.gz`, a `cifar-10-batches-bin` folder, or `toy`.
     #[arg(long)]
     data: String,
-    /// Training images per class (balanced), or the head class's count n_max with --imbalance.
-    #[arg(long)]
-    per_class: Option<usize>,
-    /// Imbalance factor IF ≥ 1 of a long-tailed subset.
-    #[arg(long)]
-    imbalance: Option<f64>,
+    /// The knobs the page has too (`settings::knob`): --epochs, --lr, --weight-decay, …
+    #[command(flatten)]
+    knobs: KnobArgs,
     /// ce | focal | cb-softmax | cb-sigmoid | cb-focal
     #[arg(long, value_parser = LossKind::parse)]
     loss: Option<LossKind>,
-    /// β of the class-balanced losses, in [0, 1) (the page's default 0.9999).
-    #[arg(long, allow_hyphen_values = true)]
-    beta: Option<f64>,
-    /// γ of the focal losses, ≥ 0 (0 is plain cross-entropy).
-    #[arg(long, allow_hyphen_values = true)]
-    gamma: Option<f64>,
-    /// Passes over the training set.
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Images per step.
-    #[arg(long)]
-    batch: Option<usize>,
-    /// SGD learning rate (before the schedule and the warm-up).
-    #[arg(long, allow_hyphen_values = true)]
-    lr: Option<f64>,
-    /// `constant`, or `step:E1,E2,…:F` (multiply the learning rate by F after epochs E1, E2, …).
+    /// The old spelling of --decay and --decay-factor: `constant`, or `step:E1,E2,…:F`
+    /// (multiply the learning rate by F after epochs E1, E2, …).
     #[arg(long, value_parser = str::parse::<Schedule>)]
     schedule: Option<Schedule>,
-    /// Raise the learning rate linearly from ~0 over this many epochs.
-    #[arg(long)]
-    warmup_epochs: Option<usize>,
-    /// SGD momentum, in [0, 1).
-    #[arg(long, allow_hyphen_values = true)]
-    momentum: Option<f64>,
-    /// L2 weight decay.
-    #[arg(long, allow_hyphen_values = true)]
-    weight_decay: Option<f64>,
-    /// Channels of the two blocks, `a,b`.
-    #[arg(long, value_parser = parse_widths)]
-    width: Option<[usize; 2]>,
     /// Square kernel side, 3 or 5.
     #[arg(long)]
     kernel: Option<usize>,
     /// BatchNorm after every convolution (true or false).
     #[arg(long)]
     batch_norm: Option<bool>,
-    /// Dropout before the linear head, in [0, 1).
-    #[arg(long)]
-    dropout: Option<f64>,
     /// Random crop and flip (true or false).
     #[arg(long)]
     augment: Option<bool>,
     /// Texture randomisation (the paper cell's experiment C).
     #[arg(long)]
     texture_randomised: bool,
-    /// Seed of the subset, the initial weights, the batches and the augmentation.
-    #[arg(long)]
-    seed: Option<u64>,
     /// cpu (burn-ndarray, the notebook's CPU backend) or flex (burn-flex, faster natively).
     #[arg(long, value_enum, default_value_t = NativeBackend::Cpu)]
     backend: NativeBackend,
@@ -93,20 +62,6 @@ pub struct Args {
     /// Save the trained model (a checkpoint `lectern eval` and the notebook read) here.
     #[arg(long)]
     save: Option<PathBuf>,
-}
-
-fn parse_widths(text: &str) -> Result<[usize; 2], SettingsError> {
-    let parts: Vec<Option<usize>> = text.split(',').map(|w| w.trim().parse().ok()).collect();
-    match parts.as_slice() {
-        [Some(a), Some(b)] => Ok([*a, *b]),
-        _ => Err(SettingsError::Invalid {
-            name: "--width",
-            reason: format!(
-                "needs two whole numbers a,b in {}, got {text}",
-                model::WIDTH.describe()
-            ),
-        }),
-    }
 }
 
 impl Args {
@@ -122,45 +77,31 @@ impl Args {
     /// cell's, or the class-imbalance lab's for a long-tailed subset (`--imbalance` above 1).
     fn settings(&self) -> Result<(TrainSettings, SubsetSettings), SettingsError> {
         let kind = self.dataset_kind();
-        let d = if self.imbalance.is_some_and(|f| f > 1.0) {
-            TrainSettings::long_tail_for(kind)
+        let long_tail = self.knobs.get(Knob::Imbalance).is_some_and(|f| f[0] > 1.0);
+        let mut run = if long_tail {
+            RunSettings {
+                train: TrainSettings::long_tail_for(kind),
+                subset: SubsetSettings::long_tailed_for(kind),
+            }
         } else {
-            TrainSettings::for_dataset(kind)
+            RunSettings {
+                train: TrainSettings::for_dataset(kind),
+                subset: SubsetSettings::for_dataset(kind),
+            }
         };
-        let mut settings = TrainSettings {
-            model: ModelSettings {
-                widths: self.width.unwrap_or(d.model.widths),
-                kernel: self.kernel.unwrap_or(d.model.kernel),
-                batch_norm: self.batch_norm.unwrap_or(d.model.batch_norm),
-                dropout: self.dropout.unwrap_or(d.model.dropout),
-            },
-            epochs: self.epochs.unwrap_or(d.epochs),
-            batch: self.batch.unwrap_or(d.batch),
-            learning_rate: self.lr.unwrap_or(d.learning_rate),
-            momentum: self.momentum.unwrap_or(d.momentum),
-            weight_decay: self.weight_decay.unwrap_or(d.weight_decay),
-            schedule: self.schedule.clone().unwrap_or(d.schedule.clone()),
-            warmup_epochs: self.warmup_epochs.unwrap_or(d.warmup_epochs),
-            augment: self.augment.unwrap_or(d.augment),
-            texture_randomised: self.texture_randomised,
-            seed: self.seed.unwrap_or(d.seed),
-            ..d.clone()
-        };
-        settings.loss.kind = self.loss.unwrap_or(d.loss.kind);
-        settings.loss.beta = self.beta.unwrap_or(d.loss.beta);
-        settings.loss.gamma = self.gamma.unwrap_or(d.loss.gamma);
-        settings.validate()?;
-        let ds = if self.imbalance.is_some_and(|f| f > 1.0) {
-            SubsetSettings::long_tailed_for(kind)
-        } else {
-            SubsetSettings::for_dataset(kind)
-        };
-        let subset = SubsetSettings {
-            per_class: self.per_class.unwrap_or(ds.per_class),
-            imbalance: self.imbalance.unwrap_or(ds.imbalance),
-        };
-        subset.validate()?;
-        Ok((settings, subset))
+        let settings = &mut run.train;
+        if let Some(schedule) = &self.schedule {
+            settings.schedule = schedule.clone();
+        }
+        settings.model.kernel = self.kernel.unwrap_or(settings.model.kernel);
+        settings.model.batch_norm = self.batch_norm.unwrap_or(settings.model.batch_norm);
+        settings.augment = self.augment.unwrap_or(settings.augment);
+        settings.texture_randomised = self.texture_randomised;
+        settings.loss.kind = self.loss.unwrap_or(settings.loss.kind);
+        self.knobs.apply(&mut run);
+        run.train.validate()?;
+        run.subset.validate()?;
+        Ok((run.train, run.subset))
     }
 }
 
@@ -199,7 +140,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     );
     let trainer = Trainer::new(&settings, paths.train, train, &args.backend.device()?)?
         .with_eval_path(paths.eval);
-    let outcome = train_to_the_end(trainer, &dataset.test)?;
+    let dataset = Rc::new(dataset);
+    let outcome = train_to_the_end(trainer, dataset.clone())?;
     let Outcome {
         trainer,
         curves,
@@ -309,30 +251,22 @@ struct Outcome {
     seconds: f64,
 }
 
-/// Trains every epoch (or until the loss diverges), evaluating after each.
-fn train_to_the_end(mut trainer: Trainer, test: &Records) -> Result<Outcome, CliError> {
-    let started = std::time::Instant::now();
-    let clock = || started.elapsed().as_secs_f64() * 1000.0;
-    let epochs = trainer.settings().epochs;
-    let per_epoch = trainer.iterations_per_epoch();
-    let (mut curves, mut iteration_loss) = (Vec::new(), Vec::new());
-    let mut meter = EpochMeter::default();
-    let mut failure = None;
-    trainer.restart_clock(clock());
-    while !trainer.finished() {
-        let epoch_done = trainer.step();
-        let reports = match pollster::block_on(trainer.report(clock)) {
-            Ok(reports) => reports,
-            Err(e @ TrainError::Diverged { .. }) => {
-                eprintln!();
-                failure = Some(e);
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        for r in &reports {
-            iteration_loss.push(r.loss);
-            meter.add(r);
+/// The terminal's view of a run: a progress line per batch, a line and a curve point per epoch.
+struct Terminal {
+    started: std::time::Instant,
+    curves: Vec<serde_json::Value>,
+    iteration_loss: Vec<f32>,
+}
+
+impl Observer for Terminal {
+    fn trained(&mut self, run: &Run, reports: &[StepReport]) {
+        let (epochs, per_epoch) = (
+            run.trainer().settings().epochs,
+            run.trainer().iterations_per_epoch(),
+        );
+        let meter = run.meter();
+        for r in reports {
+            self.iteration_loss.push(r.loss);
             let within = (r.iteration % per_epoch) + 1;
             eprint!(
                 "\repoch {:>2}/{epochs} {} {within:>4}/{per_epoch} loss {:.4} {:>5.0} img/s",
@@ -342,85 +276,62 @@ fn train_to_the_end(mut trainer: Trainer, test: &Records) -> Result<Outcome, Cli
                 meter.images_per_second()
             );
         }
-        if epoch_done {
-            let confusion = pollster::block_on(trainer.evaluate(test, EVAL_BATCH))?;
-            let last = reports.last().expect("a report for the epoch's last batch");
-            curves.push(serde_json::json!({
-                "epoch": trainer.epoch,
-                "loss": meter.mean_loss(),
-                "train_accuracy": meter.accuracy(),
-                "test_accuracy": confusion.accuracy(),
-                "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
-                "learning_rate": last.learning_rate,
-                "images_per_second": meter.images_per_second(),
-                "seconds": started.elapsed().as_secs_f64(),
-            }));
-            eprintln!(
-                "\repoch {:>2}/{epochs}: loss {:.4}, train acc {:.1} %, test acc {:.1} %, mean per-class {:.1} %, {:.0} img/s, {:.0} s{}",
-                trainer.epoch,
-                meter.mean_loss(),
-                100.0 * meter.accuracy(),
-                100.0 * confusion.accuracy(),
-                100.0 * confusion.mean_per_class_accuracy(),
-                meter.images_per_second(),
-                started.elapsed().as_secs_f64(),
-                " ".repeat(12)
-            );
-            meter = EpochMeter::default();
-            // Evaluation is not training time.
-            trainer.restart_clock(clock());
-        }
     }
+
+    fn epoch_ended(&mut self, run: &Run, end: &EpochEnd) {
+        let epochs = run.trainer().settings().epochs;
+        let (meter, confusion) = (&end.meter, end.test.as_ref().expect("a tested run"));
+        let seconds = self.started.elapsed().as_secs_f64();
+        self.curves.push(serde_json::json!({
+            "epoch": end.epoch,
+            "loss": meter.mean_loss(),
+            "train_accuracy": meter.accuracy(),
+            "test_accuracy": confusion.accuracy(),
+            "mean_per_class_accuracy": confusion.mean_per_class_accuracy(),
+            "learning_rate": end.learning_rate,
+            "images_per_second": meter.images_per_second(),
+            "seconds": seconds,
+        }));
+        eprintln!(
+            "\repoch {:>2}/{epochs}: loss {:.4}, train acc {:.1} %, test acc {:.1} %, mean per-class {:.1} %, {:.0} img/s, {:.0} s{}",
+            end.epoch,
+            meter.mean_loss(),
+            100.0 * meter.accuracy(),
+            100.0 * confusion.accuracy(),
+            100.0 * confusion.mean_per_class_accuracy(),
+            meter.images_per_second(),
+            seconds,
+            " ".repeat(12)
+        );
+    }
+}
+
+/// Trains every epoch (or until the loss diverges), evaluating after each.
+fn train_to_the_end(trainer: Trainer, dataset: Rc<Dataset>) -> Result<Outcome, CliError> {
+    let started = std::time::Instant::now();
+    let clock = move || started.elapsed().as_secs_f64() * 1000.0;
+    let mut run = Run::new(trainer, clock).tested_on(dataset, EVAL_BATCH);
+    let mut terminal = Terminal {
+        started,
+        curves: Vec::new(),
+        iteration_loss: Vec::new(),
+    };
+    let failure = match pollster::block_on(run.run_to_end(&mut terminal)) {
+        Ok(_) => None,
+        Err(e @ TrainError::Diverged { .. }) => {
+            eprintln!();
+            Some(e)
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Outcome {
-        trainer,
-        curves,
-        iteration_loss,
+        trainer: run.into_trainer(),
+        curves: terminal.curves,
+        iteration_loss: terminal.iteration_loss,
         failure,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use clap::Parser;
-
-    use super::*;
-
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        args: Args,
-    }
-
-    fn settings(line: &[&str]) -> (TrainSettings, SubsetSettings) {
-        let argv = std::iter::once("train").chain(line.iter().copied());
-        Wrapper::parse_from(argv).args.settings().unwrap()
-    }
-
-    #[test]
-    fn options_not_given_take_the_pages_defaults_for_the_run_kind() {
-        let (balanced, subset) = settings(&["--data", "toy"]);
-        assert_eq!(balanced, TrainSettings::for_dataset(DatasetKind::Toy));
-        assert_eq!(subset, SubsetSettings::for_dataset(DatasetKind::Toy));
-        // A long tail takes the class-imbalance lab's defaults.
-        let (long_tail, subset) = settings(&["--data", "x.tar.gz", "--imbalance", "100"]);
-        assert_eq!(long_tail, TrainSettings::long_tail_for(DatasetKind::Cifar));
-        assert_eq!(
-            subset.per_class,
-            SubsetSettings::long_tailed_for(DatasetKind::Cifar).per_class
-        );
-        assert_eq!(subset.imbalance, 100.0);
-        // What is given wins.
-        let (given, _) = settings(&[
-            "--data",
-            "toy",
-            "--imbalance",
-            "10",
-            "--epochs",
-            "2",
-            "--lr",
-            "0.01",
-        ]);
-        assert_eq!((given.epochs, given.learning_rate), (2, 0.01));
-    }
-}
+mod tests;

@@ -10,8 +10,8 @@ use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu};
 
+use super::reports::DeadReluReport;
 use crate::data::rng::SplitMix64;
-use crate::protocol::theory::DeadReluReport;
 use crate::settings::dead_relu::DeadReluSettings;
 
 async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
@@ -122,6 +122,19 @@ async fn dead_units(pre: &[Tensor<2>; 2]) -> Result<[usize; 2], String> {
 /// Trains the MLP with `settings` on `device` (full-batch SGD, cross-entropy) and reports the
 /// dead units before and after, the loss curve and the accuracy.
 pub async fn run(settings: &DeadReluSettings, device: &Device) -> Result<DeadReluReport, String> {
+    run_pausing(settings, device, async || true).await
+}
+
+/// Steps trained between two pauses of [`run_pausing`].
+const STEPS_BETWEEN_PAUSES: usize = 50;
+
+/// [`run`], awaiting `pause()` every [`STEPS_BETWEEN_PAUSES`] steps (the worker yields there);
+/// when it answers false the demo is abandoned (a newer one replaced it).
+pub async fn run_pausing(
+    settings: &DeadReluSettings,
+    device: &Device,
+    mut pause: impl AsyncFnMut() -> bool,
+) -> Result<DeadReluReport, String> {
     settings.validate().map_err(|e| e.to_string())?;
     let device = device.clone().autodiff();
     let (points, labels) = disc_and_ring(settings.points, settings.seed);
@@ -140,6 +153,9 @@ pub async fn run(settings: &DeadReluSettings, device: &Device) -> Result<DeadRel
     let dead_at_init = dead_units(&pre).await?;
     let mut losses = Vec::new();
     for step in 0..settings.steps {
+        if step % STEPS_BETWEEN_PAUSES == STEPS_BETWEEN_PAUSES - 1 && !pause().await {
+            return Err("replaced by a newer run".into());
+        }
         let (logits, _) = model.forward(x.clone());
         let loss = (log_softmax(logits, 1) * targets.clone()).sum_dim(1).mean() * -1.0;
         let record = step % settings.record_every() == 0 || step + 1 == settings.steps;

@@ -7,7 +7,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::protocol::ProbeReport;
+use super::reports::ProbeReport;
 
 /// Side of the probe's square matrices.
 pub const PROBE_SIZE: usize = 64;

@@ -4,7 +4,7 @@
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::protocol::theory::AutodiffResult;
+use super::reports::AutodiffResult;
 use crate::theory::Network;
 
 fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {

@@ -270,6 +270,20 @@ impl<R> Counting<R> {
 /// growing with the bytes that arrive, never by what a header claims). `name` names the source
 /// in messages.
 pub fn read_archive(reader: impl Read, name: &str) -> Result<CifarFiles, SourceError> {
+    unpaused(read_archive_pausing(reader, name, async || {}))
+}
+
+/// Unpacked bytes read between two pauses of [`read_archive_pausing`] (a few tens of ms).
+const PIECE: u64 = 4 << 20;
+
+/// [`read_archive`], awaiting `pause()` after every [`PIECE`] of unpacked bytes and every
+/// entry: the browser's worker yields there, so the other cells' work goes on while a picked
+/// archive is read.
+pub async fn read_archive_pausing(
+    reader: impl Read,
+    name: &str,
+    mut pause: impl AsyncFnMut(),
+) -> Result<CifarFiles, SourceError> {
     let mut reader = BufReader::new(reader);
     let start = reader.fill_buf().map_err(|source| SourceError::Io {
         name: name.to_string(),
@@ -353,14 +367,32 @@ pub fn read_archive(reader: impl Read, name: &str) -> Result<CifarFiles, SourceE
         }
         // Grown as bytes arrive (at most twice what came): a header's size is only a claim.
         let mut bytes = Vec::new();
-        (&mut entry)
-            .take(limit)
+        let mut kept = (&mut entry).take(limit);
+        while (&mut kept)
+            .take(PIECE)
             .read_to_end(&mut bytes)
-            .map_err(|e| corrupt(&current, e))?;
+            .map_err(|e| corrupt(&current, e))?
+            > 0
+        {
+            pause().await;
+        }
         raw.put(&file, bytes);
+        pause().await;
     }
     if over.get() {
         return Err(corrupt(&current, io::Error::other("")));
     }
     raw.validate(name)
+}
+
+/// The value of a future whose every await completes at once (a pause that does nothing), as
+/// the CLI and the tests read an archive.
+pub(crate) fn unpaused<T>(future: impl Future<Output = T>) -> T {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
+            return value;
+        }
+    }
 }

@@ -1,10 +1,12 @@
 //! Image preprocessing on raw CIFAR-10 images (3 planes of 32×32 bytes): per-channel statistics
 //! from the training subset, normalisation to f32, and seeded augmentation (random crop with
-//! 4-pixel zero padding, horizontal flip), as in the standard CIFAR recipe.
+//! 4-pixel zero padding, horizontal flip), as in the standard CIFAR recipe; and texture
+//! randomisation (the paper cell's experiment C: an image's high band swapped for another's).
 
 use serde::{Deserialize, Serialize};
 
-use super::cifar::{IMAGE_BYTES, SIDE};
+use super::bands::cue_conflict;
+use super::cifar::{IMAGE_BYTES, Records, SIDE};
 use super::rng::SplitMix64;
 
 const PLANE: usize = SIDE * SIDE;
@@ -104,9 +106,30 @@ pub fn normalize_into(image: &[u8], stats: &ChannelStats, aug: Augmentation, out
     }
 }
 
+/// σ of the texture randomisation used in training (the paper cell's experiment C), in pixels.
+pub const TRAINING_SIGMA: f64 = 1.5;
+
+/// Experiment C's training-time transform for record `index` of `train` in `epoch`: its high
+/// band is replaced by the tile-shuffled high band of another training image drawn at random
+/// (the label stays). Returns a whole record (label byte first).
+pub fn randomise_texture(train: &Records, index: usize, seed: u64, epoch: usize) -> Vec<u8> {
+    let mut rng = SplitMix64::stream(seed ^ 0x7E47_0BE5, epoch as u64, index as u64);
+    let mut partner = rng.below(train.len() as u64) as usize;
+    if partner == index && train.len() > 1 {
+        partner = (partner + 1) % train.len();
+    }
+    let image = train.image(index);
+    let mixed = cue_conflict(image, train.image(partner), TRAINING_SIGMA, false, &mut rng);
+    let mut record = Vec::with_capacity(1 + IMAGE_BYTES);
+    record.push(train.label(index) as u8);
+    record.extend(mixed);
+    record
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::toy::toy_records;
 
     fn gradient_image() -> Vec<u8> {
         (0..IMAGE_BYTES)
@@ -208,5 +231,15 @@ mod tests {
             draw(7, 1, 1),
             "another epoch draws another augmentation"
         );
+    }
+    #[test]
+    fn texture_randomisation_keeps_the_label_and_is_seeded() {
+        let train = Records::parse(toy_records(3, 1)).unwrap();
+        let r = randomise_texture(&train, 4, 9, 0);
+        assert_eq!(r.len(), 1 + IMAGE_BYTES);
+        assert_eq!(r[0] as usize, train.label(4));
+        assert_ne!(&r[1..], train.image(4));
+        assert_eq!(r, randomise_texture(&train, 4, 9, 0));
+        assert_ne!(r, randomise_texture(&train, 4, 9, 1));
     }
 }

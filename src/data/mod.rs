@@ -5,6 +5,7 @@
 #[cfg(feature = "archive")]
 pub mod archive;
 pub mod augment;
+pub mod bands;
 pub mod cifar;
 pub mod dataset;
 #[cfg(feature = "cli")]

@@ -62,6 +62,7 @@ fn predict(plane: &[i16; PLANE], i: usize) -> i16 {
 }
 
 /// Encodes whole records (`records.len()` a multiple of [`RECORD_BYTES`]).
+#[allow(clippy::needless_range_loop)] // three planes written at the same index
 pub fn encode(records: &[u8]) -> Vec<u8> {
     assert_eq!(records.len() % RECORD_BYTES, 0, "whole records");
     let n = records.len() / RECORD_BYTES;

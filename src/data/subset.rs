@@ -2,6 +2,8 @@
 //! files are shuffled, the toy set is seeded, so this is a uniform, reproducible choice), as many
 //! for every class or a long tail (Cui et al. 2019).
 
+use serde::{Deserialize, Serialize};
+
 use super::cifar::{CLASSES, Records};
 use super::long_tail::long_tail_counts;
 use crate::settings::SettingsError;
@@ -12,15 +14,20 @@ use crate::settings::data::SubsetSettings;
 pub enum SubsetError {
     #[error(transparent)]
     Settings(#[from] SettingsError),
-    #[error(
-        "class {class} ({name}) has {available} training images, {wanted} were asked for: lower the images per class to {available} or fewer"
-    )]
-    TooFew {
-        class: usize,
-        name: String,
-        available: usize,
-        wanted: usize,
-    },
+    #[error(transparent)]
+    TooFew(#[from] TooFewImages),
+}
+
+/// A class has fewer training images than the subset asks of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error(
+    "class {class} ({name}) has {available} training images, {wanted} were asked for: lower the images per class to {available} or fewer"
+)]
+pub struct TooFewImages {
+    pub class: usize,
+    pub name: String,
+    pub available: usize,
+    pub wanted: usize,
 }
 
 /// Images per class that `settings` asks for.
@@ -67,12 +74,12 @@ pub fn select(
     let wanted = wanted_counts(settings)?;
     let available = pool.class_counts();
     if let Some(class) = (0..CLASSES).find(|&c| wanted[c] > available[c]) {
-        return Err(SubsetError::TooFew {
+        return Err(SubsetError::TooFew(TooFewImages {
             class,
             name: class_names.get(class).cloned().unwrap_or_default(),
             available: available[class],
             wanted: wanted[class],
-        });
+        }));
     }
     let (chosen, _) = take_per_class(pool.records(), &wanted);
     Ok(Records::join(chosen))

@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use super::archive::read_archive;
+use super::archive::{read_archive_pausing, unpaused};
 use super::dataset::{Cap, Dataset};
 use super::sniff;
 use crate::settings::data::DatasetKind;
@@ -11,11 +11,24 @@ use crate::settings::data::DatasetKind;
 /// Reads a picked file into a dataset keeping at most `cap` images a class, or says in one
 /// sentence what the file is and what to pick instead.
 pub fn read_upload(name: &str, bytes: Vec<u8>, cap: Cap) -> Result<Dataset, String> {
+    unpaused(read_upload_pausing(name, bytes, cap, async || {}))
+}
+
+/// [`read_upload`], awaiting `pause()` between pieces of an archive (see
+/// [`read_archive_pausing`]).
+pub async fn read_upload_pausing(
+    name: &str,
+    bytes: Vec<u8>,
+    cap: Cap,
+    pause: impl AsyncFnMut(),
+) -> Result<Dataset, String> {
     if bytes.is_empty() {
         return Err(format!("{name} is empty"));
     }
     if bytes.starts_with(&[0x1f, 0x8b]) || sniff::is_tar(&bytes) {
-        let files = read_archive(Cursor::new(bytes), name).map_err(|e| e.to_string())?;
+        let files = read_archive_pausing(Cursor::new(bytes), name, pause)
+            .await
+            .map_err(|e| e.to_string())?;
         return Ok(Dataset::from_splits(
             DatasetKind::Upload,
             name.to_string(),
@@ -62,5 +75,52 @@ mod tests {
         let err =
             read_upload("data_batch_1.bin", records[..100].to_vec(), Cap::BROWSER).unwrap_err();
         assert!(err.contains("the file is truncated"), "{err}");
+    }
+
+    /// `cifar-10-binary.tar.gz`'s layout with `per_batch` toy records in each batch file.
+    fn archive(per_batch: usize) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut add = |name: &str, bytes: &[u8]| {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, format!("cifar-10-batches-bin/{name}"), bytes)
+                .unwrap();
+        };
+        add("batches.meta.txt", b"a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n");
+        let batch = toy_records(per_batch / 10, 3);
+        for name in super::super::cifar::TRAIN_FILES {
+            add(name, &batch);
+        }
+        add(super::super::cifar::TEST_FILE, &batch);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn a_picked_archive_is_read_in_pieces_with_a_pause_between_them_and_the_same_result() {
+        // Six batch files of 3,000 records (9.2 MB each): at least three pieces apiece.
+        let bytes = archive(3_000);
+        let mut pauses = 0;
+        let paused = unpaused(read_upload_pausing(
+            "cifar-10-binary.tar.gz",
+            bytes.clone(),
+            Cap::BROWSER,
+            async || pauses += 1,
+        ))
+        .unwrap();
+        let whole = read_upload("cifar-10-binary.tar.gz", bytes, Cap::BROWSER).unwrap();
+        assert!(pauses >= 6 * 3, "{pauses} pauses");
+        assert_eq!(
+            (&paused.class_names, &paused.train, &paused.test),
+            (&whole.class_names, &whole.train, &whole.test)
+        );
+        assert_eq!(
+            paused.train.len(),
+            10 * 1000,
+            "capped at the browser's 1,000 a class"
+        );
     }
 }

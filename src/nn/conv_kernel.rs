@@ -2,21 +2,21 @@
 //! backward pass (a Burn backend extension), for the notebook's CPU path.
 //!
 //! Two arithmetics, one per target, each the fastest measured there (README, speed section):
-//! - in the browser, [`conv_direct`](super::conv_direct): straight from the padded images in
+//! - in the browser, [`conv_direct`](super::kernels::conv_direct): straight from the padded images in
 //!   WebAssembly SIMD registers, no patch matrix (18–24 GFLOP/s in Chromium at the net's sizes,
 //!   against matrixmultiply's 6–12);
-//! - natively, [`conv_patches`](super::conv_patches): a patch matrix and matrixmultiply's
+//! - natively, [`conv_patches`](super::kernels::conv_patches): a patch matrix and matrixmultiply's
 //!   products (AVX2/FMA, 20–56 GFLOP/s, where the portable four-lane loops reach ~6).
 //!
 //! At evaluation (burn-ndarray without autodiff: [`forward_inference`]) the browser takes
-//! Winograd's F(2×2, 3×3) ([`conv_winograd`](super::conv_winograd)) for the 3×3 convolutions
+//! Winograd's F(2×2, 3×3) ([`conv_winograd`](super::kernels::conv_winograd)) for the 3×3 convolutions
 //! it is faster for; no gradient follows, so nothing is kept for one.
 //!
 //! Built from Burn's tensor operations the same convolution spends as long again moving data as
 //! multiplying (padding, nine slices, a stack, and in the backward pass nine zero-filled copies of
 //! the padded input). Only burn-ndarray runs this operation ([`conv_same_kernel`] says so); other
 //! backends use Burn's convolutions. Both arithmetics equal [`burn::nn::conv::Conv2d`]'s (tests
-//! below, and the browser's in `tests/wasm_worker.rs`).
+//! below, and the browser's in `tests/wasm_worker/`).
 
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex; the notebook runs on it by
 // design (see the README's speed section for the two measured side by side).
@@ -34,8 +34,9 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, NdArray, backend_extension};
 use burn::prelude::*;
 
-use super::conv_direct::{self, Padded, ScaleShiftRelu};
-use super::{conv_patches, conv_winograd};
+use super::kernels::epilogue::ScaleShiftRelu;
+use super::kernels::padded::Padded;
+use super::kernels::{Dims, conv_direct, conv_patches, conv_winograd};
 
 /// A stride-1 convolution with zero "same" padding and an odd square kernel, without bias.
 #[backend_extension(Autodiff, NdArray)]
@@ -62,32 +63,6 @@ pub fn conv_same_kernel(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
         x.into_dispatch(),
         weight.into_dispatch(),
     ))
-}
-
-/// The sizes of one convolution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Dims {
-    pub(super) n: usize,
-    pub(super) c: usize,
-    pub(super) h: usize,
-    pub(super) w: usize,
-    pub(super) o: usize,
-    pub(super) k: usize,
-}
-
-impl Dims {
-    pub(super) fn of(x: &[usize], weight: &[usize]) -> Self {
-        let (&[n, c, h, w], &[o, wc, k, k2]) = (x, weight) else {
-            panic!(
-                "conv_same: x must be [n, c, h, w] and weight [o, c, k, k], got {x:?} and {weight:?}"
-            );
-        };
-        assert!(
-            wc == c && k == k2 && k % 2 == 1,
-            "conv_same: weight {weight:?} does not fit input {x:?} (odd square kernel, same channels)"
-        );
-        Self { n, c, h, w, o, k }
-    }
 }
 
 /// An f32 tensor's shape and values in standard (row-major) order: borrowed when the tensor is
@@ -271,6 +246,7 @@ impl<C: CheckpointStrategy> SameConv for Autodiff<NdArray, C> {
 pub(crate) mod tests {
     use super::*;
     use crate::compute::ndarray_device;
+    use crate::nn::kernels::tests::pattern;
     use burn::nn::PaddingConfig2d;
     use burn::nn::conv::{Conv2d, Conv2dConfig};
 
@@ -306,13 +282,6 @@ pub(crate) mod tests {
             conv.weight.grad(&g_burn).unwrap(),
             "weight gradient",
         );
-    }
-
-    /// Test values in [−1, 1), different for each seed.
-    pub(crate) fn pattern(len: usize, seed: usize) -> Vec<f32> {
-        (0..len)
-            .map(|i| (((i * 37 + seed * 11) % 101) as f32 / 50.0) - 1.0)
-            .collect()
     }
 
     /// Equal to Burn's convolution, in value and in both gradients, for 3×3 and 5×5 kernels and

@@ -11,7 +11,7 @@
 //! convolution is the one the plain (non-autodiff) `conv_same_kernel` computes, and the rest is
 //! the three operations' arithmetic, a multiply then an add then burn-ndarray's ReLU
 //! (`v < 0 → 0`), so the values are equal to the bit (tests below, and in the browser
-//! `tests/wasm_worker.rs`). No gradients: evaluation only.
+//! `tests/wasm_worker/`). No gradients: evaluation only.
 
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex (see `conv_kernel`).
 #![allow(deprecated)]
@@ -20,10 +20,9 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, NdArray, backend_extension};
 use burn::prelude::*;
 
-use super::conv_direct::ScaleShiftRelu;
-use super::conv_kernel::{
-    Dims, forward_inference, has_cpu_kernels, ndarray_tensor, ndarray_values,
-};
+use super::conv_kernel::{forward_inference, has_cpu_kernels, ndarray_tensor, ndarray_values};
+use super::kernels::Dims;
+use super::kernels::epilogue::ScaleShiftRelu;
 
 /// `ReLU(conv(x, weight)·scale + shift)`, per output channel, for a stride-1 convolution with
 /// zero "same" padding and an odd square kernel.
@@ -89,7 +88,7 @@ mod tests {
     use super::*;
     use crate::compute::ndarray_device;
     use crate::nn::conv_kernel::conv_same_kernel;
-    use crate::nn::conv_kernel::tests::pattern;
+    use crate::nn::kernels::tests::pattern;
     use burn::tensor::activation::relu;
 
     /// The three tensor operations the fused one replaces.

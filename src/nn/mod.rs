@@ -5,19 +5,15 @@
 pub mod batch_norm_kernel;
 pub mod class_balance;
 #[cfg(feature = "compute")]
-mod conv_direct;
-#[cfg(feature = "compute")]
 pub mod conv_kernel;
 #[cfg(feature = "compute")]
-mod conv_patches;
+pub mod conv_same;
 #[cfg(feature = "compute")]
 pub mod conv_unit_inference;
 #[cfg(feature = "compute")]
-mod conv_winograd;
-#[cfg(feature = "compute")]
 pub mod convnet;
 #[cfg(feature = "compute")]
-mod lanes;
+mod kernels;
 #[cfg(feature = "compute")]
 pub mod losses;
 #[cfg(feature = "compute")]

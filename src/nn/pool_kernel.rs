@@ -6,6 +6,8 @@
 //! and the backward pass writes each output gradient back onto that value. The winner is the
 //! first largest in row-major order, as in Burn, so the gradients equal Burn's (tests below).
 
+// `unsafe` here: SIMD loads at offsets its bounds checks prove (the block says why).
+#![allow(unsafe_code)]
 // burn-ndarray is deprecated in Burn 0.22 in favour of burn-flex (see `conv_kernel`).
 #![allow(deprecated)]
 
@@ -23,7 +25,7 @@ use burn::nn::pool::MaxPool2d;
 use burn::prelude::*;
 
 use super::conv_kernel::{has_cpu_kernels, ndarray_tensor, ndarray_values};
-use super::lanes::{F32x4, keep_larger};
+use super::kernels::lanes::{F32x4, keep_larger};
 
 /// Max-pooling over 2×2 blocks with stride 2.
 #[backend_extension(Autodiff, NdArray)]

@@ -10,17 +10,19 @@
 use burn::tensor::Device;
 
 use super::results::{CueConflict, PatchShuffle, ProbeResults, Robustness, Stimulus, Tally};
-use super::transforms::{add_noise, cue_conflict, cue_conflict_pairs, low_pass, patch_shuffle};
+use super::transforms::{add_noise, cue_conflict_pairs, low_pass, patch_shuffle};
 use crate::compute::ReadError;
 use crate::data::augment::ChannelStats;
+use crate::data::bands::cue_conflict;
 use crate::data::cifar::{IMAGE_BYTES, Records};
 use crate::data::rng::SplitMix64;
 use crate::nn::convnet::ConvNet;
-use crate::protocol::RunId;
+use crate::run_id::RunId;
 use crate::settings::model::ConvPath;
 use crate::settings::paper::{PaperSettings, SHUFFLE_GRIDS};
 use crate::settings::train::TrainSettings;
 use crate::train::engine::{TrainError, Trainer, predict_records};
+use crate::train::run::{Ended, Observer, Run};
 
 /// Images scored at once (and between two progress reports).
 pub const CHUNK: usize = 100;
@@ -247,16 +249,32 @@ pub async fn train_fully(
     stage: &str,
     progress: &mut impl Progress,
 ) -> Result<Trainer, ExperimentError> {
-    let mut trainer = Trainer::new(settings, path, train, device)?;
+    let trainer = Trainer::new(settings, path, train, device)?;
     let total = trainer.iterations_per_epoch() * settings.epochs;
-    while !trainer.finished() {
-        if !progress.report(stage, trainer.iteration, total).await {
-            return Err(ExperimentError::Cancelled);
-        }
-        trainer.step();
-        trainer.report(|| 0.0).await?;
+    let mut run = Run::new(trainer, || 0.0);
+    let mut observer = Reporting {
+        stage,
+        total,
+        progress,
+    };
+    match run.run_to_end(&mut observer).await? {
+        Ended::Finished => Ok(run.into_trainer()),
+        Ended::Stopped => Err(ExperimentError::Cancelled),
     }
-    Ok(trainer)
+}
+
+/// Experiment C's training as a [`Progress`] sees it: the batches done, before each one.
+struct Reporting<'a, P> {
+    stage: &'a str,
+    total: usize,
+    progress: &'a mut P,
+}
+
+impl<P: Progress> Observer for Reporting<'_, P> {
+    async fn keep_going(&mut self, run: &Run) -> bool {
+        let done = run.trainer().iteration;
+        self.progress.report(self.stage, done, self.total).await
+    }
 }
 
 #[cfg(test)]
@@ -298,7 +316,7 @@ mod tests {
             model: &model,
             stats: &stats,
             device: &device,
-            path: ConvPath::Patches,
+            path: ConvPath::OwnKernel,
             label: "untrained".into(),
         };
         let settings = PaperSettings::default();
@@ -375,7 +393,7 @@ mod tests {
         };
         let trainer = pollster::block_on(train_fully(
             &settings,
-            ConvPath::Patches,
+            ConvPath::OwnKernel,
             train,
             &device,
             "training with texture randomisation",
@@ -389,7 +407,7 @@ mod tests {
             model: trainer.model(),
             stats: &trainer.stats,
             device: trainer.device(),
-            path: ConvPath::Patches,
+            path: ConvPath::OwnKernel,
             label: "randomised".into(),
         };
         let r = pollster::block_on(probe(
@@ -410,7 +428,7 @@ mod tests {
         let train = Records::parse(toy_records(4, 1)).unwrap();
         let err = pollster::block_on(train_fully(
             &settings,
-            ConvPath::Patches,
+            ConvPath::OwnKernel,
             train,
             &device,
             "x",

@@ -150,7 +150,7 @@ pub fn comparison_reading(c: &TextureComparison) -> String {
 mod tests {
     use super::*;
     use crate::paper::results::{PatchShuffle, Robustness, Tally};
-    use crate::protocol::RunId;
+    use crate::run_id::RunId;
 
     fn results(shape: usize, texture: usize, grey_shape: usize) -> ProbeResults {
         let cue = CueConflict {

@@ -6,36 +6,31 @@
 //! Long-running requests carry a [`RunId`] chosen by the page, and so does every reply to them,
 //! so a late reply from a run the page has moved on from is recognised and ignored.
 //!
+//! The protocol sits at the edge: the results it carries are the core's own types (what
+//! `compute`, `train` and `paper` produce, `run_id::RunId`), re-exported here, and no core module
+//! imports the protocol (`tests/protocol_at_the_edge.rs`).
+//!
 //! On the wire a message is [postcard](https://docs.rs/postcard) bytes: a compact binary form whose
-//! reader is a fraction of the code a JSON reader compiles to in the UI bundle (README,
-//! *Bundles*). Bulk bytes — a dataset file, a model — travel beside it, never inside it
-//! (`crate::wire`). [`FromWorker::encode`] never sends a number that is not finite (NaN or ∞):
-//! such a reply turns into its own request's failure, with the reason, so the page never shows
-//! one as a result.
+//! reader is a fraction of the code a JSON reader compiles to in the UI bundle (docs/bundles.md).
+//! Bulk bytes — a dataset file, a model — travel beside it, never inside it (`crate::wire`). [`FromWorker::encode`] never sends a number that is not finite (NaN or ∞,
+//! found by [`walk`]): such a reply turns into its own request's failure, with the reason, so the
+//! page never shows one as a result.
 
 pub mod backend;
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod examples;
 pub mod paper;
+pub mod refusal;
 pub mod theory;
 pub mod training;
+pub mod walk;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use crate::run_id::RunId;
 pub use backend::{AdapterAnswer, AdapterError, AdapterInfo, Backend, BackendRequest, ProbeReport};
 use training::TrainingCell;
-
-/// Names one long-running request (a training run, an experiment).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub struct RunId(pub u32);
-
-impl RunId {
-    /// The id after this one.
-    pub fn next(self) -> Self {
-        RunId(self.0.wrapping_add(1))
-    }
-}
 
 /// UI → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,24 +114,16 @@ impl FromWorker {
         }
     }
 
-    /// Encodes for `postMessage`; a message holding a number that is not finite is replaced by its
-    /// request's failure.
+    /// Encodes for `postMessage`; a message holding a number that is not finite (NaN or ∞,
+    /// anywhere: [`walk::all_finite`]) is replaced by its request's failure.
     pub fn encode(&self) -> Vec<u8> {
-        if self.all_finite() {
+        if walk::all_finite(self) {
             return postcard::to_allocvec(self).expect("replies hold plain data");
         }
         let reason = "the result holds a number that is not finite (NaN or \u{221e}): \
                       the computation overflowed 32-bit floats"
             .to_string();
         postcard::to_allocvec(&self.failed(reason)).expect("a failure holds plain text")
-    }
-
-    /// Whether every number in this message is finite. JSON has no NaN or ∞ (serde_json writes
-    /// `null`, which does not read back as a number), so a round trip through JSON text is the
-    /// test. Only the worker asks, so the UI bundle carries no JSON writer.
-    fn all_finite(&self) -> bool {
-        serde_json::to_string(self)
-            .is_ok_and(|text| serde_json::from_str::<FromWorker>(&text).is_ok())
     }
 }
 
@@ -167,29 +154,6 @@ mod tests {
     use super::training::{Event, StepReport};
     use super::*;
     use crate::theory::Network;
-
-    #[test]
-    fn backend_parameter_parses_and_rejects_clearly() {
-        assert_eq!(BackendRequest::parse("webgpu"), Ok(BackendRequest::WebGpu));
-        assert_eq!(BackendRequest::parse("WebGPU"), Ok(BackendRequest::WebGpu));
-        assert_eq!(BackendRequest::parse("cpu"), Ok(BackendRequest::Cpu));
-        assert_eq!(BackendRequest::parse("auto"), Ok(BackendRequest::Auto));
-        let err = BackendRequest::parse("tpu").unwrap_err();
-        assert!(
-            err.contains("tpu") && err.contains("backend=webgpu"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn labels_start_with_the_backend_name() {
-        let gpu = Backend::WebGpu {
-            adapter: "SwiftShader".into(),
-            fallback: true,
-        };
-        assert_eq!(gpu.label(), "WebGPU \u{b7} SwiftShader (fallback)");
-        assert!(Backend::Cpu.label().starts_with("CPU"));
-    }
 
     #[test]
     fn every_message_round_trips_and_bad_bytes_are_refused_with_the_reason() {

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RunId;
 use crate::paper::results::{ProbeResults, TextureComparison};
+use crate::run_id::RunId;
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::paper::PaperSettings;
 use crate::settings::train::TrainSettings;
@@ -36,8 +36,9 @@ pub enum Request {
         train: TrainSettings,
         settings: PaperSettings,
     },
-    /// Abandon the experiment under way.
-    Cancel,
+    /// Abandon the experiment `run`: at once if it is under way, when it starts if it is
+    /// queued.
+    Cancel { run: RunId },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,9 @@
-//! The theory cell's requests: the autodiff cross-check and the dead-ReLU demo.
+//! The theory cell's requests: the autodiff cross-check and the dead-ReLU demo. Their results
+//! are the computations' own (`compute::reports`).
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::compute::reports::{AutodiffResult, DeadReluReport};
 use crate::settings::dead_relu::DeadReluSettings;
 use crate::theory::Network;
 
@@ -29,30 +31,4 @@ impl Reply {
             Reply::DeadRelu(_) => Reply::DeadRelu(Err(reason)),
         }
     }
-}
-
-/// What Burn's autodiff found for the theory cell's network at x0.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct AutodiffResult {
-    /// The network and point it was computed for (the page may have moved on since).
-    pub network: Network,
-    pub x0: f64,
-    pub h: f64,
-    /// dh/dx at x0 from the backward pass (f32). At a kink, one of the one-sided slopes,
-    /// decided by the backend's ReLU′(0).
-    pub slope: f64,
-}
-
-/// What the dead-ReLU demo found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeadReluReport {
-    pub settings: DeadReluSettings,
-    /// Dead units (never active on the data) per hidden layer, before training.
-    pub dead_at_init: [usize; 2],
-    /// The same after training.
-    pub dead_after: [usize; 2],
-    /// (step, loss) samples.
-    pub losses: Vec<(usize, f32)>,
-    /// Training accuracy after training (0–1).
-    pub accuracy: f64,
 }

@@ -8,19 +8,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RunId;
 use super::backend::Backend;
+pub use super::refusal::Refusal;
+use crate::run_id::RunId;
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::model::{ConvPath, ModelSettings};
 use crate::settings::train::TrainSettings;
+pub use crate::train::cell::TrainingCell;
 use crate::train::metrics::Confusion;
-
-/// The cells that train a ConvNet in the worker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TrainingCell {
-    ConvNet,
-    Imbalance,
-}
+pub use crate::train::progress::{EpochReport, StepReport};
+pub use crate::train::shown::{Filters, Sample};
 
 /// Where a dataset comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,14 +61,23 @@ pub enum Request {
         settings: TrainSettings,
         paused: bool,
     },
-    Pause,
-    Resume,
+    /// The controls: each names the run it is for (a control for another run is ignored), and
+    /// the worker applies it between two batches, ahead of the cell's queued requests.
+    Pause {
+        run: RunId,
+    },
+    Resume {
+        run: RunId,
+    },
     /// Train this many batches, then pause.
     Step {
+        run: RunId,
         batches: usize,
     },
     /// End the run; what it learnt stays (it can still be saved).
-    Stop,
+    Stop {
+        run: RunId,
+    },
     /// Drop the session and its model.
     Reset,
     /// Send the session's model as a checkpoint file (the format `lectern train --save` writes).
@@ -83,6 +89,25 @@ pub enum Request {
         name: String,
         data: DatasetKind,
     },
+}
+
+impl Request {
+    /// The run a control is for; `None` for requests that are not controls. Reset is a control
+    /// of the cell, not of one run.
+    pub fn control(&self) -> Option<Option<RunId>> {
+        match self {
+            Request::Pause { run }
+            | Request::Resume { run }
+            | Request::Step { run, .. }
+            | Request::Stop { run } => Some(Some(*run)),
+            Request::Reset => Some(None),
+            Request::LoadData(_)
+            | Request::DrawSubset { .. }
+            | Request::Start { .. }
+            | Request::SaveModel
+            | Request::LoadModel { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,10 +164,11 @@ pub enum Event {
         epochs: usize,
     },
     ModelLoaded(LoadedModel),
-    /// A request that cannot be done (no dataset, no model, a damaged checkpoint…).
+    /// A request that cannot be done (too few images for the subset, no dataset, no model, a
+    /// damaged checkpoint…).
     Refused {
         run: Option<RunId>,
-        reason: String,
+        reason: Refusal,
     },
 }
 
@@ -183,7 +209,7 @@ impl Event {
             },
             other => Event::Refused {
                 run: other.run(),
-                reason,
+                reason: Refusal::Other(reason),
             },
         }
     }
@@ -215,40 +241,6 @@ pub struct RunStarted {
     pub conv_path: ConvPath,
 }
 
-/// One trained batch.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct StepReport {
-    /// 0-based, counted over the whole run.
-    pub iteration: usize,
-    /// 0-based epoch this batch belongs to.
-    pub epoch: usize,
-    pub loss: f32,
-    /// Accuracy on this (augmented, training-mode) batch.
-    pub accuracy: f64,
-    pub learning_rate: f64,
-    pub images: usize,
-    /// Wall-clock milliseconds of the step.
-    pub millis: f64,
-}
-
-/// An epoch ended: its training figures and a full evaluation on the test set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochReport {
-    pub run: RunId,
-    /// Epochs finished (1 after the first).
-    pub epoch: usize,
-    /// Mean training loss and accuracy over the epoch's batches.
-    pub train_loss: f64,
-    pub train_accuracy: f64,
-    pub test: Confusion,
-    /// The learning rate of the epoch's last batch.
-    pub learning_rate: f64,
-    /// The epoch's images over its training time (not a mean of per-step rates).
-    pub images_per_second: f64,
-    /// Training time so far, pauses excluded.
-    pub seconds: f64,
-}
-
 /// Why a run ended early.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StopReason {
@@ -258,23 +250,6 @@ pub enum StopReason {
     Diverged(String),
     /// Something else went wrong.
     Failed(String),
-}
-
-/// A test image with the model's answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
-    /// 3 planes of 32×32 bytes (CIFAR-10 layout).
-    pub image: Vec<u8>,
-    pub label: usize,
-    pub predicted: usize,
-}
-
-/// The first convolution's kernels, `[out][in = 3][k][k]` flattened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Filters {
-    pub out: usize,
-    pub kernel: usize,
-    pub weights: Vec<f32>,
 }
 
 /// What a finished (or loaded) model shows.

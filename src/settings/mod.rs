@@ -1,10 +1,12 @@
 //! The knobs a person can turn, as plain data: Burn-free and web-free, so the UI bundle, the
 //! worker and the CLI name the same settings, take their defaults from here, and check them
 //! against the same ranges (which the page shows next to each field). The core turns them into
-//! Burn configs (`nn::convnet::ConvNetConfig`, the optimiser) where it trains.
+//! Burn configs (`nn::convnet::ConvNetConfig`, the optimiser) where it trains. `knob` declares
+//! each training knob once: its name in URLs and on the command line, label, range and help.
 
 pub mod data;
 pub mod dead_relu;
+pub mod knob;
 pub mod loss;
 pub mod model;
 pub mod paper;

@@ -22,23 +22,28 @@ pub enum WeightInit {
 }
 
 /// How the convolutions are computed: the same arithmetic (to float rounding), different speed.
+/// (Checkpoints and kept runs name them by their former names, `Direct` and `Patches`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConvPath {
-    /// Burn's convolution kernels: best on WebGPU and burn-flex.
-    Direct,
-    /// One matrix product over the k² shifted copies of the input: best on burn-ndarray, whose
-    /// own convolution backward pass is a scalar loop.
-    Patches,
+    /// Burn's convolution (`Conv2d`'s kernels): best on WebGPU and burn-flex.
+    #[serde(rename = "Direct")]
+    Burn,
+    /// lectern's own "same" convolution (`nn::conv_same`): on burn-ndarray one operation with
+    /// its own backward pass (`nn::conv_kernel`: in the browser straight from the padded images,
+    /// natively one matrix product over the k² shifted copies), elsewhere built from tensor
+    /// operations. Best on burn-ndarray, whose own convolution backward pass is a scalar loop.
+    #[serde(rename = "Patches")]
+    OwnKernel,
 }
 
 impl ConvPath {
-    pub const ALL: [ConvPath; 2] = [ConvPath::Patches, ConvPath::Direct];
+    pub const ALL: [ConvPath; 2] = [ConvPath::OwnKernel, ConvPath::Burn];
 
-    /// `patches` / `direct`, as the bench and the CLI write it.
+    /// `own-kernel` / `burn`, as the bench and the page write it.
     pub fn name(self) -> &'static str {
         match self {
-            ConvPath::Patches => "patches",
-            ConvPath::Direct => "direct",
+            ConvPath::OwnKernel => "own-kernel",
+            ConvPath::Burn => "burn",
         }
     }
 }

@@ -19,6 +19,8 @@ pub const WEIGHT_DECAY: Range = Range::real("weight decay", 0.0, 0.1);
 pub const WARMUP_EPOCHS: Range = Range::whole("warm-up epochs", 0, 50);
 /// The factor a step schedule multiplies the learning rate by (below 1: a decay).
 pub const DECAY_FACTOR: Range = Range::real("decay factor", 0.001, 100.0);
+/// An epoch after which a step schedule drops the rate.
+pub const DECAY_EPOCH: Range = Range::whole("decay epoch", 1, EPOCHS.max as usize);
 pub const SEED: Range = Range::whole("seed", 0, 999_999);
 /// The most bytes one activation of a training step may take: 128 MiB, what every WebGPU
 /// adapter must bind as one storage buffer (`maxStorageBufferBindingSize`'s default), so that

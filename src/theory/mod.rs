@@ -4,5 +4,7 @@
 
 pub mod check;
 pub mod network;
+pub mod numbers;
 
-pub use network::{Forward, Network, Piece, Slope, Tangent, TheoryError};
+pub use network::{Forward, Network, Piece, Slope, Tangent};
+pub use numbers::TheoryError;

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::numbers::{TheoryError, finite};
+
 /// The weights of the 1 → 2 → 2 → 1 ReLU network. The output layer is fixed: h = (1,1)·y² − 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Network {
@@ -89,54 +91,6 @@ pub struct Piece {
     pub to: f64,
     pub slope: f64,
     pub intercept: f64,
-}
-
-/// Why a network or an x0 cannot be used.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum TheoryError {
-    #[error("{name} must be a finite number, got {value}")]
-    NotFinite { name: String, value: f64 },
-    #[error("{name} needs {expected} numbers separated by commas, got {got}")]
-    WrongLength {
-        name: String,
-        expected: usize,
-        got: usize,
-    },
-    #[error("{name}: \u{201c}{text}\u{201d} is not a number")]
-    NotANumber { name: String, text: String },
-}
-
-/// Checks that `value` is finite.
-pub fn finite(name: &str, value: f64) -> Result<f64, TheoryError> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(TheoryError::NotFinite {
-            name: name.to_string(),
-            value,
-        })
-    }
-}
-
-/// Parses `a,b,…` into exactly `N` finite numbers, for the CLI and the page's weight inputs.
-pub fn parse_list<const N: usize>(name: &str, text: &str) -> Result<[f64; N], TheoryError> {
-    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-    if parts.len() != N {
-        return Err(TheoryError::WrongLength {
-            name: name.to_string(),
-            expected: N,
-            got: parts.len(),
-        });
-    }
-    let mut out = [0.0; N];
-    for (slot, part) in out.iter_mut().zip(parts) {
-        let value = crate::format::parse_number(part).ok_or_else(|| TheoryError::NotANumber {
-            name: name.to_string(),
-            text: part.to_string(),
-        })?;
-        *slot = finite(name, value)?;
-    }
-    Ok(out)
 }
 
 impl Network {
@@ -454,24 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_numbers_are_refused_clearly() {
-        assert_eq!(parse_list::<2>("--w1", "1.5, 0.5").unwrap(), [1.5, 0.5]);
-        assert_eq!(
-            parse_list::<4>("--w2", "1,2,3").unwrap_err().to_string(),
-            "--w2 needs 4 numbers separated by commas, got 3"
-        );
-        assert!(
-            parse_list::<2>("--b1", "1,abc")
-                .unwrap_err()
-                .to_string()
-                .contains("abc")
-        );
-        assert!(
-            parse_list::<2>("--b1", "1,inf")
-                .unwrap_err()
-                .to_string()
-                .contains("finite")
-        );
+    fn a_network_with_a_bad_number_is_refused_by_name() {
         let mut n = net();
         n.w2[1][0] = f64::NAN;
         assert!(n.validate().unwrap_err().to_string().starts_with("W²"));

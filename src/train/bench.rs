@@ -35,7 +35,7 @@ impl Default for BenchSettings {
         Self {
             batch: 64,
             widths: ModelSettings::default().widths,
-            conv_path: ConvPath::Patches,
+            conv_path: ConvPath::OwnKernel,
             warmup_steps: 2,
             chunks: 5,
             steps_per_chunk: 3,
@@ -176,7 +176,7 @@ mod tests {
         let settings = BenchSettings {
             batch: 4,
             widths: [2, 4],
-            conv_path: ConvPath::Patches,
+            conv_path: ConvPath::OwnKernel,
             warmup_steps: 1,
             chunks: 3,
             steps_per_chunk: 1,

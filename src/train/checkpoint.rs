@@ -266,7 +266,7 @@ mod tests {
             batch_norm: true,
             dropout: 0.0,
         };
-        let config = ConvNetConfig::from_settings(&settings, ConvPath::Patches);
+        let config = ConvNetConfig::from_settings(&settings, ConvPath::OwnKernel);
         let model = config.init(&crate::compute::ndarray_device());
         let header = CheckpointHeader {
             model: config,

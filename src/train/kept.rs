@@ -10,10 +10,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::format::plain;
-use crate::protocol::training::{EpochReport, StepReport, TrainingCell};
+use super::cell::TrainingCell;
+use super::progress::{EpochReport, StepReport};
 use crate::settings::data::{DatasetKind, SubsetSettings};
-use crate::settings::train::{Schedule, TrainSettings};
+use crate::settings::knob::{Knob, RunSettings};
+use crate::settings::train::TrainSettings;
 
 /// The first bytes of every kept record.
 pub const MAGIC: &[u8; 12] = b"lectern-kept";
@@ -112,33 +113,11 @@ impl KeptRun {
     /// The training knobs as the page's form writes them, keyed by their URL names (the page
     /// fills the form with these before it resumes the run).
     pub fn form_texts(&self) -> Vec<(&'static str, String)> {
-        let s = &self.settings;
-        let list = |values: &mut dyn Iterator<Item = f64>| {
-            values.map(plain).collect::<Vec<_>>().join(", ")
+        let run = RunSettings {
+            train: self.settings.clone(),
+            subset: self.subset,
         };
-        let (decay_at, factor) = match &s.schedule {
-            Schedule::Constant => (String::new(), 0.2),
-            Schedule::Step { at_epochs, factor } => {
-                (list(&mut at_epochs.iter().map(|&e| e as f64)), *factor)
-            }
-        };
-        vec![
-            ("per_class", plain(self.subset.per_class as f64)),
-            ("imbalance", plain(self.subset.imbalance)),
-            ("epochs", plain(s.epochs as f64)),
-            ("batch", plain(s.batch as f64)),
-            ("lr", plain(s.learning_rate)),
-            ("decay", decay_at),
-            ("decay_factor", plain(factor)),
-            ("warmup", plain(s.warmup_epochs as f64)),
-            ("momentum", plain(s.momentum)),
-            ("wd", plain(s.weight_decay)),
-            ("width", list(&mut s.model.widths.iter().map(|&w| w as f64))),
-            ("dropout", plain(s.model.dropout)),
-            ("seed", plain(s.seed as f64)),
-            ("beta", plain(s.loss.beta)),
-            ("gamma", plain(s.loss.gamma)),
-        ]
+        Knob::ALL.map(|knob| (knob.key(), knob.text(&run))).to_vec()
     }
 }
 
@@ -153,7 +132,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::RunId;
+    use crate::run_id::RunId;
+    use crate::settings::train::Schedule;
     use crate::train::metrics::Confusion;
 
     fn example() -> KeptRun {

@@ -1,8 +1,10 @@
-//! Training and evaluation shared by the worker and the CLI. `metrics` and `progress` are plain
-//! Rust (the page uses them too), and so is `kept` (a run kept for a reload); the rest runs Burn.
+//! Training and evaluation shared by the worker and the CLI. `metrics`, `progress` (what a run
+//! reports), `shown` (what a model shows), `cell` (the training cells) and `kept` (a run kept for
+//! a reload) are plain Rust (the page uses them too); the rest runs Burn.
 
 #[cfg(feature = "compute")]
 pub mod bench;
+pub mod cell;
 #[cfg(feature = "compute")]
 pub mod checkpoint;
 #[cfg(feature = "compute")]
@@ -12,4 +14,7 @@ pub mod metrics;
 pub mod progress;
 #[cfg(feature = "compute")]
 pub mod results;
+#[cfg(feature = "compute")]
+pub mod run;
+pub mod shown;
 pub mod trained_on;

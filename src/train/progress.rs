@@ -1,8 +1,46 @@
 //! Turning per-batch reports into what a person reads per epoch: the mean loss, the training
 //! accuracy, and the throughput (all the epoch's images over all its time — not a mean of
-//! per-batch rates, which would overweight fast batches).
+//! per-batch rates, which would overweight fast batches). [`StepReport`] (one trained batch) and
+//! [`EpochReport`] (an epoch's figures and test evaluation) are what a run reports as it trains.
 
-use crate::protocol::training::StepReport;
+use serde::{Deserialize, Serialize};
+
+use super::metrics::Confusion;
+use crate::run_id::RunId;
+
+/// One trained batch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// 0-based, counted over the whole run.
+    pub iteration: usize,
+    /// 0-based epoch this batch belongs to.
+    pub epoch: usize,
+    pub loss: f32,
+    /// Accuracy on this (augmented, training-mode) batch.
+    pub accuracy: f64,
+    pub learning_rate: f64,
+    pub images: usize,
+    /// Wall-clock milliseconds of the step.
+    pub millis: f64,
+}
+
+/// An epoch ended: its training figures and a full evaluation on the test set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    pub run: RunId,
+    /// Epochs finished (1 after the first).
+    pub epoch: usize,
+    /// Mean training loss and accuracy over the epoch's batches.
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    pub test: Confusion,
+    /// The learning rate of the epoch's last batch.
+    pub learning_rate: f64,
+    /// The epoch's images over its training time (not a mean of per-step rates).
+    pub images_per_second: f64,
+    /// Training time so far, pauses excluded.
+    pub seconds: f64,
+}
 
 /// One epoch's batches, as they are reported.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -4,11 +4,11 @@
 use burn::prelude::*;
 
 use super::engine::predict_records;
+use super::shown::{Filters, Sample};
 use crate::compute::{ReadError, read_f32};
 use crate::data::augment::ChannelStats;
 use crate::data::cifar::{CLASSES, Records};
 use crate::nn::convnet::ConvNet;
-use crate::protocol::training::{Filters, Sample};
 
 /// Test images shown per class.
 pub const SAMPLES_PER_CLASS: usize = 3;

@@ -10,6 +10,12 @@ use super::theory::state::{DEFAULT_X0, STEP_TITLES, parse_x};
 use crate::format::plain;
 use crate::protocol::BackendRequest;
 use crate::settings::data::DatasetKind;
+use crate::settings::knob::Knob;
+
+use crate::TEST_FAULTS;
+
+/// The keys the page reads besides the knobs (`settings::knob`).
+const PAGE_KEYS: [&str; 5] = ["backend", "x0", "step", "dataset", "loss"];
 
 /// The settings the URL carries.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -37,8 +43,14 @@ impl UrlSettings {
 }
 
 /// Parses `key=value` pairs (already URL-decoded). A key given more than once takes its last
-/// value (as the page writes it back), with a note when the values differ.
+/// value (as the page writes it back), with a note when the values differ; a key the page does
+/// not read gets a note naming the nearest one it does.
 pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> UrlSettings {
+    read(pairs, TEST_FAULTS)
+}
+
+/// [`parse`], reading `inject` when `test_faults`.
+fn read<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, test_faults: bool) -> UrlSettings {
     let mut settings = UrlSettings::default();
     let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
     for (i, &(key, value)) in pairs.iter().enumerate() {
@@ -51,6 +63,13 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> UrlSett
                     "{key} is in the URL more than once: using the last, {key}={last}."
                 ));
             }
+            continue;
+        }
+        let known = PAGE_KEYS.contains(&key)
+            || Knob::named(key).is_some()
+            || (test_faults && key == "inject");
+        if !known {
+            settings.notes.push(unknown_key(key));
             continue;
         }
         settings.pairs.push((key.to_string(), value.to_string()));
@@ -78,7 +97,7 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> UrlSett
                     .notes
                     .push(format!("dataset={value} in the URL: {e}; using toy.")),
             },
-            "inject" => match value {
+            "inject" if test_faults => match value {
                 "device-lost" => settings.inject_device_loss = true,
                 other => settings.notes.push(format!(
                     "inject={other} in the URL: the only test fault is device-lost."
@@ -88,6 +107,52 @@ pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> UrlSett
         }
     }
     settings
+}
+
+/// `learning_rate is not a setting; did you mean lr?`: the key whose name or knob label is
+/// nearest to `key` (ignoring case, and `-` or a space for `_`), within a third of its length in
+/// edits.
+fn unknown_key(key: &str) -> String {
+    let mut nearest = (key.len().max(3) / 3 + 1, "");
+    let mut consider = |spelling: &str, name: &'static str| {
+        let d = edits(key.as_bytes(), spelling.as_bytes());
+        if d < nearest.0 {
+            nearest = (d, name);
+        }
+    };
+    for name in PAGE_KEYS {
+        consider(name, name);
+    }
+    for knob in Knob::ALL {
+        consider(knob.key(), knob.key());
+        consider(knob.label(), knob.key());
+    }
+    match nearest.1 {
+        "" => format!("{key} is not a setting; it is ignored."),
+        near => format!("{key} is not a setting; did you mean {near}?"),
+    }
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions of bytes turning `a` into `b`,
+/// where case and `-`, `_` and a space do not count.
+fn edits(a: &[u8], b: &[u8]) -> usize {
+    let fold = |c: u8| match c {
+        b'-' | b' ' => b'_',
+        c => c.to_ascii_lowercase(),
+    };
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(fold(ca) != fold(cb)))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// The settings of the page's own URL.
@@ -169,7 +234,68 @@ mod tests {
         assert_eq!(bad.backend, BackendRequest::Auto);
         assert_eq!(bad.notes.len(), 1);
         assert!(bad.notes[0].contains("quantum"));
-        assert!(parse([("other", "1")]).notes.is_empty());
+        assert!(parse([("lr", "1")]).notes.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_or_misspelt_key_gets_a_note_naming_the_nearest_key() {
+        // Was: ignored without a word, the run taking the default.
+        let s = parse([("learning_rate", "0.1"), ("Epochs", "2"), ("colour", "red")]);
+        assert_eq!(
+            s.notes,
+            [
+                "learning_rate is not a setting; did you mean lr?",
+                "Epochs is not a setting; did you mean epochs?",
+                "colour is not a setting; it is ignored.",
+            ]
+        );
+        assert!(
+            s.pairs.is_empty(),
+            "unknown keys are not handed to the cells"
+        );
+        for (typed, near) in [
+            ("weight-decay", "weight_decay"),
+            ("momentun", "momentum"),
+            ("batch_size", "batch"),
+            ("datset", "dataset"),
+            ("Width", "width"),
+        ] {
+            assert_eq!(
+                parse([(typed, "1")]).notes,
+                [format!("{typed} is not a setting; did you mean {near}?")]
+            );
+        }
+    }
+
+    #[test]
+    fn no_key_the_page_writes_or_reads_gets_the_note() {
+        let mut keys = vec!["backend", "x0", "step", "dataset", "loss"];
+        for knob in Knob::ALL {
+            keys.push(knob.key());
+            keys.extend(knob.spec().aliases);
+        }
+        for key in keys {
+            let s = parse([(key, "1")]);
+            assert!(
+                !s.notes.iter().any(|n| n.contains("not a setting")),
+                "{key}: {:?}",
+                s.notes
+            );
+            assert_eq!(s.pairs().next(), Some((key, "1")));
+        }
+    }
+
+    #[test]
+    fn the_test_fault_is_read_only_by_a_build_for_the_tests() {
+        // Was: `inject=device-lost` broke a run on any site, a class's included.
+        let production = read([("inject", "device-lost")], false);
+        assert!(!production.inject_device_loss);
+        assert_eq!(
+            production.notes,
+            ["inject is not a setting; it is ignored."]
+        );
+        let test = read([("inject", "device-lost")], true);
+        assert!(test.inject_device_loss && test.notes.is_empty());
     }
 
     #[test]
@@ -187,15 +313,18 @@ mod tests {
 
     #[test]
     fn the_dataset_and_the_test_fault_are_read() {
-        let s = parse([
-            ("dataset", "cifar"),
-            ("inject", "device-lost"),
-            ("epochs", "2"),
-        ]);
+        let s = read(
+            [
+                ("dataset", "cifar"),
+                ("inject", "device-lost"),
+                ("epochs", "2"),
+            ],
+            true,
+        );
         assert_eq!(s.dataset, Some(DatasetKind::Cifar));
         assert!(s.inject_device_loss);
         assert_eq!(s.pairs().nth(2), Some(("epochs", "2")));
-        let bad = parse([("dataset", "mnist"), ("inject", "fire")]);
+        let bad = read([("dataset", "mnist"), ("inject", "fire")], true);
         assert_eq!(bad.dataset, None);
         assert_eq!(bad.notes.len(), 2);
         assert!(bad.notes[0].contains("mnist") && bad.notes[0].ends_with("using toy."));

@@ -16,7 +16,7 @@ use crate::webgpu_adapter::query_adapter;
 
 /// A backend that passed the probe.
 #[derive(Debug, Clone)]
-pub struct Chosen {
+pub struct ChosenBackend {
     pub backend: Backend,
     pub compute: ComputeBackend,
     pub device: Device,
@@ -25,7 +25,7 @@ pub struct Chosen {
     pub note: Option<String>,
 }
 
-impl Chosen {
+impl ChosenBackend {
     /// The message that tells the UI.
     pub fn message(&self) -> FromWorker {
         FromWorker::BackendReady {
@@ -36,8 +36,8 @@ impl Chosen {
     }
 
     /// burn-ndarray, after WebGPU failed while running; the probe's report is kept.
-    pub fn cpu_after(&self) -> Chosen {
-        Chosen {
+    pub fn cpu_after(&self) -> ChosenBackend {
+        ChosenBackend {
             backend: Backend::Cpu,
             compute: ComputeBackend::Ndarray,
             device: ndarray_device(),
@@ -50,23 +50,27 @@ impl Chosen {
 /// Answers [`crate::protocol::ToWorker::Probe`].
 pub async fn handle_probe(request: BackendRequest, state: Rc<RefCell<WorkerState>>) {
     // Take the device out so that no RefCell borrow is held across an await.
-    let mut gpu = state.borrow_mut().gpu.take();
+    let mut gpu = state.borrow_mut().take_gpu();
     let result = choose(request, &mut gpu).await;
-    let mut state = state.borrow_mut();
-    state.gpu = gpu;
     match result {
         Ok(chosen) => {
             post(&chosen.message());
-            state.chosen = Some(chosen);
+            state.borrow_mut().settle(gpu, Some(chosen));
         }
-        Err(reason) => post(&FromWorker::Rejected { reason }),
+        Err(reason) => {
+            state.borrow_mut().settle(gpu, None);
+            post(&FromWorker::Rejected { reason });
+        }
     }
 }
 
 /// Picks a backend for `request`, runs the probe on it, and falls back to the CPU, with a note,
 /// whenever WebGPU is missing, refused or wrong. `gpu` is a WebGPU device initialised earlier in
 /// this worker (Burn's runtime can be initialised only once), and receives a new one.
-pub async fn choose(request: BackendRequest, gpu: &mut Option<Device>) -> Result<Chosen, String> {
+pub async fn choose(
+    request: BackendRequest,
+    gpu: &mut Option<Device>,
+) -> Result<ChosenBackend, String> {
     let gpu_note = match request {
         BackendRequest::Cpu => None,
         BackendRequest::Auto | BackendRequest::WebGpu => {
@@ -90,7 +94,7 @@ pub async fn choose(request: BackendRequest, gpu: &mut Option<Device>) -> Result
             "WebGPU was requested, but: {why} Using the CPU instead."
         )),
     };
-    Ok(Chosen {
+    Ok(ChosenBackend {
         backend: Backend::Cpu,
         compute: ComputeBackend::Ndarray,
         device,
@@ -100,7 +104,7 @@ pub async fn choose(request: BackendRequest, gpu: &mut Option<Device>) -> Result
 }
 
 #[cfg(feature = "webgpu")]
-async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<Chosen, String> {
+async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<ChosenBackend, String> {
     if let Some(why) = super::device_loss::lost() {
         return Err(format!(
             "the GPU was lost earlier ({why}); reload the page to use it again"
@@ -121,7 +125,7 @@ async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<Chosen, S
     let report = run_probe(&device, now_ms)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(Chosen {
+    Ok(ChosenBackend {
         backend: Backend::WebGpu {
             adapter: info.description,
             fallback: info.fallback,
@@ -135,6 +139,6 @@ async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<Chosen, S
 
 /// The CPU bundle carries no WebGPU backend: the page loads it only when WebGPU is not to be used.
 #[cfg(not(feature = "webgpu"))]
-async fn webgpu(_: AdapterInfo, _: &mut Option<Device>) -> Result<Chosen, String> {
+async fn webgpu(_: AdapterInfo, _: &mut Option<Device>) -> Result<ChosenBackend, String> {
     Err("this page loaded the CPU-only worker, which carries no WebGPU backend".into())
 }

@@ -15,35 +15,43 @@ use crate::data::dataset::{Cap, Dataset};
 use crate::data::site::{META_FILE, SITE_FOLDER, SiteMeta, SplitInfo};
 use crate::data::site_codec;
 use crate::format::thousands;
-use crate::protocol::training::{DataSource, DatasetSummary};
+use crate::protocol::training::{DataSource, DatasetSummary, TrainingCell};
 use crate::settings::data::DatasetKind;
 
-/// The datasets loaded so far.
+/// The datasets loaded so far: the toy set and the site's subset are shared by the cells; a
+/// picked file belongs to the cell it was picked in.
 #[derive(Default)]
 pub struct Datasets {
     toy: Option<Rc<Dataset>>,
     site: Option<Rc<Dataset>>,
-    upload: Option<Rc<Dataset>>,
+    convnet_upload: Option<Rc<Dataset>>,
+    imbalance_upload: Option<Rc<Dataset>>,
 }
 
 impl Datasets {
-    pub fn get(&self, kind: DatasetKind) -> Option<Rc<Dataset>> {
-        match kind {
-            DatasetKind::Toy => self.toy.clone(),
-            DatasetKind::Cifar => self.site.clone(),
-            DatasetKind::Upload => self.upload.clone(),
+    fn slot(&mut self, cell: TrainingCell, kind: DatasetKind) -> &mut Option<Rc<Dataset>> {
+        match (kind, cell) {
+            (DatasetKind::Toy, _) => &mut self.toy,
+            (DatasetKind::Cifar, _) => &mut self.site,
+            (DatasetKind::Upload, TrainingCell::ConvNet) => &mut self.convnet_upload,
+            (DatasetKind::Upload, TrainingCell::Imbalance) => &mut self.imbalance_upload,
         }
     }
 
-    /// Keeps `dataset` (replacing the one of its kind) and returns it.
-    pub fn put(&mut self, dataset: Dataset) -> Rc<Dataset> {
+    /// The dataset of `kind` as `cell` sees it.
+    pub fn get(&self, cell: TrainingCell, kind: DatasetKind) -> Option<Rc<Dataset>> {
+        match (kind, cell) {
+            (DatasetKind::Toy, _) => self.toy.clone(),
+            (DatasetKind::Cifar, _) => self.site.clone(),
+            (DatasetKind::Upload, TrainingCell::ConvNet) => self.convnet_upload.clone(),
+            (DatasetKind::Upload, TrainingCell::Imbalance) => self.imbalance_upload.clone(),
+        }
+    }
+
+    /// Keeps `dataset` for `cell` (replacing the one of its kind there) and returns it.
+    pub fn put(&mut self, cell: TrainingCell, dataset: Dataset) -> Rc<Dataset> {
         let dataset = Rc::new(dataset);
-        let slot = match dataset.kind {
-            DatasetKind::Toy => &mut self.toy,
-            DatasetKind::Cifar => &mut self.site,
-            DatasetKind::Upload => &mut self.upload,
-        };
-        *slot = Some(dataset.clone());
+        *self.slot(cell, dataset.kind) = Some(dataset.clone());
         dataset
     }
 }
@@ -59,26 +67,22 @@ pub fn summary(dataset: &Dataset) -> DatasetSummary {
     }
 }
 
-/// Loads `source`; `bytes` are a picked file's. `progress(loaded, total)` is told as bytes of
-/// the site's files arrive.
+/// Loads `source`; `bytes` are a picked file's, read in pieces with `pause()` awaited between
+/// them. `progress(loaded, total)` is told as bytes of the site's files arrive.
 pub async fn load(
     source: &DataSource,
     bytes: Option<Vec<u8>>,
     progress: &mut impl FnMut(u64, Option<u64>),
+    pause: impl AsyncFnMut(),
 ) -> Result<Dataset, String> {
     match source {
         DataSource::Toy => Ok(Dataset::toy()),
         DataSource::Site => load_site(progress).await,
         DataSource::Upload { name } => {
             let bytes = bytes.ok_or_else(|| format!("{name}: the file's bytes did not arrive"))?;
-            parse_upload(name, bytes)
+            crate::data::upload::read_upload_pausing(name, bytes, Cap::BROWSER, pause).await
         }
     }
-}
-
-/// A picked file: `cifar-10-binary.tar.gz`, or one batch file in the binary layout.
-pub fn parse_upload(name: &str, bytes: Vec<u8>) -> Result<Dataset, String> {
-    crate::data::upload::read_upload(name, bytes, Cap::BROWSER)
 }
 
 /// A site file that would not come: not on the server (or damaged), or the download failed.

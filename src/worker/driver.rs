@@ -1,106 +1,57 @@
-//! The worker's one long-running task. Requests that take time — loading data, training,
-//! experiments — are queued; the driver takes them in order, and between them trains one batch
-//! of whichever training session is running, then yields to the event loop. So a Pause or Stop
-//! is handled after at most one batch, on the CPU as on WebGPU, and the page never waits.
+//! The worker's scheduler. Each cell has a lane (a training cell two: its requests and its
+//! picked files; the shared datasets one more): a queue and one task that works through it — a training lane trains its
+//! session's batches between requests — yielding to the event loop after every unit of work (a
+//! batch, a chunk of an experiment, a piece of a file, a piece of a download). The lanes run side
+//! by side, so one cell's long job never holds another cell's Pause; a control that names the
+//! run under way goes ahead of its cell's queued requests and is applied after at most the batch
+//! in progress.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
-use burn::tensor::Device;
-
-use super::backend::Chosen;
-use super::data::Datasets;
+use super::lanes::{Lane, Queued, Work};
+use super::state::WorkerState;
 use super::tasks::yield_now;
-use super::training::Slot;
 use super::{paper, training};
-use crate::protocol::ToWorker;
-use crate::protocol::training::TrainingCell;
 
-/// A queued request with the bytes that came beside it.
-pub struct Job {
-    pub message: ToWorker,
-    pub bytes: Option<Vec<u8>>,
-}
-
-/// What the worker keeps between messages.
-#[derive(Default)]
-pub struct WorkerState {
-    /// Burn's WebGPU device, once initialised (it can be initialised only once).
-    pub gpu: Option<Device>,
-    /// The backend that passed the probe, which training runs on.
-    pub chosen: Option<Chosen>,
-    pub datasets: Datasets,
-    /// The ConvNet cell's and the imbalance lab's training sessions.
-    pub convnet: Slot,
-    pub imbalance: Slot,
-    /// Requests waiting for the driver.
-    pub queue: VecDeque<Job>,
-    pub driving: bool,
-    /// Set by the paper cell's Cancel; read by its experiment between chunks.
-    pub paper_cancelled: bool,
-    /// Test-only fault injection: WebGPU "loses its device" after this many more batches.
-    pub lose_device_after: Option<usize>,
-}
-
-impl WorkerState {
-    pub fn slot(&mut self, cell: TrainingCell) -> &mut Slot {
-        match cell {
-            TrainingCell::ConvNet => &mut self.convnet,
-            TrainingCell::Imbalance => &mut self.imbalance,
-        }
-    }
-}
-
-/// Queues a request and starts the driver if it is idle.
-pub fn enqueue(state: &Rc<RefCell<WorkerState>>, message: ToWorker, bytes: Option<Vec<u8>>) {
+/// Queues a request in its lane (ahead of the queued ones when `urgent`) and starts the lane's
+/// task if it is idle.
+pub fn enqueue(state: &Rc<RefCell<WorkerState>>, queued: Queued, urgent: bool) {
+    let lane = queued.work.lane();
     let start = {
         let mut s = state.borrow_mut();
-        s.queue.push_back(Job { message, bytes });
-        !std::mem::replace(&mut s.driving, true)
+        let queue = s.lanes().queue(lane);
+        if urgent {
+            queue.controls.push_back(queued);
+        } else {
+            queue.requests.push_back(queued);
+        }
+        !std::mem::replace(&mut queue.running, true)
     };
     if start {
-        wasm_bindgen_futures::spawn_local(drive(state.clone()));
+        wasm_bindgen_futures::spawn_local(drive(state.clone(), lane));
     }
 }
 
-/// Works until nothing is queued and no session is running.
-async fn drive(state: Rc<RefCell<WorkerState>>) {
-    // Alternates between the two training cells when both run.
-    let mut turn = TrainingCell::Imbalance;
+/// Works through `lane` until nothing is queued and its session (if any) is not running.
+async fn drive(state: Rc<RefCell<WorkerState>>, lane: Lane) {
     loop {
-        let job = state.borrow_mut().queue.pop_front();
-        if let Some(job) = job {
-            match job.message {
-                ToWorker::ConvNet(request) => {
-                    training::handle(&state, TrainingCell::ConvNet, request, job.bytes).await
+        let next = state.borrow_mut().lanes().next(lane);
+        match (next, lane) {
+            (Some(Queued { work, bytes }), _) => match work {
+                Work::Training(cell, request) => {
+                    training::handle(&state, cell, request, bytes).await
                 }
-                ToWorker::Imbalance(request) => {
-                    training::handle(&state, TrainingCell::Imbalance, request, job.bytes).await
+                Work::Paper(request) => paper::handle(&state, request, bytes).await,
+            },
+            (None, Lane::Training(cell)) if training::advance(&state, cell).await => {}
+            (None, _) => {
+                let mut s = state.borrow_mut();
+                let queue = s.lanes().queue(lane);
+                if queue.controls.is_empty() && queue.requests.is_empty() {
+                    queue.running = false;
+                    return;
                 }
-                ToWorker::Paper(request) => paper::handle(&state, request, job.bytes).await,
-                ToWorker::Probe(_) | ToWorker::Theory(_) | ToWorker::InjectDeviceLoss { .. } => {
-                    unreachable!("answered without the queue")
-                }
-            }
-            yield_now().await;
-            continue;
-        }
-        turn = match turn {
-            TrainingCell::ConvNet => TrainingCell::Imbalance,
-            TrainingCell::Imbalance => TrainingCell::ConvNet,
-        };
-        let other = match turn {
-            TrainingCell::ConvNet => TrainingCell::Imbalance,
-            TrainingCell::Imbalance => TrainingCell::ConvNet,
-        };
-        let trained =
-            training::advance(&state, turn).await || training::advance(&state, other).await;
-        if !trained {
-            let mut s = state.borrow_mut();
-            if s.queue.is_empty() {
-                s.driving = false;
-                return;
             }
         }
         yield_now().await;

@@ -30,9 +30,12 @@ impl Incoming {
     }
 }
 
+/// A message the worker sent, with the bytes beside it.
+type Sent = (FromWorker, Option<Vec<u8>>);
+
 thread_local! {
     /// Where messages go instead of `postMessage` while a test captures them.
-    static CAPTURED: RefCell<Option<Vec<(FromWorker, Option<Vec<u8>>)>>> = const { RefCell::new(None) };
+    static CAPTURED: RefCell<Option<Vec<Sent>>> = const { RefCell::new(None) };
 }
 
 /// From now on, keep the worker's messages for [`take_captured`] instead of posting them

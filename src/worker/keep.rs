@@ -258,7 +258,10 @@ fn tell_once(cell: TrainingCell, reason: String) {
     if !TOLD.with(|t| t.replace(true)) {
         post(&FromWorker::training(
             cell,
-            Event::Refused { run: None, reason },
+            Event::Refused {
+                run: None,
+                reason: reason.into(),
+            },
         ));
     }
 }

@@ -1,11 +1,12 @@
 //! The compute worker: Burn in a dedicated Web Worker. It listens for [`ToWorker`] messages and
 //! answers with [`FromWorker`] ones; the page never blocks on it.
 //!
-//! Quick requests (the probe, the theory cell's) are answered at once. Everything long — loading
-//! data, training, the paper's experiments — goes through one queue that a single driver task
-//! works through (`driver`), one batch (or one chunk of images) at a time, yielding to the event
-//! loop in between so that Pause, Stop and Cancel arrive within a batch. Each cell has its own
-//! handler module.
+//! Quick requests (the probe, the theory cell's autodiff) are answered by a task of their own.
+//! Everything long — loading data, training, the paper's experiments — is queued in its cell's
+//! lane (`driver`): the lanes run side by side, each yielding after every unit of work (a batch,
+//! a chunk of images, a piece of a file). Controls — Pause, Resume, Step, Stop, Reset of a
+//! training cell — name their run and go ahead of their cell's queue; the paper cell's Cancel is
+//! noted at once (`state`), and its experiment stops at its next chunk, or never starts.
 
 pub mod backend;
 mod data;
@@ -13,7 +14,9 @@ pub mod device_loss;
 mod driver;
 pub mod envelope;
 mod keep;
+mod lanes;
 mod paper;
+pub mod state;
 pub mod tasks;
 mod theory;
 mod training;
@@ -21,13 +24,14 @@ mod training;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 use web_sys::MessageEvent;
 
-pub use driver::WorkerState;
 use envelope::{Incoming, post};
+use lanes::{Lane, Queued, Work};
+pub use state::WorkerState;
 
+use crate::protocol::training::TrainingCell;
 use crate::protocol::{FromWorker, ToWorker, paper as paper_protocol};
 
 /// Entry point of the worker bundle: installs the message handler and says it is ready.
@@ -45,35 +49,45 @@ pub fn start() {
     post(&FromWorker::Ready);
 }
 
-/// Routes one message: quick ones are answered by their own task, long ones are queued for the
-/// driver (which is started if it is idle).
+/// Routes one message: quick ones are answered by their own task, controls are applied ahead
+/// of their cell's queue, long ones are queued in their cell's lane.
 pub fn receive(incoming: Incoming, state: &Rc<RefCell<WorkerState>>) {
     let Incoming { message, bytes } = incoming;
-    match message {
+    let work = match message {
         ToWorker::Probe(request) => {
-            wasm_bindgen_futures::spawn_local(backend::handle_probe(request, state.clone()))
+            return wasm_bindgen_futures::spawn_local(backend::handle_probe(
+                request,
+                state.clone(),
+            ));
         }
         ToWorker::Theory(request) => {
-            let device = state.borrow().device();
-            wasm_bindgen_futures::spawn_local(theory::handle(request, device));
+            return wasm_bindgen_futures::spawn_local(theory::handle(request, state.clone()));
         }
-        ToWorker::Paper(paper_protocol::Request::Cancel) => {
-            // Read by the experiment between two chunks, not queued behind it.
-            state.borrow_mut().paper_cancelled = true;
+        ToWorker::Paper(paper_protocol::Request::Cancel { run }) => {
+            // Read by the experiment between two chunks (or when it starts), not queued.
+            return state.borrow_mut().cancel(run);
         }
+        // A test fault: only a build for the tests acts on it (`crate::TEST_FAULTS`).
         ToWorker::InjectDeviceLoss { after_batches } => {
-            state.borrow_mut().lose_device_after = Some(after_batches)
+            if crate::TEST_FAULTS {
+                state.borrow_mut().inject_device_loss(after_batches);
+            }
+            return;
         }
-        message => driver::enqueue(state, message, bytes),
-    }
-}
-
-impl WorkerState {
-    /// The device the probe settled on (the CPU until it has).
-    pub fn device(&self) -> Device {
-        match &self.chosen {
-            Some(chosen) => chosen.device.clone(),
-            None => crate::compute::ndarray_device(),
-        }
-    }
+        ToWorker::ConvNet(request) => Work::Training(TrainingCell::ConvNet, request),
+        ToWorker::Imbalance(request) => Work::Training(TrainingCell::Imbalance, request),
+        ToWorker::Paper(request) => Work::Paper(request),
+    };
+    let urgent = match &work {
+        // A control of the run under way goes first; one for a run still queued (a Step right
+        // after its Start) keeps its place behind it, and a Reset goes first only when nothing
+        // of its cell is queued.
+        Work::Training(cell, r) => match r.control() {
+            Some(Some(run)) => state.borrow().session_run(*cell) == Some(run),
+            Some(None) => !state.borrow_mut().lanes().has_queued(Lane::Training(*cell)),
+            None => false,
+        },
+        Work::Paper(_) => false,
+    };
+    driver::enqueue(state, Queued { work, bytes }, urgent);
 }

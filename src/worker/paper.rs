@@ -1,15 +1,15 @@
-//! The paper cell's experiments in the worker, on the ConvNet cell's model or a checkpoint, on
-//! a loaded dataset's test images. Progress is posted between chunks, and the driver yields
-//! there so a Cancel is read.
+//! The paper cell's experiments in the worker, in the paper cell's lane: on the model the
+//! ConvNet cell trained (a copy: that cell trains on meanwhile) or a checkpoint, on a dataset the
+//! ConvNet cell loaded. Progress is posted between chunks, the lane yields there, and a Cancel
+//! of the run — noted whenever it came, even before the experiment started — ends it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::driver::WorkerState;
 use super::envelope::post;
-use super::tasks::yield_now;
-use super::training::{Loaded, Slot};
-use crate::compute::{ComputeBackend, ndarray_device};
+use super::state::{ModelAt, TrainedModel, WorkerState};
+use super::tasks::{now_ms, yield_now};
+use super::training::LoadedCheckpoint;
 use crate::data::dataset::Dataset;
 use crate::data::subset;
 use crate::paper::experiment::{ExperimentError, Progress, Subject, probe, train_fully};
@@ -19,24 +19,44 @@ use crate::protocol::{FromWorker, RunId};
 use crate::settings::data::DatasetKind;
 use crate::settings::paper::PaperSettings;
 use crate::settings::train::TrainSettings;
-use crate::train::trained_on::TrainedOn;
 
-/// Posts progress and yields; stops when the page cancelled.
+/// The least time between two progress messages: an experiment's chunk (a batch of a model it
+/// trains) takes milliseconds, and one message per chunk kept the page's main thread busy
+/// redrawing (a click on another cell's Pause waited seconds to be handled).
+const PROGRESS_MS: f64 = 200.0;
+
+/// Posts progress (at most every [`PROGRESS_MS`], and the last of each stage) and yields; stops
+/// when the page cancelled.
 struct Posting {
     run: RunId,
     state: Rc<RefCell<WorkerState>>,
+    posted_at: f64,
+}
+
+impl Posting {
+    fn new(run: RunId, state: &Rc<RefCell<WorkerState>>) -> Self {
+        Self {
+            run,
+            state: state.clone(),
+            posted_at: f64::NEG_INFINITY,
+        }
+    }
 }
 
 impl Progress for Posting {
     async fn report(&mut self, stage: &str, done: usize, total: usize) -> bool {
-        post(&FromWorker::Paper(Reply::Progress {
-            run: self.run,
-            stage: stage.to_string(),
-            done,
-            total,
-        }));
+        let now = now_ms();
+        if now - self.posted_at >= PROGRESS_MS || done >= total {
+            self.posted_at = now;
+            post(&FromWorker::Paper(Reply::Progress {
+                run: self.run,
+                stage: stage.to_string(),
+                done,
+                total,
+            }));
+        }
         yield_now().await;
-        !self.state.borrow().paper_cancelled
+        !self.state.borrow().is_cancelled(self.run)
     }
 }
 
@@ -59,7 +79,8 @@ fn loaded_dataset(
     state: &Rc<RefCell<WorkerState>>,
     kind: DatasetKind,
 ) -> Result<Rc<Dataset>, String> {
-    state.borrow().datasets.get(kind).ok_or_else(|| {
+    let cell = crate::protocol::training::TrainingCell::ConvNet;
+    state.borrow().dataset(cell, kind).ok_or_else(|| {
         format!(
             "no {} dataset is loaded: load it in the ConvNet cell first",
             kind.key()
@@ -86,13 +107,29 @@ async fn probe_on(
     .await
 }
 
+/// The model the ConvNet cell trained, once the batch it is training (if any) is done.
+async fn convnet_model(state: &Rc<RefCell<WorkerState>>) -> Option<TrainedModel> {
+    loop {
+        match state.borrow().convnet_model() {
+            ModelAt::Here(model) => return Some(model),
+            ModelAt::None => return None,
+            ModelAt::Busy => {}
+        }
+        yield_now().await;
+    }
+}
+
 pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: Option<Vec<u8>>) {
-    state.borrow_mut().paper_cancelled = false;
-    let (device, compute) = match &state.borrow().chosen {
-        Some(c) => (c.device.clone(), c.compute),
-        None => (ndarray_device(), ComputeBackend::Ndarray),
-    };
+    let (device, _, compute) = state.borrow().target();
     let paths = compute.conv_paths();
+    let run = match &request {
+        Request::Probe { run, .. } | Request::Compare { run, .. } => *run,
+        // Answered in `receive`, never queued.
+        Request::Cancel { .. } => return,
+    };
+    if state.borrow().is_cancelled(run) {
+        return failed(run, describe(ExperimentError::Cancelled));
+    }
     match request {
         Request::Probe {
             run,
@@ -104,37 +141,35 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 Ok(d) => d,
                 Err(reason) => return failed(run, reason),
             };
-            let mut progress = Posting {
-                run,
-                state: state.clone(),
-            };
-            // The experiment borrows the ConvNet cell's model while it runs (its slot is taken
-            // out and put back), or probes a checkpoint the page read.
+            let mut progress = Posting::new(run, state);
+            // The ConvNet cell's model is copied (it may go on training), or a checkpoint the
+            // page read is probed.
             let mut other_data = None;
-            let (slot, borrowed) = match model {
-                ModelSource::ConvNetCell => (std::mem::take(&mut state.borrow_mut().convnet), true),
+            let model = match model {
+                ModelSource::ConvNetCell => convnet_model(state).await,
                 ModelSource::Checkpoint { name } => {
-                    match Loaded::from_bytes(&name, bytes, device.clone(), paths.eval) {
+                    match LoadedCheckpoint::from_bytes(&name, bytes, device.clone(), paths.eval) {
                         Ok(loaded) => {
-                            other_data = loaded.checkpoint.other_data(
-                                &TrainedOn::of(&dataset).describe(),
-                                Some(&dataset.class_names),
-                            );
-                            (Slot::Loaded(Box::new(loaded)), false)
+                            other_data = loaded.other_data(&dataset);
+                            Some(loaded.trained_model())
                         }
                         Err(reason) => return failed(run, reason),
                     }
                 }
             };
-            let result = match slot.subject(paths.eval) {
-                Some(subject) => {
-                    Some(probe_on(&subject, &dataset, &settings, run, &mut progress).await)
-                }
+            let result = match &model {
+                Some(model) => Some(
+                    probe_on(
+                        &model.subject(paths.eval),
+                        &dataset,
+                        &settings,
+                        run,
+                        &mut progress,
+                    )
+                    .await,
+                ),
                 None => None,
             };
-            if borrowed {
-                state.borrow_mut().convnet = slot;
-            }
             match result {
                 Some(Ok(results)) => {
                     post(&FromWorker::Paper(Reply::Probed(results)));
@@ -166,10 +201,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 Ok(t) => t,
                 Err(e) => return failed(run, e.to_string()),
             };
-            let mut progress = Posting {
-                run,
-                state: state.clone(),
-            };
+            let mut progress = Posting::new(run, state);
             let mut probed = Vec::with_capacity(2);
             for randomised in [false, true] {
                 let settings_for_run = TrainSettings {
@@ -219,6 +251,6 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 randomised,
             })));
         }
-        Request::Cancel => {}
+        Request::Cancel { .. } => {}
     }
 }

@@ -1,7 +1,7 @@
 // End-to-end: the ConvNet cell trains in the worker (CPU and WebGPU on SwiftShader), pauses
 // within a batch while the page stays responsive, loads a model the CLI trained and shows the
-// accuracy `lectern eval` gives, refuses a junk file while keeping its dataset, and survives an
-// injected loss of the GPU device and a real one (the worker's GPUDevice destroyed mid-run).
+// accuracy `lectern eval` gives, refuses a junk file while keeping its dataset, ignores the test
+// fault a URL asks for, and survives a real loss of the GPU device (its GPUDevice destroyed mid-run).
 // Screenshots in target/e2e-screenshots/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -190,6 +190,9 @@ test('convnet: bad knobs are refused in place and bad URL values fall back with 
 test('convnet: when WebGPU loses its device mid-run the worker moves to the CPU and the run goes on', async () => {
   const { page, close } = await open(`?backend=webgpu&inject=device-lost&${QUICK.replace('epochs=1', 'epochs=2')}`);
   assert.match(await backendBadge(page), /^WebGPU/);
+  const notes = await page.getByTestId('status-note').allTextContents();
+  assert.ok(!notes.some((n) => n.startsWith('inject is not a setting')),
+    'dist/ has no test faults: build it with LECTERN_TEST_SUPPORT=1 trunk build (make test-e2e does)');
   await toyReady(page);
   await cn(page).getByTestId('train-start').click();
   const note = await waitForText(page, 'run-note', /moved to the CPU/, 240_000, 'convnet');

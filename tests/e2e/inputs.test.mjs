@@ -30,12 +30,17 @@ async function runOnce(page, lab, rows) {
   await until(() => rowCount(page), (n) => n === rows, `${rows} rows in the table`, 240_000);
 }
 
-test('inputs: a key twice in a link takes the last value and says so; a batch too large for its channels is refused with the estimate', async () => {
-  const { page, close } = await open('?backend=cpu&dataset=toy&step=9&x0=abc&x0=-1&width=128,128&batch=512');
+test('inputs: a key twice in a link takes the last value and says so; a misspelt key is named; an old spelling still sets its knob; a batch too large for its channels is refused with the estimate', async () => {
+  const { page, close } = await open('?backend=cpu&dataset=toy&step=9&x0=abc&x0=-1&width=128,128&batch=512&learning_rate=0.1&wd=0.001');
   await backendBadge(page);
   const notes = await page.getByTestId('status-note').allTextContents();
   assert.ok(notes.some((n) => n.includes('x0 is in the URL more than once: using the last, x0=-1.')), notes.join(' | '));
   assert.ok(!notes.some((n) => n.includes('abc')), `the bad first value is not reported as used: ${notes.join(' | ')}`);
+  // Was: a misspelt key was ignored without a word (and the run took the default).
+  assert.ok(notes.some((n) => n.includes('learning_rate is not a setting; did you mean lr?')), notes.join(' | '));
+  assert.ok(!notes.some((n) => /\bwd\b|weight/.test(n)), `the old spelling wd= is a setting: ${notes.join(' | ')}`);
+  assert.equal(await cell(page, 'convnet').getByTestId('weight-decay-input').inputValue(), '0.001');
+  await until(() => page.url(), (u) => /weight_decay=0\.001/.test(u) && !/[?&]wd=/.test(u), 'the page writes the knob back under its name');
   await waitForText(page, 'tangent-line', /^1\.5x \+ 3$/, 30_000);
   const convnet = cell(page, 'convnet');
   await convnet.scrollIntoViewIfNeeded();

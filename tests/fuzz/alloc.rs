@@ -1,6 +1,9 @@
 //! A global allocator that counts live bytes and their peak, so each fuzz case's peak
 //! allocation can be held to a bound (all threads count: a bound covers Burn's too).
 
+// `unsafe` here: a global allocator is an unsafe trait.
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 

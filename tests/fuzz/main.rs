@@ -21,6 +21,11 @@ use std::time::Instant;
 
 use lectern::data::rng::SplitMix64;
 
+/// Makes one case from the target's valid inputs.
+pub type MakeCase = Box<dyn Fn(&mut SplitMix64) -> Vec<u8>>;
+/// Reads one case and answers something about it (its allocation bound, how far it got).
+pub type OnCase<T> = Box<dyn Fn(&[u8]) -> T>;
+
 /// One target: its name, cases in the smoke and the full run, the valid inputs it starts from,
 /// how one case is made from them, what one case must do, and its allocation bound.
 pub struct Target {
@@ -29,12 +34,12 @@ pub struct Target {
     pub full: u64,
     /// The bound, in words, for the report.
     pub bound_text: &'static str,
-    pub make: Box<dyn Fn(&mut SplitMix64) -> Vec<u8>>,
+    pub make: MakeCase,
     /// Runs the case; returns the allocation bound in bytes for this input.
-    pub bound: Box<dyn Fn(&[u8]) -> usize>,
+    pub bound: OnCase<usize>,
     /// Runs the case; returns how far it got ("read", "refused: header"…), tallied for the
     /// report so that a run shows it reaches deep code.
-    pub run: Box<dyn Fn(&[u8]) -> &'static str>,
+    pub run: OnCase<&'static str>,
     /// Inputs that failed once (shrunk), run first in every run.
     pub regressions: Vec<Vec<u8>>,
 }

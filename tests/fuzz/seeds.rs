@@ -94,7 +94,7 @@ pub fn checkpoint() -> Vec<u8> {
         batch_norm: true,
         dropout: 0.1,
     };
-    let config = ConvNetConfig::from_settings(&settings, ConvPath::Patches);
+    let config = ConvNetConfig::from_settings(&settings, ConvPath::OwnKernel);
     let model = config.init(&lectern::compute::ndarray_device());
     let header = CheckpointHeader {
         model: config,

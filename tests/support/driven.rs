@@ -1,10 +1,13 @@
-//! A compute worker's state driven as the page drives it, for the wasm-bindgen tests that need a
-//! worker of their own (a test that loses the GPU leaves none for the tests after it: Burn's
-//! WebGPU runtime starts once a worker). `tests/wasm_worker.rs` has its own, sharing one device.
+//! A compute worker's state driven as the page drives it, for the wasm-bindgen tests: those in
+//! `tests/wasm_worker/` share one GPU device (`Driven::with_gpu`: Burn's WebGPU runtime starts
+//! once a worker), and a test that loses the GPU runs in a binary of its own (it leaves no GPU for
+//! the tests after it). Each binary uses a part of it.
+#![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use burn::tensor::Device;
 use lectern::protocol::training::{DataSource, Event, Request};
 use lectern::protocol::{BackendRequest, FromWorker, RunId, ToWorker};
 use lectern::settings::data::{DatasetKind, SubsetSettings};
@@ -37,21 +40,26 @@ pub struct Driven {
 
 impl Driven {
     pub fn new() -> Self {
+        Self::with_gpu(None)
+    }
+
+    /// A worker that starts with `gpu` as its WebGPU device (one an earlier test set up).
+    pub fn with_gpu(gpu: Option<Device>) -> Self {
         capture_posts();
+        let state = WorkerState::with_gpu(gpu);
         Self {
-            state: Rc::new(RefCell::new(WorkerState::default())),
+            state: Rc::new(RefCell::new(state)),
             seen: Vec::new(),
         }
     }
 
     pub fn send(&self, message: ToWorker) {
-        receive(
-            Incoming {
-                message,
-                bytes: None,
-            },
-            &self.state,
-        );
+        self.send_with_bytes(message, None);
+    }
+
+    /// Sends `message` with a file's bytes beside it (a picked file, a checkpoint).
+    pub fn send_with_bytes(&self, message: ToWorker, bytes: Option<Vec<u8>>) {
+        receive(Incoming { message, bytes }, &self.state);
     }
 
     /// Yields to the event loop until a message satisfies `done` (3 minutes at most).
@@ -142,6 +150,29 @@ impl Driven {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The iterations of the training steps reported so far.
+    pub fn steps(&self) -> Vec<usize> {
+        self.events()
+            .iter()
+            .filter_map(|e| match e {
+                Event::Steps { steps, .. } => Some(steps.iter().map(|s| s.iteration)),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Waits for the run's end, which must be a finish after a move to the CPU; returns the move:
+    /// the epoch the run continued from and the sentence the page shows.
+    pub async fn finished_after_moving_to_cpu(&mut self) -> (usize, String) {
+        let end = self.end().await;
+        assert!(
+            matches!(end, FromWorker::ConvNet(Event::Finished(_))),
+            "{end:?}"
+        );
+        self.moved_to_cpu().expect("the run moved to the CPU")
     }
 
     /// The run's move to the CPU: the epoch it continues from and the sentence the page shows.

@@ -1,5 +1,5 @@
 //! The cells' plain buttons, built by one function: each `html!` button costs the UI bundle its
-//! own code, this one shape is built once (README, *Bundles*).
+//! own code, this one shape is built once (docs/bundles.md).
 
 use yew::prelude::*;
 

@@ -10,8 +10,8 @@ use yew::prelude::*;
 pub use self::state::TrainedModel;
 use self::state::{ConvNetAction, ConvNetState, FIELDS};
 use crate::format::thousands;
-use crate::protocol::ToWorker;
 use crate::protocol::training::{Request, TrainingCell};
+use crate::protocol::{RunId, ToWorker};
 use crate::settings::data::DatasetKind;
 use crate::settings::model::KERNELS;
 use crate::ui::cells::{CellProps, CellSpec};
@@ -118,7 +118,7 @@ pub fn ConvNetCell(props: &CellProps) -> Html {
                 run, chosen, subset, settings,
             ))));
             if paused {
-                worker.send(ToWorker::ConvNet(Request::Step { batches: 1 }));
+                worker.send(ToWorker::ConvNet(Request::Step { run, batches: 1 }));
             }
         }
     };
@@ -126,28 +126,39 @@ pub fn ConvNetCell(props: &CellProps) -> Html {
         let start = start.clone();
         Callback::from(move |_: MouseEvent| start(false))
     };
+    // The run the controls are for.
+    let run = s.run.as_ref().map(|r| r.run);
     let on_step = {
         let (worker, start, status) = (worker.clone(), start.clone(), status.clone());
-        Callback::from(move |_: MouseEvent| match status {
-            Some(RunStatus::Running | RunStatus::Paused) => {
-                worker.send(ToWorker::ConvNet(Request::Step { batches: 1 }))
+        Callback::from(move |_: MouseEvent| match (status.clone(), run) {
+            (Some(RunStatus::Running | RunStatus::Paused), Some(run)) => {
+                worker.send(ToWorker::ConvNet(Request::Step { run, batches: 1 }))
             }
             _ => start(true),
         })
     };
+    let control = |make: fn(RunId) -> Request| {
+        let worker = worker.clone();
+        move || {
+            if let Some(run) = run {
+                worker.send(ToWorker::ConvNet(make(run)));
+            }
+        }
+    };
     let on_pause = {
-        let (worker, status) = (worker.clone(), status.clone());
-        Callback::from(move |_: MouseEvent| {
-            let request = match status {
-                Some(RunStatus::Paused) => Request::Resume,
-                _ => Request::Pause,
-            };
-            worker.send(ToWorker::ConvNet(request));
+        let (pause, resume) = (
+            control(|run| Request::Pause { run }),
+            control(|run| Request::Resume { run }),
+        );
+        let status = status.clone();
+        Callback::from(move |_: MouseEvent| match status {
+            Some(RunStatus::Paused) => resume(),
+            _ => pause(),
         })
     };
     let on_stop = {
-        let worker = worker.clone();
-        Callback::from(move |_: MouseEvent| worker.send(ToWorker::ConvNet(Request::Stop)))
+        let stop = control(|run| Request::Stop { run });
+        Callback::from(move |_: MouseEvent| stop())
     };
     let on_reset = {
         let (worker, dispatch) = (worker.clone(), dispatch.clone());

@@ -209,13 +209,13 @@ impl ConvNetState {
                     .is_some_and(|(r, _)| Some(*r) == *run);
                 if for_model_load {
                     self.loading_model = None;
-                    self.notes.push(reason.clone());
+                    self.notes.push(reason.to_string());
                 } else if let Some(view) = &mut self.run
                     && view.apply(&event)
                 {
-                    self.notes.push(reason.clone());
+                    self.notes.push(reason.to_string());
                 } else if run.is_none() {
-                    self.notes.push(reason.clone());
+                    self.notes.push(reason.to_string());
                 }
             }
             _ => {

@@ -203,9 +203,12 @@ pub fn ImbalanceCell(props: &CellProps) -> Html {
     });
     let on_cancel = {
         let (worker, dispatch) = (worker.clone(), dispatch.clone());
+        let run = s.current.as_ref().map(|r| r.run);
         Callback::from(move |_: MouseEvent| {
             dispatch.emit(ImbalanceAction::Cancel);
-            worker.send(ToWorker::Imbalance(Request::Stop));
+            if let Some(run) = run {
+                worker.send(ToWorker::Imbalance(Request::Stop { run }));
+            }
         })
     };
     let on_edit = dispatch.reform(|(field, text)| ImbalanceAction::Edit(field, text));

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use super::table::Row;
 use crate::format::plain;
 use crate::protocol::FromWorker;
-use crate::protocol::training::{Event, StopReason};
+use crate::protocol::training::{Event, Refusal, StopReason};
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::loss::{self, LossKind, LossSettings};
 use crate::settings::train::TrainSettings;
@@ -61,6 +61,8 @@ pub struct ImbalanceState {
     pub rows: Rc<Vec<Row>>,
     pub sweep: String,
     pub notes: Vec<String>,
+    /// The notes of refusals for too few images: the next drawn subset takes them away.
+    too_few_notes: Vec<String>,
 }
 
 impl Default for ImbalanceState {
@@ -128,6 +130,7 @@ impl ImbalanceState {
             rows: Rc::new(Vec::new()),
             sweep: SWEEP_BETAS.to_string(),
             notes,
+            too_few_notes: Vec::new(),
         }
     }
 
@@ -220,13 +223,14 @@ impl ImbalanceState {
         match &event {
             Event::SubsetDrawn { subset, counts } => {
                 self.drawn = Some((*subset, counts.clone()));
-                self.notes.retain(|n| !n.contains("training images,"));
+                let stale = std::mem::take(&mut self.too_few_notes);
+                self.notes.retain(|n| !stale.contains(n));
             }
             Event::Refused { run: None, reason } => {
-                if reason.contains("training images,") {
+                if let Refusal::TooFewImages(_) = reason {
                     self.drawn = None;
                 }
-                self.notes.push(reason.clone());
+                self.refused(reason);
             }
             _ => {
                 let Some(view) = &mut self.current else {
@@ -277,13 +281,23 @@ impl ImbalanceState {
                             view.settings.loss.describe()
                         ));
                     }
-                    Event::Refused { reason, .. } => self.notes.push(reason.clone()),
+                    Event::Refused { reason, .. } => self.refused(reason),
                     _ => {}
                 }
             }
         }
     }
 
+    /// A refusal's note.
+    fn refused(&mut self, reason: &Refusal) {
+        let note = reason.to_string();
+        if let Refusal::TooFewImages(_) = reason {
+            self.too_few_notes.push(note.clone());
+        }
+        self.notes.push(note);
+    }
+
+    /// The worker stopped: its run and queue are gone.
     fn worker_stopped(&mut self, why: &str) {
         self.queue.clear();
         if let Some(view) = &mut self.current
@@ -312,6 +326,7 @@ impl ImbalanceState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::subset::TooFewImages;
     use crate::protocol::RunId;
 
     #[test]
@@ -336,6 +351,38 @@ mod tests {
         s.apply(ImbalanceAction::Edit(Field::Imbalance, "50".into()));
         s.apply(ImbalanceAction::Edit(Field::Gamma, "-1".into()));
         assert_eq!(s.planned().unwrap_err()[0].0, Field::Gamma);
+    }
+
+    #[test]
+    fn only_a_refusal_for_too_few_images_undoes_the_drawn_subset() {
+        let mut s = ImbalanceState::default();
+        let subset = s.planned().unwrap().subset;
+        let drawn = |counts: Vec<usize>| Event::SubsetDrawn { subset, counts };
+        s.on_event(drawn(vec![5; 10]));
+        let too_few = Refusal::TooFewImages(TooFewImages {
+            class: 3,
+            name: "cat".into(),
+            available: 2,
+            wanted: 5,
+        });
+        s.on_event(Event::Refused {
+            run: None,
+            reason: too_few.clone(),
+        });
+        assert_eq!(s.drawn, None);
+        assert_eq!(s.notes, [too_few.to_string()]);
+        s.on_event(drawn(vec![2; 10]));
+        assert_eq!(s.drawn, Some((subset, vec![2; 10])));
+        assert!(s.notes.is_empty(), "{:?}", s.notes);
+        // Any other refusal is a note that stays, whatever its words (here a storage's).
+        let other = "the browser's storage \u{201c}kept training images, v2\u{201d} is full";
+        s.on_event(Event::Refused {
+            run: None,
+            reason: other.into(),
+        });
+        assert_eq!(s.drawn, Some((subset, vec![2; 10])));
+        s.on_event(drawn(vec![3; 10]));
+        assert_eq!(s.notes, [other]);
     }
 
     #[test]

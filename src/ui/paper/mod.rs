@@ -291,7 +291,12 @@ pub fn PaperCell(props: &CellProps) -> Html {
     };
     let on_cancel = {
         let worker = worker.clone();
-        Callback::from(move |_: MouseEvent| worker.send(ToWorker::Paper(Request::Cancel)))
+        let run = state.job.as_ref().map(|j| j.run);
+        Callback::from(move |_: MouseEvent| {
+            if let Some(run) = run {
+                worker.send(ToWorker::Paper(Request::Cancel { run }))
+            }
+        })
     };
     let on_sigma = dispatch.reform(|e: InputEvent| {
         PaperAction::Sigma(e.target_unchecked_into::<HtmlInputElement>().value())

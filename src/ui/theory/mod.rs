@@ -19,7 +19,7 @@ use crate::format::{display, plain};
 use crate::protocol::ToWorker;
 use crate::protocol::theory::{AutodiffResult, Request};
 use crate::theory::check::positivity_counterexample;
-use crate::theory::network::parse_list;
+use crate::theory::numbers::parse_list;
 use crate::theory::{Network, Slope};
 use crate::ui::cells::{CellProps, CellSpec};
 use crate::ui::components::number_field::NumberField;

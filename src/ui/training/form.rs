@@ -1,164 +1,15 @@
 //! The training knobs as the page edits them: text as typed (so a half-typed number is not
-//! lost), each checked in place against its range from `crate::settings`, and turned into the
-//! settings a run is started with. The URL uses the same keys.
+//! lost), each checked in place against its range, and turned into the settings a run is started
+//! with. The knobs, their URL keys, labels and ranges are `crate::settings::knob`'s.
 
-use crate::format::plain;
-use crate::settings::data::{self, DatasetKind, SubsetSettings};
-use crate::settings::loss::{self, LossKind};
-use crate::settings::model::{self, ModelSettings};
-use crate::settings::train::{self, Schedule, TrainSettings};
-use crate::settings::{Range, SettingsError};
+use crate::settings::SettingsError;
+use crate::settings::data::{DatasetKind, SubsetSettings};
+use crate::settings::knob::RunSettings;
+use crate::settings::loss::LossKind;
+use crate::settings::train::{self, TrainSettings};
 
-/// A numeric (or list) knob.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Field {
-    PerClass,
-    Imbalance,
-    Epochs,
-    Batch,
-    LearningRate,
-    DecayAt,
-    DecayFactor,
-    Warmup,
-    Momentum,
-    WeightDecay,
-    Widths,
-    Dropout,
-    Seed,
-    Beta,
-    Gamma,
-}
-
-impl Field {
-    /// How many fields there are.
-    const COUNT: usize = Field::Gamma as usize + 1;
-
-    /// Every field, in the order of `Field as usize`.
-    pub const ALL: [Field; Field::COUNT] = [
-        Field::PerClass,
-        Field::Imbalance,
-        Field::Epochs,
-        Field::Batch,
-        Field::LearningRate,
-        Field::DecayAt,
-        Field::DecayFactor,
-        Field::Warmup,
-        Field::Momentum,
-        Field::WeightDecay,
-        Field::Widths,
-        Field::Dropout,
-        Field::Seed,
-        Field::Beta,
-        Field::Gamma,
-    ];
-
-    /// The URL parameter and the `data-testid` suffix.
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::PerClass => "per_class",
-            Field::Imbalance => "imbalance",
-            Field::Epochs => "epochs",
-            Field::Batch => "batch",
-            Field::LearningRate => "lr",
-            Field::DecayAt => "decay",
-            Field::DecayFactor => "decay_factor",
-            Field::Warmup => "warmup",
-            Field::Momentum => "momentum",
-            Field::WeightDecay => "wd",
-            Field::Widths => "width",
-            Field::Dropout => "dropout",
-            Field::Seed => "seed",
-            Field::Beta => "beta",
-            Field::Gamma => "gamma",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::PerClass => "images per class",
-            Field::Imbalance => "imbalance factor",
-            Field::Epochs => "epochs",
-            Field::Batch => "batch size",
-            Field::LearningRate => "learning rate",
-            Field::DecayAt => "decay after epochs",
-            Field::DecayFactor => "decay factor",
-            Field::Warmup => "warm-up epochs",
-            Field::Momentum => "momentum",
-            Field::WeightDecay => "weight decay",
-            Field::Widths => "channels (block 1, 2)",
-            Field::Dropout => "dropout",
-            Field::Seed => "seed",
-            Field::Beta => "\u{3b2}",
-            Field::Gamma => "\u{3b3}",
-        }
-    }
-
-    /// The range the field is checked against (lists: each entry's).
-    pub fn range(self) -> Range {
-        match self {
-            Field::PerClass => data::PER_CLASS,
-            Field::Imbalance => data::IMBALANCE,
-            Field::Epochs => train::EPOCHS,
-            Field::Batch => train::BATCH,
-            Field::LearningRate => train::LEARNING_RATE,
-            Field::DecayAt => Range::whole("decay epoch", 1, train::EPOCHS.max as usize),
-            Field::DecayFactor => train::DECAY_FACTOR,
-            Field::Warmup => train::WARMUP_EPOCHS,
-            Field::Momentum => train::MOMENTUM,
-            Field::WeightDecay => train::WEIGHT_DECAY,
-            Field::Widths => model::WIDTH,
-            Field::Dropout => model::DROPOUT,
-            Field::Seed => train::SEED,
-            Field::Beta => loss::BETA,
-            Field::Gamma => loss::GAMMA,
-        }
-    }
-
-    /// What the page shows as the allowed values.
-    pub fn hint(self) -> String {
-        match self {
-            Field::DecayAt => format!(
-                "epochs after which the rate drops, e.g. 4 or 8, 12; empty: constant rate ({} each)",
-                self.range().describe()
-            ),
-            Field::Widths => format!("two numbers, {} each", self.range().describe()),
-            _ => self.range().describe(),
-        }
-    }
-
-    fn list(self) -> bool {
-        matches!(self, Field::DecayAt | Field::Widths)
-    }
-
-    /// Checks typed text: one number in range, or (lists) comma-separated ones.
-    pub fn check(self, text: &str) -> Result<Vec<f64>, String> {
-        let range = self.range();
-        if !self.list() {
-            return range
-                .parse(text)
-                .map(|v| vec![v])
-                .map_err(|e| e.to_string());
-        }
-        if text.trim().is_empty() {
-            return match self {
-                Field::DecayAt => Ok(Vec::new()),
-                _ => Err(format!("{} needs two numbers, e.g. 16, 32", self.label())),
-            };
-        }
-        let values = text
-            .split(',')
-            .map(|part| range.parse(part).map_err(|e| e.to_string()))
-            .collect::<Result<Vec<_>, _>>()?;
-        if self == Field::Widths && values.len() != 2 {
-            return Err(format!(
-                "{} needs two numbers (block 1, block 2), got {}",
-                self.label(),
-                values.len()
-            ));
-        }
-        Ok(values)
-    }
-}
+/// A field of the form: one of the registry's knobs.
+pub use crate::settings::knob::Knob as Field;
 
 /// The knobs as typed, and the switches.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,45 +24,15 @@ pub struct Form {
     pub loss: LossKind,
 }
 
-fn list(values: impl IntoIterator<Item = f64>) -> String {
-    values.into_iter().map(plain).collect::<Vec<_>>().join(", ")
-}
-
 impl Form {
     /// The form showing `settings` and `subset`.
     pub fn of(settings: &TrainSettings, subset: &SubsetSettings) -> Self {
-        let (decay_at, factor) = match &settings.schedule {
-            Schedule::Constant => (String::new(), 0.2),
-            Schedule::Step { at_epochs, factor } => {
-                (list(at_epochs.iter().map(|&e| e as f64)), *factor)
-            }
+        let run = RunSettings {
+            train: settings.clone(),
+            subset: *subset,
         };
-        let entries = [
-            (Field::PerClass, plain(subset.per_class as f64)),
-            (Field::Imbalance, plain(subset.imbalance)),
-            (Field::Epochs, plain(settings.epochs as f64)),
-            (Field::Batch, plain(settings.batch as f64)),
-            (Field::LearningRate, plain(settings.learning_rate)),
-            (Field::DecayAt, decay_at),
-            (Field::DecayFactor, plain(factor)),
-            (Field::Warmup, plain(settings.warmup_epochs as f64)),
-            (Field::Momentum, plain(settings.momentum)),
-            (Field::WeightDecay, plain(settings.weight_decay)),
-            (
-                Field::Widths,
-                list(settings.model.widths.iter().map(|&w| w as f64)),
-            ),
-            (Field::Dropout, plain(settings.model.dropout)),
-            (Field::Seed, plain(settings.seed as f64)),
-            (Field::Beta, plain(settings.loss.beta)),
-            (Field::Gamma, plain(settings.loss.gamma)),
-        ];
-        let mut texts: [String; Field::COUNT] = Default::default();
-        for (field, text) in entries {
-            texts[field as usize] = text;
-        }
         Self {
-            texts,
+            texts: Field::ALL.map(|field| field.text(&run)),
             kernel: settings.model.kernel,
             batch_norm: settings.model.batch_norm,
             augment: settings.augment,
@@ -243,9 +64,9 @@ impl Form {
     }
 
     fn check(&self, field: Field) -> Result<Vec<f64>, String> {
-        let values = field.check(self.text(field))?;
+        let values = field.parse(self.text(field))?;
         if field == Field::Batch
-            && let Ok(widths) = Field::Widths.check(self.text(Field::Widths))
+            && let Ok(widths) = Field::Widths.parse(self.text(Field::Widths))
         {
             let widths = [widths[0] as usize, widths[1] as usize];
             train::check_activation_memory(values[0] as usize, widths)
@@ -268,45 +89,22 @@ impl Form {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let checked = |f: Field| &values[f as usize];
-        // A single-number field's check gives exactly one value.
-        let value = |f: Field| checked(f)[0];
-        let decay_at = checked(Field::DecayAt);
-        let widths = checked(Field::Widths);
-        let settings = TrainSettings {
-            model: ModelSettings {
-                widths: [widths[0] as usize, widths[1] as usize],
-                kernel: self.kernel,
-                batch_norm: self.batch_norm,
-                dropout: value(Field::Dropout),
-            },
-            loss: loss::LossSettings {
-                kind: self.loss,
-                beta: value(Field::Beta),
-                gamma: value(Field::Gamma),
-            },
-            epochs: value(Field::Epochs) as usize,
-            batch: value(Field::Batch) as usize,
-            learning_rate: value(Field::LearningRate),
-            momentum: value(Field::Momentum),
-            weight_decay: value(Field::WeightDecay),
-            schedule: if decay_at.is_empty() {
-                Schedule::Constant
-            } else {
-                Schedule::Step {
-                    at_epochs: decay_at.iter().map(|&e| e as usize).collect(),
-                    factor: value(Field::DecayFactor),
-                }
-            },
-            warmup_epochs: value(Field::Warmup) as usize,
-            augment: self.augment,
-            texture_randomised: self.texture_randomised,
-            seed: value(Field::Seed) as u64,
+        let mut run = RunSettings {
+            train: TrainSettings::default(),
+            subset: SubsetSettings::for_dataset(DatasetKind::Toy),
         };
-        let subset = SubsetSettings {
-            per_class: value(Field::PerClass) as usize,
-            imbalance: value(Field::Imbalance),
-        };
+        for field in Field::ALL {
+            field.apply(&mut run, &values[field as usize]);
+        }
+        let RunSettings {
+            train: mut settings,
+            subset,
+        } = run;
+        settings.model.kernel = self.kernel;
+        settings.model.batch_norm = self.batch_norm;
+        settings.augment = self.augment;
+        settings.texture_randomised = self.texture_randomised;
+        settings.loss.kind = self.loss;
         let whole = |e: SettingsError| vec![(Field::Epochs, e.to_string())];
         settings.validate().map_err(whole)?;
         Ok((settings, subset))
@@ -320,8 +118,8 @@ impl Form {
     ) -> Vec<String> {
         let mut notes = Vec::new();
         for (key, value) in pairs {
-            if let Some(&field) = fields.iter().find(|f| f.key() == key) {
-                match field.check(value) {
+            if let Some(field) = Field::named(key).filter(|f| fields.contains(f)) {
+                match field.parse(value) {
                     Ok(_) => self.set(field, value.trim().to_string()),
                     Err(e) => notes.push(format!(
                         "{key}={value} in the URL: {e}; using {}.",
@@ -358,25 +156,27 @@ impl Form {
     }
 
     /// What the URL should say for each of `fields`: the value when it differs from the default
-    /// and is valid, else nothing (the parameter is removed).
+    /// and is valid, else nothing (the parameter is removed); a knob's old spellings are removed
+    /// (an old link's `wd=` becomes `weight_decay=`).
     pub fn url_changes(
         &self,
         fields: &[Field],
         defaults: &Form,
     ) -> Vec<(&'static str, Option<String>)> {
-        fields
-            .iter()
-            .map(|&f| {
-                let keep = self.text(f) != defaults.text(f) && self.error(f).is_none();
-                (f.key(), keep.then(|| self.text(f).replace(' ', "")))
-            })
-            .collect()
+        let mut changes = Vec::new();
+        for &f in fields {
+            let keep = self.text(f) != defaults.text(f) && self.error(f).is_none();
+            changes.push((f.key(), keep.then(|| self.text(f).replace(' ', ""))));
+            changes.extend(f.spec().aliases.iter().map(|&alias| (alias, None)));
+        }
+        changes
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::train::Schedule;
 
     const ALL: [Field; Field::COUNT] = Field::ALL;
 
@@ -449,9 +249,32 @@ mod tests {
         );
         assert_eq!(
             changes.len(),
-            ALL.len(),
-            "the others are removed from the URL"
+            ALL.len() + 2,
+            "the others are removed from the URL, and the old spellings wd and warmup_epochs"
         );
+    }
+
+    #[test]
+    fn an_old_link_still_sets_its_knob_and_is_written_back_with_the_knobs_name() {
+        // Links shared before the knobs had one name each said `wd` and `warmup_epochs`.
+        let defaults = Form::defaults(DatasetKind::Toy);
+        let mut form = defaults.clone();
+        let notes = form.read_url(&ALL, [("wd", "0.001"), ("warmup_epochs", "2")]);
+        assert!(notes.is_empty(), "{notes:?}");
+        let (settings, _) = form.parse().unwrap();
+        assert_eq!((settings.weight_decay, settings.warmup_epochs), (0.001, 2));
+        let changes = form.url_changes(&[Field::WeightDecay, Field::Warmup], &defaults);
+        assert_eq!(
+            changes,
+            [
+                ("weight_decay", Some("0.001".to_string())),
+                ("wd", None),
+                ("warmup", Some("2".to_string())),
+                ("warmup_epochs", None),
+            ]
+        );
+        let bad = form.read_url(&ALL, [("wd", "7")]);
+        assert!(bad[0].starts_with("wd=7 in the URL: weight decay must be in"));
     }
 
     #[test]

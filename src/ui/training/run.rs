@@ -124,7 +124,7 @@ impl RunView {
                 self.notes.push(reason.clone());
             }
             Event::ModelLoaded(_) => {}
-            Event::Refused { reason, .. } => self.status = RunStatus::Refused(reason.clone()),
+            Event::Refused { reason, .. } => self.status = RunStatus::Refused(reason.to_string()),
             Event::DataProgress { .. }
             | Event::DataReady(_)
             | Event::DataRefused { .. }
@@ -220,7 +220,7 @@ mod tests {
             epochs: 4,
             parameters: 10,
             backend: Backend::Cpu,
-            conv_path: ConvPath::Patches,
+            conv_path: ConvPath::OwnKernel,
         })
     }
 

@@ -2,12 +2,13 @@
 //! Start goes on from, the curves sent again, and the record written after each epoch. A child
 //! of `training`, so it reaches the session's fields without widening them.
 
-use super::{
-    Checkpoint, Dataset, EpochReport, Event, Phase, Session, StopReason, TrainingCell, keep,
-    results_of, send, stop,
-};
+use super::session::{Session, finish, stop};
+use super::{keep, send};
+use crate::data::dataset::Dataset;
+use crate::protocol::training::{EpochReport, Event, StopReason, TrainingCell};
 use crate::settings::data::SubsetSettings;
 use crate::settings::train::TrainSettings;
+use crate::train::checkpoint::Checkpoint;
 use crate::train::kept::KeptRun;
 
 /// The kept run a Start goes on from, with its model, if the page asked to resume one; why it
@@ -57,23 +58,10 @@ pub(super) async fn resume_session(
     }
     session.training_seconds = kept.training_seconds;
     session.checkpoint = Some(checkpoint);
-    if session.trainer.finished() {
-        session.phase = Phase::Finished;
-        let trainer = &session.trainer;
-        let results = results_of(
-            trainer.model(),
-            &trainer.stats,
-            &session.dataset,
-            trainer.device(),
-            run,
-            trainer.epoch,
-            session.last_test.clone(),
-        )
-        .await;
-        match results {
-            Ok(results) => send(cell, Event::Finished(results)),
-            Err(e) => stop(cell, session, StopReason::Failed(e.to_string())).await,
-        }
+    if session.training.finished()
+        && let Err(e) = finish(cell, session).await
+    {
+        stop(cell, session, StopReason::Failed(e.to_string())).await;
     }
 }
 
@@ -85,7 +73,7 @@ pub(super) async fn keep_epoch(cell: TrainingCell, session: &Session) {
     let checkpoint = match &session.checkpoint {
         Some(c) if session.backend.is_webgpu() => Some(c.to_bytes()),
         _ => session
-            .trainer
+            .trainer()
             .checkpoint()
             .await
             .ok()

@@ -2,6 +2,9 @@
 //! the compiler vectorises it as it can). The arithmetic is the same on both: a multiply, then an
 //! add (no fused multiply-add, which WebAssembly SIMD lacks), so the two give equal results.
 
+// `unsafe` here: the SIMD lanes' loads and stores through raw pointers.
+#![allow(unsafe_code)]
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
     use core::arch::wasm32::{
@@ -208,7 +211,7 @@ mod imp {
         #[inline(always)]
         pub fn interleave(evens: Self, odds: Self) -> (Self, Self) {
             let at = |i: usize| {
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     evens.0[i / 2]
                 } else {
                     odds.0[i / 2]

@@ -9,7 +9,10 @@
 //! 20–56 GFLOP/s on this net's shapes here, against ~6 for `conv_direct`'s portable four-lane
 //! loops (which the compiler does not vectorise natively).
 
-use super::conv_kernel::Dims;
+// `unsafe` here: a SIMD load at offsets its bounds checks prove (the block says why).
+#![allow(unsafe_code)]
+
+use super::Dims;
 
 impl Dims {
     /// Rows of the patch matrix: c·k².
@@ -143,7 +146,7 @@ fn swap_leading_axes(values: &[f32], a: usize, b: usize, m: usize) -> Vec<f32> {
 }
 
 /// `[n, o, h, w]`, and the patch matrix the weight gradient needs.
-pub(super) fn forward(x: &[f32], w: &[f32], d: Dims) -> (Vec<f32>, Vec<f32>) {
+pub(crate) fn forward(x: &[f32], w: &[f32], d: Dims) -> (Vec<f32>, Vec<f32>) {
     let cols = im2col(x, d);
     let mut out = vec![0.0f32; d.o * d.columns()];
     let (rows, columns) = (d.rows() as isize, d.columns() as isize);
@@ -160,7 +163,7 @@ pub(super) fn forward(x: &[f32], w: &[f32], d: Dims) -> (Vec<f32>, Vec<f32>) {
 
 /// The gradients of the input (`[n, c, h, w]`, when `need_x`) and of the weights
 /// (`[o, c, k, k]`), given the output's, `grad [n, o, h, w]`.
-pub(super) fn backward(
+pub(crate) fn backward(
     grad: &[f32],
     w: &[f32],
     cols: &[f32],

@@ -14,136 +14,22 @@
 //! 128-bit registers are few, matrixmultiply's 8 × 8 kernel keeps 16 accumulators and spills,
 //! and the patch matrix (k² copies of the input) costs as much memory traffic as the products.
 
+// `unsafe` here: SIMD loads and stores at offsets its bounds checks prove (each block says why).
+#![allow(unsafe_code)]
+
 use std::borrow::Cow;
 
-use super::conv_kernel::Dims;
-use super::lanes::{F32x4, scale_shift_relu};
+use super::Dims;
+use super::epilogue::ScaleShiftRelu;
+use super::lanes::F32x4;
+use super::padded::{Padded, TILE, narrow, round_up};
 
-/// Output pixels of one row in a forward tile (two registers).
-const TILE: usize = 8;
 /// Output channels in a forward tile.
 const BLOCK: usize = 4;
 
-pub(super) fn round_up(value: usize, multiple: usize) -> usize {
-    value.div_ceil(multiple) * multiple
-}
-
-/// Images `[n, c, h, w]` with `p` zeros around each one and every row widened with zeros to
-/// `stride` (the width rounded up to a whole tile, plus `2p`): what the loops read.
-pub(super) struct Padded {
-    values: Vec<f32>,
-    n: usize,
-    c: usize,
-    rows: usize,
-    stride: usize,
-}
-
-impl std::fmt::Debug for Padded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Self {
-            n, c, rows, stride, ..
-        } = self;
-        write!(f, "Padded [{n}, {c}, {rows}, {stride}]")
-    }
-}
-
-impl Padded {
-    pub(super) fn new(x: &[f32], [n, c, h, w]: [usize; 4], p: usize) -> Self {
-        assert_eq!(
-            x.len(),
-            n * c * h * w,
-            "padding: values do not fit [{n}, {c}, {h}, {w}]"
-        );
-        let (rows, stride) = (h + 2 * p, round_up(w, TILE) + 2 * p);
-        let mut values = vec![0.0f32; n * c * rows * stride];
-        for plane in 0..n * c {
-            for y in 0..h {
-                let to = (plane * rows + y + p) * stride + p;
-                values[to..to + w].copy_from_slice(&x[(plane * h + y) * w..][..w]);
-            }
-        }
-        Self {
-            values,
-            n,
-            c,
-            rows,
-            stride,
-        }
-    }
-
-    /// Row `y` (of `rows`) of image `b`'s channel `ci`: `stride` values.
-    pub(super) fn row(&self, b: usize, ci: usize, y: usize) -> &[f32] {
-        assert!(b < self.n && ci < self.c && y < self.rows);
-        &self.values[((b * self.c + ci) * self.rows + y) * self.stride..][..self.stride]
-    }
-
-    /// Whether these are the images of `d` padded for its kernel.
-    pub(super) fn fits(&self, d: Dims) -> bool {
-        let p = d.k / 2;
-        self.n == d.n
-            && self.c == d.c
-            && self.rows == d.h + 2 * p
-            && self.stride == round_up(d.w, TILE) + 2 * p
-    }
-}
-
-/// A per-output-channel `scale` and `shift` and then ReLU, applied to each output tile while it
-/// is still in registers (inference: BatchNorm's running statistics, or the bias, folded in).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct ScaleShiftRelu<'a> {
-    scale: &'a [f32],
-    shift: &'a [f32],
-}
-
-impl<'a> ScaleShiftRelu<'a> {
-    /// One `scale` and `shift` value for each of `channels` output channels.
-    pub(super) fn new(scale: &'a [f32], shift: &'a [f32], channels: usize) -> Self {
-        assert!(
-            scale.len() == channels && shift.len() == channels,
-            "scale and shift must hold {channels} values, got {} and {}",
-            scale.len(),
-            shift.len()
-        );
-        Self { scale, shift }
-    }
-
-    /// The step the forward loops apply to each output's four lanes of channel `oc` before they
-    /// store them, for the `o` output channels padded to `channels` ≥ o (scale 1 and shift 0 for
-    /// the channels past `o`, whose outputs are dropped).
-    pub(super) fn in_registers(
-        self,
-        o: usize,
-        channels: usize,
-    ) -> impl Fn(usize, F32x4) -> F32x4 + use<> {
-        assert_eq!(
-            self.scale.len(),
-            o,
-            "conv forward: `then` is for other channels"
-        );
-        let lanes = |values: &[f32], none: f32| -> Vec<F32x4> {
-            (0..channels)
-                .map(|oc| F32x4::splat(values.get(oc).copied().unwrap_or(none)))
-                .collect()
-        };
-        let (scale, shift) = (lanes(self.scale, 1.0), lanes(self.shift, 0.0));
-        move |oc, v| v.scale_shift_relu(scale[oc], shift[oc])
-    }
-
-    /// `out [n, o, h, w]` put through it in place, one value at a time.
-    pub(super) fn apply(self, out: &mut [f32], plane: usize) {
-        let o = self.scale.len();
-        for (i, values) in out.chunks_exact_mut(plane).enumerate() {
-            let (s, t) = (self.scale[i % o], self.shift[i % o]);
-            for v in values {
-                *v = scale_shift_relu(*v, s, t);
-            }
-        }
-    }
-}
-
 /// `[n, o, h, w]`: the convolution of the padded images with `weight [o, c, k, k]`, each output
 /// then put through `then` if given.
-pub(super) fn forward(
+pub(crate) fn forward(
     x: &Padded,
     weight: &[f32],
     d: Dims,
@@ -246,25 +132,8 @@ unsafe fn forward_tile(
     acc
 }
 
-/// `[n, cp, h, wp]` → `[n, c, h, w]`, dropping the padding channels and columns (no copy when
-/// there are none).
-pub(super) fn narrow(values: Vec<f32>, [n, cp, h, wp]: [usize; 4], c: usize, w: usize) -> Vec<f32> {
-    if (cp, wp) == (c, w) {
-        return values;
-    }
-    let mut out = Vec::with_capacity(n * c * h * w);
-    for b in 0..n {
-        for ci in 0..c {
-            for y in 0..h {
-                out.extend_from_slice(&values[((b * cp + ci) * h + y) * wp..][..w]);
-            }
-        }
-    }
-    out
-}
-
 /// `[n, c, h, w]`: the gradient of the input, given the output's, `grad [n, o, h, w]`.
-pub(super) fn input_gradient(grad: &[f32], weight: &[f32], d: Dims) -> Vec<f32> {
+pub(crate) fn input_gradient(grad: &[f32], weight: &[f32], d: Dims) -> Vec<f32> {
     let kk = d.k * d.k;
     // The kernel turned by 180°, as [c, o, k, k].
     let mut turned = vec![0.0f32; weight.len()];
@@ -286,7 +155,7 @@ pub(super) fn input_gradient(grad: &[f32], weight: &[f32], d: Dims) -> Vec<f32> 
 
 /// `[o, c, k, k]`: the gradient of the weights, given the padded input and the output's
 /// gradient `grad [n, o, h, w]`.
-pub(super) fn weight_gradient(x: &Padded, grad: &[f32], d: Dims) -> Vec<f32> {
+pub(crate) fn weight_gradient(x: &Padded, grad: &[f32], d: Dims) -> Vec<f32> {
     assert!(
         x.fits(d),
         "conv weight gradient: padded input does not fit {d:?}"
@@ -423,8 +292,8 @@ impl Sweep<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::conv_kernel::tests::pattern;
-    use crate::nn::conv_patches;
+    use crate::nn::kernels::conv_patches;
+    use crate::nn::kernels::tests::pattern;
 
     fn assert_close(ours: &[f32], theirs: &[f32], what: &str) {
         assert_eq!(ours.len(), theirs.len(), "{what}: lengths");

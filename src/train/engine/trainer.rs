@@ -1,12 +1,6 @@
-//! The step-wise training engine: one call trains on one batch, so the worker can answer
-//! messages between batches and the CLI can draw a progress bar. Same seed + CPU backend ⇒ the
-//! same numbers.
-//!
-//! Nothing is read back from the device while batches are trained ([`Trainer::step`]): losses
-//! and predictions stay on the device until a reporting point ([`Trainer::report`]) reads them
-//! all in one round trip — every batch on the CPU, every few batches on WebGPU, and always at the
-//! end of an epoch. A NaN or infinite loss found there stops training with
-//! [`TrainError::Diverged`] and puts back the weights of the last finished epoch.
+//! [`Trainer`]: training state between steps — one call to [`Trainer::step`] trains one batch
+//! without reading anything back, [`Trainer::report`] reads the pending batches back in one round
+//! trip; a NaN there puts back the last finished epoch's weights.
 
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
@@ -14,41 +8,20 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 
-use super::checkpoint::{Checkpoint, CheckpointError, CheckpointHeader};
-use super::metrics::Confusion;
-use crate::compute::{ReadError, ToF32s, read_f32, read_many};
-use crate::data::augment::{Augmentation, ChannelStats, normalize_into};
-use crate::data::cifar::{CLASSES, IMAGE_BYTES, Records};
+use super::TrainError;
+use super::batches::{images_tensor, one_hot};
+use super::evaluation::evaluate;
+use crate::compute::{ReadError, ToF32s, read_many};
+use crate::data::augment::{ChannelStats, randomise_texture};
+use crate::data::cifar::{CLASSES, Records};
 use crate::data::rng::SplitMix64;
-use crate::nn::class_balance::{ClassBalanceError, class_balanced_weights};
+use crate::nn::class_balance::class_balanced_weights;
 use crate::nn::convnet::{ConvNet, ConvNetConfig, ConvPath};
 use crate::nn::losses::{Loss, loss};
-use crate::paper::transforms::randomise_texture;
-use crate::protocol::training::StepReport;
-use crate::settings::SettingsError;
 use crate::settings::train::TrainSettings;
-
-/// Why training stopped or could not start.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum TrainError {
-    #[error(transparent)]
-    Settings(#[from] SettingsError),
-    #[error(transparent)]
-    ClassBalance(#[from] ClassBalanceError),
-    #[error(
-        "the loss became {value} at iteration {iteration} (epoch {epoch}): training stopped and the weights of the last finished epoch are kept. Try a smaller learning rate."
-    )]
-    Diverged {
-        value: f32,
-        iteration: usize,
-        /// 1-based.
-        epoch: usize,
-    },
-    #[error(transparent)]
-    Device(#[from] ReadError),
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-}
+use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
+use crate::train::metrics::Confusion;
+use crate::train::progress::StepReport;
 
 /// A trained batch whose numbers are still on the device.
 struct Pending {
@@ -96,37 +69,6 @@ fn epoch_order(len: usize, seed: u64, epoch: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..len).collect();
     SplitMix64::stream(seed, epoch as u64, u64::MAX).shuffle(&mut order);
     order
-}
-
-/// Images (records) → a normalised `[n, 3, 32, 32]` tensor, augmented when `aug` gives
-/// (seed, epoch, the images' indices).
-pub fn images_tensor(
-    records: &[&[u8]],
-    stats: &ChannelStats,
-    aug: Option<(u64, u64, &[usize])>,
-    device: &Device,
-) -> Tensor<4> {
-    let mut values = vec![0f32; records.len() * IMAGE_BYTES];
-    for (i, (record, out)) in records
-        .iter()
-        .zip(values.chunks_mut(IMAGE_BYTES))
-        .enumerate()
-    {
-        let augmentation = match aug {
-            Some((seed, epoch, indices)) => Augmentation::for_image(seed, epoch, indices[i] as u64),
-            None => Augmentation::NONE,
-        };
-        normalize_into(&record[1..], stats, augmentation, out);
-    }
-    Tensor::<4>::from_data(TensorData::new(values, [records.len(), 3, 32, 32]), device)
-}
-
-fn one_hot(labels: &[usize], device: &Device) -> Tensor<2> {
-    let values: Vec<f32> = labels
-        .iter()
-        .flat_map(|&l| (0..CLASSES).map(move |c| (c == l) as u8 as f32))
-        .collect();
-    Tensor::<2>::from_data(TensorData::new(values, [labels.len(), CLASSES]), device)
 }
 
 fn optimiser(settings: &TrainSettings) -> ModuleOptimizer {
@@ -402,259 +344,5 @@ impl Trainer {
     /// The (autodiff) device the model trains on.
     pub fn device(&self) -> &Device {
         &self.device
-    }
-}
-
-/// The confusion matrix of `model` on `test`, inputs normalised with `stats` (no augmentation,
-/// eval mode: BatchNorm uses its running statistics, dropout is off). Reads back once a chunk.
-pub async fn evaluate(
-    model: &ConvNet,
-    stats: &ChannelStats,
-    test: &Records,
-    batch: usize,
-    device: &Device,
-) -> Result<Confusion, ReadError> {
-    let predicted = predict(model, stats, test, batch, device).await?;
-    let mut confusion = Confusion::new(CLASSES);
-    let labels: Vec<usize> = (0..test.len()).map(|i| test.label(i)).collect();
-    confusion.add(&labels, &predicted);
-    Ok(confusion)
-}
-
-/// The class `model` predicts for each record of `test`, in order.
-pub async fn predict(
-    model: &ConvNet,
-    stats: &ChannelStats,
-    test: &Records,
-    batch: usize,
-    device: &Device,
-) -> Result<Vec<usize>, ReadError> {
-    let records: Vec<&[u8]> = test.records().collect();
-    predict_records(model, stats, &records, batch, device).await
-}
-
-/// [`predict`] for any records (e.g. transformed test images).
-pub async fn predict_records(
-    model: &ConvNet,
-    stats: &ChannelStats,
-    records: &[&[u8]],
-    batch: usize,
-    device: &Device,
-) -> Result<Vec<usize>, ReadError> {
-    // The model without autodiff, and its inputs on the same device without autodiff (no
-    // gradients: on burn-ndarray each conv unit then runs as one operation, see `ConvNet::forward`).
-    let (model, device) = (model.valid(), device.clone().inner());
-    let mut predicted = Vec::with_capacity(records.len());
-    for chunk in records.chunks(batch.max(1)) {
-        let images = images_tensor(chunk, stats, None, &device);
-        let logits = model.forward(images);
-        predicted.extend(
-            read_f32(logits.argmax(1).float())
-                .await?
-                .iter()
-                .map(|&p| p as usize),
-        );
-    }
-    Ok(predicted)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::compute::ndarray_device;
-    use crate::data::toy::toy_records;
-    use crate::settings::model::ModelSettings;
-    use crate::settings::train::Schedule;
-
-    pub(crate) fn small() -> TrainSettings {
-        TrainSettings {
-            model: ModelSettings {
-                widths: [8, 16],
-                ..ModelSettings::default()
-            },
-            batch: 20,
-            epochs: 3,
-            learning_rate: 0.02,
-            warmup_epochs: 0,
-            schedule: Schedule::Constant,
-            ..TrainSettings::default()
-        }
-    }
-
-    fn trainer(settings: &TrainSettings, per_class: usize) -> Trainer {
-        let train = Records::parse(toy_records(per_class, 3)).unwrap();
-        Trainer::new(settings, ConvPath::Patches, train, &ndarray_device()).unwrap()
-    }
-
-    /// Runs `steps` steps on the toy data, reporting after each (the determinism check lives in
-    /// tests/train_determinism.rs: Burn's generator is process-wide, and tests here run in
-    /// parallel).
-    fn run(settings: TrainSettings, steps: usize) -> Result<Vec<StepReport>, TrainError> {
-        let mut trainer = trainer(&settings, 6);
-        let mut reports = Vec::new();
-        for _ in 0..steps {
-            trainer.step();
-            reports.extend(pollster::block_on(trainer.report(|| 0.0))?);
-        }
-        Ok(reports)
-    }
-
-    #[test]
-    fn epochs_advance_and_the_loss_falls() {
-        // Eight epochs: three steps are too few to rise above batch noise (the initial weights
-        // vary between runs here, as other tests draw from Burn's process-wide generator).
-        let settings = TrainSettings {
-            epochs: 8,
-            ..small()
-        };
-        let reports = run(settings, 24).unwrap();
-        assert_eq!(
-            (
-                reports[2].epoch,
-                reports[3].epoch,
-                reports[8].epoch,
-                reports[23].epoch
-            ),
-            (0, 1, 2, 7),
-            "60 images / batch 20 = 3 steps an epoch"
-        );
-        let first: f32 = reports[..3].iter().map(|e| e.loss).sum();
-        let last: f32 = reports[21..].iter().map(|e| e.loss).sum();
-        assert!(last < first, "{first} → {last}");
-    }
-
-    #[test]
-    fn several_batches_are_read_back_in_one_report() {
-        let mut t = trainer(&small(), 6);
-        assert!(!t.step() && !t.step());
-        assert_eq!(t.unreported(), 2);
-        let reports = pollster::block_on(t.report(|| 0.0)).unwrap();
-        assert_eq!(
-            reports.iter().map(|r| r.iteration).collect::<Vec<_>>(),
-            vec![0, 1]
-        );
-        assert_eq!(t.unreported(), 0);
-        assert!(reports.iter().all(|r| r.images == 20 && r.loss.is_finite()));
-        assert!(t.step(), "the third batch ends the epoch");
-        assert_eq!(t.epoch, 1);
-    }
-
-    #[test]
-    fn bad_settings_are_refused_before_anything_trains() {
-        for (settings, needle) in [
-            (
-                TrainSettings {
-                    learning_rate: 0.0,
-                    ..small()
-                },
-                "learning rate",
-            ),
-            (
-                TrainSettings {
-                    batch: 0,
-                    ..small()
-                },
-                "batch size",
-            ),
-        ] {
-            let train = Records::parse(toy_records(2, 3)).unwrap();
-            let err = Trainer::new(&settings, ConvPath::Patches, train, &ndarray_device())
-                .err()
-                .unwrap()
-                .to_string();
-            assert!(err.contains(needle), "{err}");
-        }
-    }
-
-    /// The predicted classes of `model` on `images`, in eval mode.
-    fn predictions(model: &ConvNet, images: &Records, stats: &ChannelStats) -> Vec<usize> {
-        pollster::block_on(predict(model, stats, images, 64, &ndarray_device())).unwrap()
-    }
-
-    #[test]
-    fn a_checkpoint_saved_and_loaded_predicts_the_same() {
-        let test = Records::parse(toy_records(5, 11)).unwrap();
-        let mut trainer = trainer(&small(), 6);
-        for _ in 0..4 {
-            trainer.step();
-            pollster::block_on(trainer.report(|| 0.0)).unwrap();
-        }
-        let dir = crate::scratch::ScratchDir::new();
-        let path = dir.path().join("model.bin");
-        pollster::block_on(trainer.checkpoint())
-            .unwrap()
-            .save(&path)
-            .unwrap();
-        let loaded = Checkpoint::load(&path).unwrap();
-        assert_eq!(loaded.header.epochs, 1);
-        assert_eq!(loaded.header.stats, trainer.stats);
-        let model = loaded.model(&ndarray_device()).unwrap();
-        let before = predictions(trainer.model(), &test, &trainer.stats);
-        let after = predictions(&model, &test, &loaded.header.stats);
-        assert_eq!(before, after);
-        // The same confusion matrix through `evaluate`, too.
-        let a = pollster::block_on(trainer.evaluate(&test, 7)).unwrap();
-        let b = pollster::block_on(evaluate(
-            &model,
-            &loaded.header.stats,
-            &test,
-            7,
-            &ndarray_device(),
-        ))
-        .unwrap();
-        assert_eq!(a.counts, b.counts);
-    }
-
-    #[test]
-    fn a_run_resumes_from_a_checkpoint_where_it_stopped() {
-        let settings = small();
-        let mut first = trainer(&settings, 6);
-        for _ in 0..3 {
-            first.step();
-        }
-        pollster::block_on(first.report(|| 0.0)).unwrap();
-        let checkpoint = pollster::block_on(first.checkpoint()).unwrap();
-        let train = Records::parse(toy_records(6, 3)).unwrap();
-        let mut resumed = Trainer::resume(
-            &settings,
-            ConvPath::Direct,
-            train,
-            &checkpoint,
-            &ndarray_device(),
-        )
-        .unwrap();
-        assert_eq!((resumed.epoch, resumed.iteration), (1, 3));
-        let test = Records::parse(toy_records(5, 11)).unwrap();
-        assert_eq!(
-            predictions(resumed.model(), &test, &resumed.stats),
-            predictions(first.model(), &test, &first.stats),
-            "the same weights, whichever way the convolutions are computed"
-        );
-        resumed.step();
-        let report = pollster::block_on(resumed.report(|| 0.0)).unwrap();
-        assert_eq!((report[0].iteration, report[0].epoch), (3, 1));
-    }
-
-    #[test]
-    fn damaged_checkpoints_are_refused_with_the_reason() {
-        let trainer = trainer(&small(), 2);
-        let bytes = pollster::block_on(trainer.checkpoint()).unwrap().to_bytes();
-        let reason = |b: &[u8]| Checkpoint::from_bytes(b).unwrap_err().to_string();
-        assert!(reason(b"PK\x03\x04 a zip").contains("not a lectern checkpoint"));
-        assert!(reason(&bytes[..30]).contains("truncated"));
-        let cut = Checkpoint::from_bytes(&bytes[..bytes.len() - 10]);
-        let err = match cut {
-            Ok(c) => c.model(&ndarray_device()).unwrap_err().to_string(),
-            Err(e) => e.to_string(),
-        };
-        assert!(
-            err.contains("weights") || err.contains("truncated"),
-            "{err}"
-        );
-        // Weights for another architecture.
-        let mut other = Checkpoint::from_bytes(&bytes).unwrap();
-        other.header.model.widths = [4, 4];
-        let err = other.model(&ndarray_device()).unwrap_err().to_string();
-        assert!(err.contains("do not fit"), "{err}");
     }
 }

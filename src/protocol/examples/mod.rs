@@ -1,13 +1,22 @@
 //! One of every message between the page and the worker, with every field set: for the tests
 //! that hold the two ends of the wire to each other (natively, and in Chromium through the
-//! browser's own JSON parser).
+//! browser's own JSON parser). Every variant of every message enum is here: a test holds these
+//! lists to the variant lists serde's derive writes for each enum (`coverage`), so a new variant
+//! fails it until it has its example.
+
+#[cfg(test)]
+mod coverage;
 
 use super::theory::{AutodiffResult, DeadReluReport};
 use super::training::{
-    DataSource, DatasetSummary, EpochReport, Event, Filters, Request, RunResults, RunStarted,
-    Sample, StepReport, StopReason,
+    DataSource, DatasetSummary, EpochReport, Event, Filters, Refusal, Request, RunResults,
+    RunStarted, Sample, StepReport, StopReason,
 };
 use super::*;
+use crate::data::subset::TooFewImages;
+use crate::paper::results::{
+    CueConflict, PatchShuffle, ProbeResults, Robustness, Stimulus, Tally, TextureComparison,
+};
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::dead_relu::DeadReluSettings;
 use crate::settings::model::{ConvPath, ModelSettings};
@@ -19,6 +28,40 @@ fn confusion() -> Confusion {
     let mut c = Confusion::new(10);
     c.add(&[0, 1, 2, 9], &[0, 1, 3, 9]);
     c
+}
+
+fn probed(run: RunId) -> ProbeResults {
+    let cue = |grey| CueConflict {
+        sigma: 1.5,
+        grey,
+        pairs: 40,
+        shape: 12,
+        texture: 20,
+        other: 8,
+    };
+    let tally = |correct| Tally { correct, total: 50 };
+    ProbeResults {
+        run,
+        model: "the ConvNet cell's model (2 epochs)".into(),
+        class_names: vec!["a".into(); 10],
+        test_images: 50,
+        cue: cue(false),
+        cue_grey: cue(true),
+        shuffle: PatchShuffle {
+            clean: tally(30),
+            grids: vec![(2, tally(20)), (4, tally(9))],
+        },
+        robustness: Robustness {
+            noise: vec![(0.1, tally(25))],
+            blur: vec![(1.0, tally(22))],
+        },
+        stimuli: vec![Stimulus {
+            image: vec![9; 3072],
+            shape_class: 1,
+            texture_class: 2,
+            predicted: 2,
+        }],
+    }
 }
 
 pub fn every_request() -> Vec<ToWorker> {
@@ -43,10 +86,13 @@ pub fn every_request() -> Vec<ToWorker> {
                 imbalance: 50.0,
             },
         },
-        Request::Pause,
-        Request::Resume,
-        Request::Step { batches: 1 },
-        Request::Stop,
+        Request::Pause { run: RunId(4) },
+        Request::Resume { run: RunId(4) },
+        Request::Step {
+            run: RunId(4),
+            batches: 1,
+        },
+        Request::Stop { run: RunId(4) },
         Request::Reset,
         Request::SaveModel,
         Request::LoadModel {
@@ -56,7 +102,9 @@ pub fn every_request() -> Vec<ToWorker> {
         },
     ];
     let mut all = vec![
+        ToWorker::Probe(BackendRequest::Auto),
         ToWorker::Probe(BackendRequest::WebGpu),
+        ToWorker::Probe(BackendRequest::Cpu),
         ToWorker::Theory(theory::Request::Autodiff {
             network: Network::default(),
             x0: -1.0,
@@ -75,7 +123,20 @@ pub fn every_request() -> Vec<ToWorker> {
             data: DatasetKind::Cifar,
             settings: Default::default(),
         }),
-        ToWorker::Paper(paper::Request::Cancel),
+        ToWorker::Paper(paper::Request::Probe {
+            run,
+            model: paper::ModelSource::ConvNetCell,
+            data: DatasetKind::Toy,
+            settings: Default::default(),
+        }),
+        ToWorker::Paper(paper::Request::Compare {
+            run,
+            data: DatasetKind::Toy,
+            subset: SubsetSettings::for_dataset(DatasetKind::Toy),
+            train: TrainSettings::default(),
+            settings: Default::default(),
+        }),
+        ToWorker::Paper(paper::Request::Cancel { run: RunId(5) }),
         ToWorker::InjectDeviceLoss { after_batches: 3 },
     ];
     for request in training {
@@ -134,7 +195,7 @@ pub fn every_reply() -> Vec<FromWorker> {
             epochs: 2,
             parameters: 1000,
             backend: Backend::Cpu,
-            conv_path: ConvPath::Patches,
+            conv_path: ConvPath::OwnKernel,
         }),
         Event::Steps {
             run,
@@ -166,6 +227,16 @@ pub fn every_reply() -> Vec<FromWorker> {
             reason: StopReason::Diverged("the loss became NaN".into()),
             results: results.clone(),
         },
+        Event::Stopped {
+            run,
+            reason: StopReason::User,
+            results: results.clone(),
+        },
+        Event::Stopped {
+            run,
+            reason: StopReason::Failed("reading back failed".into()),
+            results: results.clone(),
+        },
         Event::MovedToCpu {
             run,
             epoch: 1,
@@ -185,6 +256,15 @@ pub fn every_reply() -> Vec<FromWorker> {
             run: None,
             reason: "no dataset".into(),
         },
+        Event::Refused {
+            run: Some(run),
+            reason: Refusal::TooFewImages(TooFewImages {
+                class: 3,
+                name: "cat".into(),
+                available: 2,
+                wanted: 5,
+            }),
+        },
     ];
     let mut all = vec![
         FromWorker::Ready,
@@ -197,6 +277,19 @@ pub fn every_reply() -> Vec<FromWorker> {
                 millis: 3.0,
             },
             note: Some("WebGPU failed".into()),
+        },
+        FromWorker::BackendReady {
+            backend: Backend::WebGpu {
+                adapter: "NVIDIA".into(),
+                fallback: false,
+            },
+            report: ProbeReport {
+                size: 64,
+                matmul_max_error: 1e-6,
+                gradient_max_error: 2e-6,
+                millis: 9.5,
+            },
+            note: None,
         },
         FromWorker::BackendChanged {
             backend: Backend::Cpu,
@@ -222,11 +315,24 @@ pub fn every_reply() -> Vec<FromWorker> {
             losses: vec![(0, 0.7)],
             accuracy: 0.9,
         }))),
+        FromWorker::Theory(theory::Reply::Autodiff(Err("f32 overflow".into()))),
+        FromWorker::Theory(theory::Reply::DeadRelu(Err("the loss became NaN".into()))),
         FromWorker::Paper(paper::Reply::Progress {
             run,
             stage: "cue conflict".into(),
             done: 1,
             total: 4,
+        }),
+        FromWorker::Paper(paper::Reply::Probed(probed(run))),
+        FromWorker::Paper(paper::Reply::Compared(TextureComparison {
+            run,
+            epochs: 3,
+            plain: probed(run),
+            randomised: probed(run),
+        })),
+        FromWorker::Paper(paper::Reply::Failed {
+            run: Some(run),
+            reason: "no model".into(),
         }),
         FromWorker::Rejected {
             reason: "bad".into(),

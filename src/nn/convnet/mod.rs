@@ -7,60 +7,20 @@
 //! burn-ndarray, the notebook's CPU backend, whose convolution backward pass (a scalar
 //! conv-transpose loop) makes training with its own kernels ~4× slower (see `lectern bench`).
 
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{
-    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig,
-    PaddingConfig2d,
-};
+use burn::nn::conv::Conv2d;
+use burn::nn::pool::MaxPool2d;
+use burn::nn::{BatchNorm, Dropout, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use burn::tensor::ops::PadMode;
 
 use super::batch_norm_kernel::{batch_norm, inference_scale_shift};
-use super::conv_kernel::{conv_same_kernel, has_cpu_kernels};
+pub use super::conv_same::conv_same;
 use super::conv_unit_inference::{self, conv_unit_inference};
 use super::pool_kernel::max_pool;
-use crate::data::cifar::CLASSES;
-use crate::settings::SettingsError;
-use crate::settings::model::ModelSettings;
 pub use crate::settings::model::{ConvPath, WeightInit};
 
-fn initializer(init: WeightInit) -> Initializer {
-    match init {
-        WeightInit::KaimingNormal => Initializer::KaimingNormal {
-            gain: std::f64::consts::SQRT_2,
-            fan_out_only: false,
-        },
-        WeightInit::XavierNormal => Initializer::XavierNormal { gain: 1.0 },
-    }
-}
-
-/// The ConvNet's shape.
-#[derive(Config, Debug)]
-pub struct ConvNetConfig {
-    /// Channels of the first and second block.
-    #[config(default = "[16, 32]")]
-    pub widths: [usize; 2],
-    /// Square kernel side: 3 or 5 ("same" padding keeps 32×32 until each pool).
-    #[config(default = 3)]
-    pub kernel: usize,
-    /// BatchNorm after every convolution.
-    #[config(default = true)]
-    pub batch_norm: bool,
-    /// Dropout probability before the head, in [0, 1).
-    #[config(default = 0.3)]
-    pub dropout: f64,
-    /// Outputs of the head: the datasets' ten classes (`CLASSES`); a checkpoint claiming another
-    /// number is refused, since evaluation counts predictions per class of the data.
-    #[config(default = 10)]
-    pub classes: usize,
-    #[config(default = "WeightInit::KaimingNormal")]
-    pub init: WeightInit,
-    /// How to compute the convolutions (speed only; see [`ConvPath`]).
-    #[config(default = "ConvPath::Patches")]
-    pub conv_path: ConvPath,
-}
+mod config;
+pub use config::ConvNetConfig;
 
 /// conv → (BatchNorm) → ReLU.
 #[derive(Module, Debug)]
@@ -78,77 +38,6 @@ pub struct ConvNet {
     head: Linear,
     #[module(skip)]
     conv_path: ConvPath,
-}
-
-impl ConvNetConfig {
-    /// The configuration for the page's (or the CLI's) model settings, computed `conv_path`'s way.
-    pub fn from_settings(model: &ModelSettings, conv_path: ConvPath) -> Self {
-        Self::new()
-            .with_widths(model.widths)
-            .with_kernel(model.kernel)
-            .with_batch_norm(model.batch_norm)
-            .with_dropout(model.dropout)
-            .with_conv_path(conv_path)
-    }
-
-    /// The shape as the page names it.
-    pub fn settings(&self) -> ModelSettings {
-        ModelSettings {
-            widths: self.widths,
-            kernel: self.kernel,
-            batch_norm: self.batch_norm,
-            dropout: self.dropout,
-        }
-    }
-
-    /// Checks the configuration, with a message naming the bad field.
-    pub fn validate(&self) -> Result<(), SettingsError> {
-        self.settings().validate()?;
-        if self.classes != CLASSES {
-            return Err(SettingsError::Invalid {
-                name: "classes",
-                reason: format!(
-                    "lectern's datasets have {CLASSES} classes, this network has {}",
-                    self.classes
-                ),
-            });
-        }
-        Ok(())
-    }
-
-    /// Builds the network on `device`.
-    ///
-    /// # Panics
-    /// If the configuration is invalid (see [`ConvNetConfig::validate`]).
-    pub fn init(&self, device: &Device) -> ConvNet {
-        if let Err(e) = self.validate() {
-            panic!("invalid ConvNetConfig: {e}");
-        }
-        let [a, b] = self.widths;
-        let channels = [[3, a], [a, a], [a, b], [b, b]];
-        let units = channels
-            .iter()
-            .map(|&[input, output]| ConvUnit {
-                conv: Conv2dConfig::new([input, output], [self.kernel, self.kernel])
-                    .with_padding(PaddingConfig2d::Same)
-                    .with_bias(!self.batch_norm)
-                    .with_initializer(initializer(self.init))
-                    .init(device),
-                norm: self
-                    .batch_norm
-                    .then(|| BatchNormConfig::new(output).init(device)),
-            })
-            .collect();
-        ConvNet {
-            units,
-            pool: MaxPool2dConfig::new([2, 2]).init(),
-            dropout: DropoutConfig::new(self.dropout).init(),
-            head: LinearConfig::new(b * 8 * 8, self.classes)
-                .with_initializer(initializer(self.init))
-                .init(device),
-            conv_path: self.conv_path,
-        }
-    }
 }
 
 impl ConvNet {
@@ -178,8 +67,8 @@ impl ConvNet {
         let mut pre = Vec::with_capacity(self.units.len());
         for (i, unit) in self.units.iter().enumerate() {
             let z = match self.conv_path {
-                ConvPath::Direct => unit.conv.forward(x),
-                ConvPath::Patches => conv_same(&unit.conv, x),
+                ConvPath::Burn => unit.conv.forward(x),
+                ConvPath::OwnKernel => conv_same(&unit.conv, x),
             };
             let z = match &unit.norm {
                 Some(norm) => batch_norm(norm, z),
@@ -197,9 +86,9 @@ impl ConvNet {
 
     /// Whether [`ConvNet::forward`] runs each unit as one operation for inputs on `device`: at
     /// inference (the inputs and the model, after `valid()`, both without autodiff), on
-    /// burn-ndarray, with the convolutions as the CPU kernel ([`ConvPath::Patches`]).
+    /// burn-ndarray, with the convolutions as the CPU kernel ([`ConvPath::OwnKernel`]).
     pub fn fuses_units_on(&self, device: &Device) -> bool {
-        self.conv_path == ConvPath::Patches
+        self.conv_path == ConvPath::OwnKernel
             && conv_unit_inference::runs_on(device)
             && !self.units[0].conv.weight.val().device().is_autodiff()
     }
@@ -245,49 +134,6 @@ impl ConvUnit {
         };
         conv_unit_inference(x, weight, scale, shift)
     }
-}
-
-/// A stride-1 convolution with "same" zero padding (odd square kernel) as a matrix product over
-/// patches: out[n, o, p] = Σ_{c,i,j} W[o, c, i, j] · x_pad[n, c, p_y + i, p_x + j] (+ bias[o]).
-/// On burn-ndarray one operation with its own backward pass ([`conv_same_kernel`]); elsewhere
-/// built from tensor operations.
-///
-/// # Shapes
-/// `x`: `[n, c, h, w]`, `conv.weight`: `[o, c, k, k]` → `[n, o, h, w]`
-pub fn conv_same(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    let weight = conv.weight.val();
-    let out = if has_cpu_kernels(&x.device()) {
-        conv_same_kernel(x, weight)
-    } else {
-        conv_same_from_tensor_ops(x, weight)
-    };
-    match &conv.bias {
-        Some(bias) => {
-            let o = out.dims()[1];
-            out + bias.val().reshape([1, o, 1, 1])
-        }
-        None => out,
-    }
-}
-
-/// [`conv_same`] (without bias) from Burn's tensor operations, for backends without the kernel:
-/// the k² shifted views of the padded input are stacked into patches `[n, c·k², h·w]` in the
-/// weight's (c, i, j) order, so `W` reshaped to `[o, c·k²]` multiplies them directly.
-fn conv_same_from_tensor_ops(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
-    let [o, _, k, _] = weight.dims();
-    let p = k / 2;
-    let padded = x.pad([(p, p), (p, p)], PadMode::Constant(0.0));
-    let shifts: Vec<Tensor<4>> = (0..k)
-        .flat_map(|i| (0..k).map(move |j| (i, j)))
-        .map(|(i, j)| padded.clone().slice([0..n, 0..c, i..i + h, j..j + w]))
-        .collect();
-    let patches = Tensor::stack::<5>(shifts, 2).reshape([n, c * k * k, h * w]);
-    weight
-        .reshape([1, o, c * k * k])
-        .expand([n, o, c * k * k])
-        .matmul(patches)
-        .reshape([n, o, h, w])
 }
 
 /// For each ReLU layer, the fraction of channels that are never active (input ≤ 0 at every
@@ -345,35 +191,6 @@ mod tests {
     /// The matrix-product convolution equals Burn's own, in value and in both gradients: on
     /// burn-ndarray (the hand-written kernel) and, natively, on burn-flex (Burn's tensor
     /// operations, what every backend without the kernel runs).
-    #[test]
-    fn conv_same_matches_burns_convolution() {
-        #[allow(unused_mut)]
-        let mut devices = vec![ndarray_device().autodiff()];
-        #[cfg(feature = "cli")]
-        devices.push(crate::compute::flex_device().autodiff());
-        for (device, (kernel, bias)) in devices
-            .iter()
-            .flat_map(|d| [(d.clone(), (3, false)), (d.clone(), (5, true))])
-        {
-            assert_eq!(
-                has_cpu_kernels(&device),
-                device.clone().inner() == ndarray_device()
-            );
-            device.seed(3);
-            let conv = Conv2dConfig::new([3, 4], [kernel, kernel])
-                .with_padding(PaddingConfig2d::Same)
-                .with_bias(bias)
-                .init(&device);
-            let x = images(2, &device)
-                .slice([0..2, 0..3, 0..7, 0..6])
-                .require_grad();
-            let ours = conv_same(&conv, x.clone());
-            assert_eq!(ours.dims(), [2, 4, 7, 6]);
-            let label = format!("{:?}, k = {kernel}", device.clone().inner());
-            crate::nn::conv_kernel::tests::assert_equals_burns_convolution(&conv, x, ours, &label);
-        }
-    }
-
     /// At inference on burn-ndarray `forward` runs each unit as one operation; its logits equal
     /// the unit-by-unit ones to the bit, with BatchNorm (running statistics moved by a few
     /// training passes) and without it (the convolutions' biases).
@@ -422,7 +239,7 @@ mod tests {
             },
         ] {
             let net =
-                ConvNetConfig::from_settings(&model, ConvPath::Patches).init(&ndarray_device());
+                ConvNetConfig::from_settings(&model, ConvPath::OwnKernel).init(&ndarray_device());
             // Burn also counts BatchNorm's running mean and variance (not trained).
             let [a, b] = model.widths;
             let running = if model.batch_norm {
