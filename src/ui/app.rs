@@ -6,7 +6,7 @@ use web_sys::{ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
 use yew::prelude::*;
 
 use super::cells::{CellId, CellProps};
-use super::components::{cell::Cell, key_help::KeyHelp, status_bar::StatusBar, toc::Toc};
+use super::components::{cell::cell, key_help::key_help, status_bar::status_bar, toc::toc};
 use super::keys::{dispatching, use_keys};
 use super::state::{Action, Notebook};
 use super::url;
@@ -95,21 +95,18 @@ pub fn App() -> Html {
                 </header>
                 <div class="layout">
                     <div class="sidebar">
-                        <Toc active={state.active} on_focus={on_focus.clone()} />
-                        <KeyHelp />
+                        { toc(state.active, &on_focus) }
+                        { key_help() }
                     </div>
                     <main class="cells">
-                        { for CellId::all().map(|cell| {
-                            let active = cell == state.active;
-                            html! {
-                                <Cell id={cell} {active} on_focus={on_focus.clone()}>
-                                    { (cell.spec().view)(CellProps { active, backend: backend.clone() }) }
-                                </Cell>
-                            }
+                        { for CellId::all().map(|id| {
+                            let active = id == state.active;
+                            let body = (id.spec().view)(CellProps { active, backend: backend.clone() });
+                            cell(id, active, &on_focus, body)
                         }) }
                     </main>
                 </div>
-                <StatusBar compute={state.compute.clone()} large_type={state.large_type} {on_toggle_large_type} {on_retry} />
+                { status_bar(&state.compute, state.large_type, &on_toggle_large_type, &on_retry) }
             </div>
         </ContextProvider<Worker>>
     }

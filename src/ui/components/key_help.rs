@@ -27,8 +27,7 @@ pub const SHORTCUTS: [(&str, &str); 5] = [
     ("Tab", "move between controls"),
 ];
 
-#[function_component]
-pub fn KeyHelp() -> Html {
+pub fn key_help() -> Html {
     html! {
         <aside class="key-help" data-testid="key-help" aria-label="Keyboard shortcuts">
             <h2>{ "Keys" }</h2>

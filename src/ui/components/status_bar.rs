@@ -26,18 +26,13 @@ pub fn probe_summary(report: &ProbeReport) -> String {
     )
 }
 
-#[derive(Properties, PartialEq)]
-pub struct StatusBarProps {
-    pub compute: Compute,
-    pub large_type: bool,
-    pub on_toggle_large_type: Callback<()>,
-    /// Starts a stopped worker again.
-    pub on_retry: Callback<()>,
-}
-
-#[function_component]
-pub fn StatusBar(props: &StatusBarProps) -> Html {
-    let compute = &props.compute;
+/// The bar under the cells; `on_retry` starts a stopped worker again.
+pub fn status_bar(
+    compute: &Compute,
+    large_type: bool,
+    on_toggle_large_type: &Callback<()>,
+    on_retry: &Callback<()>,
+) -> Html {
     let (badge, kind, detail) = match &compute.status {
         ComputeStatus::Starting => (
             "Starting the compute worker\u{2026}".to_string(),
@@ -69,9 +64,9 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
     {
         notes.push(note.clone());
     }
-    let on_toggle = props.on_toggle_large_type.reform(|_: MouseEvent| ());
+    let on_toggle = on_toggle_large_type.reform(|_: MouseEvent| ());
     let failed = matches!(compute.status, ComputeStatus::Failed(_));
-    let on_retry = props.on_retry.reform(|_: MouseEvent| ());
+    let on_retry = on_retry.reform(|_: MouseEvent| ());
     html! {
         <footer class="status-bar" role="status" aria-live="polite">
             <span class={kind} data-testid="backend-badge">{ badge }</span>
@@ -84,9 +79,9 @@ pub fn StatusBar(props: &StatusBarProps) -> Html {
             if failed {
                 <button class="retry" data-testid="worker-retry" onclick={on_retry}>{ "Retry" }</button>
             }
-            <button class="type-toggle" data-testid="large-type" aria-pressed={props.large_type.to_string()}
+            <button class="type-toggle" data-testid="large-type" aria-pressed={large_type.to_string()}
                     onclick={on_toggle} title="Large type for projectors (key t)">
-                { if props.large_type { "Normal type" } else { "Large type" } }
+                { if large_type { "Normal type" } else { "Large type" } }
             </button>
         </footer>
     }

@@ -16,12 +16,12 @@ use crate::settings::data::DatasetKind;
 use crate::settings::model::KERNELS;
 use crate::ui::cells::{CellProps, CellSpec};
 use crate::ui::components::button::button;
-use crate::ui::components::knob::Knob;
+use crate::ui::components::knob::knob;
 use crate::ui::heard::Heard;
 use crate::ui::training::form::Form;
 use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::{RunStatus, RunView};
-use crate::ui::training::view::{Counters, Curves, Results, epochs_text};
+use crate::ui::training::view::{Results, counters, curves, epochs_text};
 use crate::ui::training::{files, new_run_id};
 use crate::ui::url;
 use crate::ui::worker_link::{Worker, use_replies};
@@ -237,9 +237,7 @@ pub fn ConvNetCell(props: &CellProps) -> Html {
             <fieldset class="knobs" disabled={running}>
                 <legend>{ "The network and its training (scaled down from the write-up's design)" }</legend>
                 <div class="knob-grid">
-                    { for FIELDS.iter().map(|&field| html! {
-                        <Knob {field} form={s.form.clone()} on_edit={on_edit.clone()} />
-                    }) }
+                    { for FIELDS.iter().map(|&field| knob(field, &s.form, &on_edit)) }
                     <label class="knob">
                         <span class="knob-label">{ "kernel" }</span>
                         <select onchange={on_kernel} data-testid="kernel-select">
@@ -280,8 +278,8 @@ pub fn ConvNetCell(props: &CellProps) -> Html {
             </div>
             { for notes.map(|note| html! { <p class="note" role="status" data-testid="run-note">{ note.clone() }</p> }) }
             if let Some(view) = &s.run {
-                <Counters view={view.clone()} />
-                <Curves view={view.clone()} />
+                { counters(view) }
+                { curves(view, false) }
                 if let Some(results) = &view.results {
                     <Results classes={classes.clone()} results={results.clone()}
                              train_counts={view.started.as_ref().map(|s| s.train_counts.clone())}

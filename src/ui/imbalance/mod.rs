@@ -20,12 +20,12 @@ use crate::settings::data::DatasetKind;
 use crate::settings::loss::{LossKind, LossSettings};
 use crate::ui::cells::{CellProps, CellSpec};
 use crate::ui::components::button::button;
-use crate::ui::components::knob::Knob;
+use crate::ui::components::knob::knob;
 use crate::ui::plot::bars::{BarChart, Bars, ClassWeights, WeightsChart};
 use crate::ui::training::new_run_id;
 use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::RunView;
-use crate::ui::training::view::{Counters, Curves};
+use crate::ui::training::view::{counters, curves};
 use crate::ui::worker_link::{Worker, use_replies};
 use crate::ui::{local_store, url};
 
@@ -285,7 +285,7 @@ pub fn ImbalanceCell(props: &CellProps) -> Html {
             <fieldset class="knobs" disabled={busy}>
                 <legend>{ "The long tail and the loss" }</legend>
                 <div class="knob-grid">
-                    { for FIELDS.iter().map(|&field| html! { <Knob {field} form={s.form.clone()} on_edit={on_edit.clone()} /> }) }
+                    { for FIELDS.iter().map(|&field| knob(field, &s.form, &on_edit)) }
                     <label class="knob">
                         <span class="knob-label">{ "loss" }</span>
                         <select onchange={on_loss} data-testid="loss-select">
@@ -323,8 +323,8 @@ pub fn ImbalanceCell(props: &CellProps) -> Html {
             </div>
             { for s.data.error.iter().chain(&s.notes).map(|note| html! { <p class="note" role="status" data-testid="run-note">{ note.clone() }</p> }) }
             if let Some(view) = &s.current {
-                <Counters view={view.clone()} />
-                <Curves view={view.clone()} mean_per_class=true />
+                { counters(view) }
+                { curves(view, true) }
             }
             { results::results(&s.rows, busy, dispatch) }
         </div>

@@ -14,7 +14,7 @@ use crate::ui::components::button::button;
 use self::check_work::CheckWork;
 use self::dead_relu::DeadRelu;
 use self::state::{PRESETS, STEP_TITLES, TheoryAction, TheoryState};
-use self::steps::Steps;
+use self::steps::steps;
 use crate::format::{display, plain};
 use crate::protocol::ToWorker;
 use crate::protocol::theory::{AutodiffResult, Request};
@@ -217,7 +217,7 @@ pub fn TheoryCell(props: &CellProps) -> Html {
                 <span class="hint">{ "or \u{2190} / \u{2192} on the keyboard" }</span>
             </div>
             <div class="derivation">
-                <Steps network={s.network} x0={s.x0} step={s.step} />
+                { steps(&s.network, s.x0, s.step) }
                 <div class="figure-column">
                     <TheoryPlot network={s.network} x0={s.x0} range={s.range} />
                     <div class="range">

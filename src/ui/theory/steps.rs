@@ -10,14 +10,6 @@ use crate::ui::math::{
     block, column, diag, factor, matrix, matrix2, mi, mn, mo, row, var, x0 as x0_sym,
 };
 
-#[derive(Properties, PartialEq)]
-pub struct StepsProps {
-    pub network: Network,
-    pub x0: f64,
-    /// The last revealed step.
-    pub step: usize,
-}
-
 fn eq() -> Html {
     mo("=")
 }
@@ -59,10 +51,8 @@ fn relu_rows(z: [f64; 2]) -> Vec<Vec<Html>> {
         .collect()
 }
 
-#[function_component]
-pub fn Steps(props: &StepsProps) -> Html {
-    let n = &props.network;
-    let x = props.x0;
+/// The derivation of `n` at `x`, up to the revealed `step`.
+pub fn steps(n: &Network, x: f64, step: usize) -> Html {
     let f = n.forward(x);
     let slope = n.derivative(x);
     let off1 = f.mask1.map(|m| !m);
@@ -155,8 +145,8 @@ pub fn Steps(props: &StepsProps) -> Html {
     };
     html! {
         <ol class="steps" data-testid="steps">
-        { for (0..=props.step.min(STEP_TITLES.len() - 1)).map(|i| html! {
-            <li class={if i == props.step { "step current" } else { "step" }} data-step={(i + 1).to_string()}>
+        { for (0..=step.min(STEP_TITLES.len() - 1)).map(|i| html! {
+            <li class={if i == step { "step current" } else { "step" }} data-step={(i + 1).to_string()}>
                 <h4>{ STEP_TITLES[i] }</h4>
                 { body(i) }
             </li>

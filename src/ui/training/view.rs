@@ -27,15 +27,10 @@ pub fn status_text(view: &RunView) -> String {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct CountersProps {
-    pub view: RunView,
-}
-
-/// Epoch, batch, loss, accuracy, speed, ETA and backend.
-#[function_component]
-pub fn Counters(props: &CountersProps) -> Html {
-    let v = &props.view;
+/// Epoch, batch, loss, accuracy, speed, ETA and backend. (Plain functions like this one, not
+/// components, for views without hooks: each component costs the UI bundle its own copy of Yew's
+/// lifecycle code.)
+pub fn counters(v: &RunView) -> Html {
     let epochs = v.started.as_ref().map_or(v.settings.epochs, |s| s.epochs);
     let done_epochs = v.epochs.len();
     let per_epoch = v.started.as_ref().map_or(0, |s| s.iterations_per_epoch);
@@ -79,18 +74,9 @@ pub fn Counters(props: &CountersProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct CurvesProps {
-    pub view: RunView,
-    /// Show the mean per-class accuracy too (long-tailed data).
-    #[prop_or_default]
-    pub mean_per_class: bool,
-}
-
-/// The live loss and accuracy curves.
-#[function_component]
-pub fn Curves(props: &CurvesProps) -> Html {
-    let v = &props.view;
+/// The live loss and accuracy curves; `mean_per_class` adds the mean per-class accuracy
+/// (long-tailed data).
+pub fn curves(v: &RunView, mean_per_class: bool) -> Html {
     let loss = LossCurve {
         raw: v.losses.to_vec(),
         smooth: v.smoothed_losses(25),
@@ -102,7 +88,7 @@ pub fn Curves(props: &CurvesProps) -> Html {
         epochs: v.started.as_ref().map_or(v.settings.epochs, |s| s.epochs),
         train: epochs.iter().map(|e| e.train_accuracy).collect(),
         test: epochs.iter().map(|e| e.test.accuracy()).collect(),
-        mean_per_class: props.mean_per_class.then(|| {
+        mean_per_class: mean_per_class.then(|| {
             epochs
                 .iter()
                 .map(|e| e.test.mean_per_class_accuracy())
@@ -117,31 +103,22 @@ pub fn Curves(props: &CurvesProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct PerClassProps {
-    pub classes: Vec<String>,
-    pub test: Confusion,
-    /// Training images per class (a column when given).
-    #[prop_or_default]
-    pub train_counts: Option<Vec<usize>>,
-}
-
-/// Per-class accuracy with a bar each.
-#[function_component]
-pub fn PerClassTable(props: &PerClassProps) -> Html {
-    let per = props.test.per_class_accuracy();
+/// Per-class accuracy with a bar each; `train_counts` (training images per class) is a column
+/// when given.
+fn per_class_table(classes: &[String], test: &Confusion, train_counts: Option<&[usize]>) -> Html {
+    let per = test.per_class_accuracy();
     html! {
         <table class="per-class" data-testid="per-class-table">
             <thead><tr>
                 <th>{ "class" }</th>
-                if props.train_counts.is_some() { <th>{ "training images" }</th> }
+                if train_counts.is_some() { <th>{ "training images" }</th> }
                 <th>{ "test accuracy" }</th><th class="bar-cell" aria-hidden="true"></th>
             </tr></thead>
             <tbody>
             { for per.iter().enumerate().map(|(c, &a)| html! {
                 <tr>
-                    <th scope="row">{ props.classes.get(c).cloned().unwrap_or_else(|| c.to_string()) }</th>
-                    if let Some(counts) = &props.train_counts {
+                    <th scope="row">{ classes.get(c).cloned().unwrap_or_else(|| c.to_string()) }</th>
+                    if let Some(counts) = train_counts {
                         <td class="num">{ thousands(counts.get(c).copied().unwrap_or(0) as u64) }</td>
                     }
                     <td class="num">{ percent(a, 1) }</td>
@@ -151,31 +128,18 @@ pub fn PerClassTable(props: &PerClassProps) -> Html {
             </tbody>
             <tfoot><tr>
                 <th scope="row">{ "all" }</th>
-                if props.train_counts.is_some() { <td></td> }
-                <td class="num">{ percent(props.test.accuracy(), 1) }</td>
-                <td class="hint">{ format!("mean per class {}", percent(props.test.mean_per_class_accuracy(), 1)) }</td>
+                if train_counts.is_some() { <td></td> }
+                <td class="num">{ percent(test.accuracy(), 1) }</td>
+                <td class="hint">{ format!("mean per class {}", percent(test.mean_per_class_accuracy(), 1)) }</td>
             </tr></tfoot>
         </table>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ConfusionProps {
-    pub classes: Vec<String>,
-    pub test: Confusion,
-}
-
 /// The confusion matrix as a heat map with its counts in the cells.
-#[function_component]
-pub fn ConfusionMatrix(props: &ConfusionProps) -> Html {
-    let counts = &props.test.counts;
-    let name = |c: usize| {
-        props
-            .classes
-            .get(c)
-            .cloned()
-            .unwrap_or_else(|| c.to_string())
-    };
+fn confusion_matrix(classes: &[String], test: &Confusion) -> Html {
+    let counts = &test.counts;
+    let name = |c: usize| classes.get(c).cloned().unwrap_or_else(|| c.to_string());
     html! {
         <div class="confusion-wrap">
             <table class="confusion" data-testid="confusion-matrix">
@@ -209,31 +173,14 @@ pub fn ConfusionMatrix(props: &ConfusionProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct SamplesProps {
-    pub classes: Vec<String>,
-    pub samples: Rc<Vec<Sample>>,
-}
-
 /// Test images with true and predicted labels; mistakes marked.
-#[function_component]
-pub fn SampleGrid(props: &SamplesProps) -> Html {
-    let name = |c: usize| {
-        props
-            .classes
-            .get(c)
-            .cloned()
-            .unwrap_or_else(|| c.to_string())
-    };
-    let wrong = props
-        .samples
-        .iter()
-        .filter(|s| s.label != s.predicted)
-        .count();
+fn sample_grid(classes: &[String], samples: &[Sample]) -> Html {
+    let name = |c: usize| classes.get(c).cloned().unwrap_or_else(|| c.to_string());
+    let wrong = samples.iter().filter(|s| s.label != s.predicted).count();
     html! {
         <figure class="sample-grid" data-testid="sample-grid">
             <div class="images">
-            { for props.samples.iter().map(|s| {
+            { for samples.iter().map(|s| {
                 let right = s.label == s.predicted;
                 html! {
                     <div class={if right { "sample" } else { "sample wrong" }}>
@@ -244,20 +191,13 @@ pub fn SampleGrid(props: &SamplesProps) -> Html {
                 }
             }) }
             </div>
-            <figcaption>{ format!("The first test images of each class with the model's answer: {wrong} of {} wrong (marked \u{2717}, with what the model said).", props.samples.len()) }</figcaption>
+            <figcaption>{ format!("The first test images of each class with the model's answer: {wrong} of {} wrong (marked \u{2717}, with what the model said).", samples.len()) }</figcaption>
         </figure>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct FiltersProps {
-    pub filters: Rc<Filters>,
-}
-
 /// The first convolution's kernels as tiny colour images.
-#[function_component]
-pub fn FilterGrid(props: &FiltersProps) -> Html {
-    let f = &props.filters;
+fn filter_grid(f: &Filters) -> Html {
     let size = 3 * f.kernel * f.kernel;
     html! {
         <figure class="filters" data-testid="filters">
@@ -294,11 +234,11 @@ pub fn Results(props: &ResultsProps) -> Html {
                     percent(r.test.accuracy(), 1), thousands(r.test.total() as u64), props.origin) }
             </p>
             <div class="results-grid">
-                <PerClassTable classes={props.classes.clone()} test={r.test.clone()} train_counts={props.train_counts.clone()} />
-                <ConfusionMatrix classes={props.classes.clone()} test={r.test.clone()} />
+                { per_class_table(&props.classes, &r.test, props.train_counts.as_deref()) }
+                { confusion_matrix(&props.classes, &r.test) }
             </div>
-            <SampleGrid classes={props.classes.clone()} samples={Rc::new(r.samples.clone())} />
-            <FilterGrid filters={Rc::new(r.filters.clone())} />
+            { sample_grid(&props.classes, &r.samples) }
+            { filter_grid(&r.filters) }
         </section>
     }
 }
