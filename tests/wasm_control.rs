@@ -114,7 +114,7 @@ async fn a_pause_is_answered_while_other_cells_compare_read_a_file_and_download(
     })
     .await;
 
-    // The paper cell's compare: two models trained on the toy set, each probed.
+    // The paper cell's compare: two models trained on the toy set, each tested for bias.
     w.send(ToWorker::Paper(paper::Request::Compare {
         run: RunId(20),
         data: DatasetKind::Toy,
@@ -247,25 +247,25 @@ async fn a_cancel_sent_before_its_experiment_starts_cancels_it() {
     w.ready(BackendRequest::Cpu).await;
     w.start(1, 20, tiny(1, 10));
     w.end().await;
-    // Two probes queued; the second is cancelled before the first has finished.
-    let probe = |run| {
-        ToWorker::Paper(paper::Request::Probe {
+    // Two bias tests queued; the second is cancelled before the first has finished.
+    let test_bias = |run| {
+        ToWorker::Paper(paper::Request::TestBias {
             run: RunId(run),
             model: ModelSource::ConvNetCell,
             data: DatasetKind::Toy,
             settings: PaperSettings::default(),
         })
     };
-    w.send(probe(30));
-    w.send(probe(31));
+    w.send(test_bias(30));
+    w.send(test_bias(31));
     w.send(ToWorker::Paper(paper::Request::Cancel { run: RunId(31) }));
     w.wait_for(
-        "the first probe",
-        |m| matches!(m, FromWorker::Paper(paper::Reply::Probed(r)) if r.run == RunId(30)),
+        "the first bias test",
+        |m| matches!(m, FromWorker::Paper(paper::Reply::BiasTested(r)) if r.run == RunId(30)),
     )
     .await;
     let second = w
-        .wait_for("the second probe's answer", |m| {
+        .wait_for("the second bias test's answer", |m| {
             matches!(m, FromWorker::Paper(reply) if reply.run() == Some(RunId(31)) && !matches!(reply, paper::Reply::Progress { .. }))
         })
         .await;
@@ -281,7 +281,7 @@ async fn a_cancel_sent_before_its_experiment_starts_cancels_it() {
             m,
             FromWorker::Paper(paper::Reply::Progress { run: RunId(31), .. })
         )),
-        "the cancelled probe never started"
+        "the cancelled bias test never started"
     );
 }
 

@@ -4,8 +4,8 @@
 use super::eval::ModelOnData;
 use super::{CliError, percent_list};
 use crate::format::percent;
-use crate::paper::experiment::{ExperimentError, Silent, Subject, probe};
-use crate::paper::results::ProbeResults;
+use crate::paper::experiment::{ExperimentError, ModelUnderTest, Silent, test_bias};
+use crate::paper::results::BiasResults;
 use crate::run_id::RunId;
 use crate::settings::paper::PaperSettings;
 
@@ -39,14 +39,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if let Some(sentence) = &loaded.other_data {
         eprintln!("note: {sentence}");
     }
-    let subject = Subject {
+    let subject = ModelUnderTest {
         model: &loaded.model,
         stats: &loaded.checkpoint.header.stats,
         device: &loaded.device,
         path: loaded.path,
         label: args.target.model.display().to_string(),
     };
-    let results = pollster::block_on(probe(
+    let results = pollster::block_on(test_bias(
         &subject,
         &loaded.test,
         &loaded.class_names,
@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 }
 
 /// The figures the page shows, under stable keys.
-pub fn json(r: &ProbeResults, settings: &PaperSettings) -> serde_json::Value {
+pub fn json(r: &BiasResults, settings: &PaperSettings) -> serde_json::Value {
     let (first, second) = if settings.grey {
         (r.cue_grey, r.cue)
     } else {
@@ -103,7 +103,7 @@ pub fn json(r: &ProbeResults, settings: &PaperSettings) -> serde_json::Value {
     })
 }
 
-fn text(r: &ProbeResults, settings: &PaperSettings) -> String {
+fn text(r: &BiasResults, settings: &PaperSettings) -> String {
     let mut out = String::new();
     for cue in [r.cue, r.cue_grey] {
         let share = cue

@@ -1,15 +1,15 @@
 //! Running the texture-vs-shape experiments on a model: A (cue conflict, in colour and grey),
 //! B (patch shuffle), and accuracy under noise and blur — the same code for the worker and
 //! `lectern paper`, so the page and the CLI report the same numbers for the same model and data.
-//! Experiment C (`train_and_probe`) trains a model, with or without texture randomisation, and
-//! probes it.
+//! Experiment C (`train_and_test`) trains a model, with or without texture randomisation, and
+//! tests it.
 //!
 //! Images are scored in chunks; between chunks a [`Progress`] hook is told how far it got (the
 //! worker posts it and yields to its event loop, so a Cancel is read) and may cancel.
 
 use burn::tensor::Device;
 
-use super::results::{CueConflict, PatchShuffle, ProbeResults, Robustness, Stimulus, Tally};
+use super::results::{BiasResults, CueConflict, PatchShuffle, Robustness, Stimulus, Tally};
 use super::transforms::{add_noise, cue_conflict_pairs, low_pass, patch_shuffle};
 use crate::compute::ReadError;
 use crate::data::augment::ChannelStats;
@@ -48,8 +48,8 @@ impl Progress for Silent {
     }
 }
 
-/// A model to probe, with what it needs to see images as it was trained to.
-pub struct Subject<'a> {
+/// A model to test_bias, with what it needs to see images as it was trained to.
+pub struct ModelUnderTest<'a> {
     pub model: &'a ConvNet,
     pub stats: &'a ChannelStats,
     pub device: &'a Device,
@@ -72,7 +72,7 @@ pub enum ExperimentError {
 
 /// Scores `images` (bytes, 3 planes each) in chunks, reporting progress as `stage`.
 async fn classify(
-    subject: &Subject<'_>,
+    subject: &ModelUnderTest<'_>,
     model: &ConvNet,
     images: &[Vec<u8>],
     stage: &str,
@@ -108,14 +108,14 @@ fn tally(predicted: &[usize], labels: &[usize]) -> Tally {
 }
 
 /// Experiments A and B and the robustness check on `test`.
-pub async fn probe(
-    subject: &Subject<'_>,
+pub async fn test_bias(
+    subject: &ModelUnderTest<'_>,
     test: &Records,
     class_names: &[String],
     settings: &PaperSettings,
     run: RunId,
     progress: &mut impl Progress,
-) -> Result<ProbeResults, ExperimentError> {
+) -> Result<BiasResults, ExperimentError> {
     let model = subject.model.clone().with_conv_path(subject.path);
     let labels: Vec<usize> = (0..test.len()).map(|i| test.label(i)).collect();
     let clean_images: Vec<Vec<u8>> = (0..test.len()).map(|i| test.image(i).to_vec()).collect();
@@ -223,7 +223,7 @@ pub async fn probe(
 
     let cue_grey = cues.pop().expect("two cue-conflict runs");
     let cue = cues.pop().expect("two cue-conflict runs");
-    Ok(ProbeResults {
+    Ok(BiasResults {
         run,
         model: subject.label.clone(),
         class_names: class_names.to_vec(),
@@ -298,21 +298,21 @@ mod tests {
         }
     }
 
-    /// Probes an untrained toy model (9 test images a class), counting progress calls and
+    /// Tests an untrained toy model (9 test images a class), counting progress calls and
     /// cancelling after `stop_after` of them if given.
-    fn probe_untrained(
+    fn test_bias_untrained(
         names: &[String],
         stop_after: Option<usize>,
     ) -> (
-        Result<ProbeResults, ExperimentError>,
-        Option<ProbeResults>,
+        Result<BiasResults, ExperimentError>,
+        Option<BiasResults>,
         usize,
     ) {
         let device = ndarray_device();
         let model: ConvNet = ConvNetConfig::new().with_widths([4, 8]).init(&device);
         let test = Records::parse(toy_records(9, 4)).unwrap();
         let stats = ChannelStats::of(test.records().map(|r| &r[1..]));
-        let subject = Subject {
+        let subject = ModelUnderTest {
             model: &model,
             stats: &stats,
             device: &device,
@@ -324,7 +324,7 @@ mod tests {
             calls: 0,
             stop_after,
         };
-        let first = pollster::block_on(probe(
+        let first = pollster::block_on(test_bias(
             &subject,
             &test,
             names,
@@ -334,7 +334,7 @@ mod tests {
         ));
         // Once more, uncounted, to show it is repeatable.
         let again = stop_after.is_none().then(|| {
-            pollster::block_on(probe(
+            pollster::block_on(test_bias(
                 &subject,
                 &test,
                 names,
@@ -348,9 +348,9 @@ mod tests {
     }
 
     #[test]
-    fn a_probe_counts_every_decision_and_reports_progress() {
+    fn a_bias_test_counts_every_decision_and_reports_progress() {
         let names: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
-        let (first, again, calls) = probe_untrained(&names, None);
+        let (first, again, calls) = test_bias_untrained(&names, None);
         let r = first.unwrap();
         assert_eq!(r.run, RunId(4));
         assert_eq!(r.test_images, 90);
@@ -374,7 +374,7 @@ mod tests {
     }
 
     #[test]
-    fn experiment_c_trains_with_texture_randomisation_and_can_be_probed() {
+    fn experiment_c_trains_with_texture_randomisation_and_can_be_tested() {
         let device = ndarray_device();
         let settings = TrainSettings {
             model: crate::settings::model::ModelSettings {
@@ -403,14 +403,14 @@ mod tests {
         assert!(trainer.finished());
         assert_eq!(count.calls, 2, "one report a batch: 40 images, batch 20");
         let test = Records::parse(toy_records(2, 9)).unwrap();
-        let subject = Subject {
+        let subject = ModelUnderTest {
             model: trainer.model(),
             stats: &trainer.stats,
             device: trainer.device(),
             path: ConvPath::OwnKernel,
             label: "randomised".into(),
         };
-        let r = pollster::block_on(probe(
+        let r = pollster::block_on(test_bias(
             &subject,
             &test,
             &[],
@@ -440,8 +440,8 @@ mod tests {
     }
 
     #[test]
-    fn a_probe_can_be_cancelled() {
-        let (first, _, calls) = probe_untrained(&[], Some(2));
+    fn a_bias_test_can_be_cancelled() {
+        let (first, _, calls) = test_bias_untrained(&[], Some(2));
         assert_eq!(first.unwrap_err(), ExperimentError::Cancelled);
         assert_eq!(calls, 3);
     }

@@ -109,7 +109,7 @@ pub struct Stimulus {
 
 /// Everything experiments A and B (and the robustness check) found for one model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProbeResults {
+pub struct BiasResults {
     pub run: RunId,
     /// Which model: "the ConvNet cell's model (6 epochs)", a file name…
     pub model: String,
@@ -128,8 +128,8 @@ pub struct ProbeResults {
 pub struct TextureComparison {
     pub run: RunId,
     pub epochs: usize,
-    pub plain: ProbeResults,
-    pub randomised: ProbeResults,
+    pub plain: BiasResults,
+    pub randomised: BiasResults,
 }
 
 #[cfg(test)]

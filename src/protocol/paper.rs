@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::paper::results::{ProbeResults, TextureComparison};
+use crate::paper::results::{BiasResults, TextureComparison};
 use crate::run_id::RunId;
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::paper::PaperSettings;
@@ -21,14 +21,14 @@ pub enum ModelSource {
 pub enum Request {
     /// Experiments A (cue conflict) and B (patch shuffle), plus noise and blur, on `data`'s test
     /// set (loaded by a training cell).
-    Probe {
+    TestBias {
         run: RunId,
         model: ModelSource,
         data: DatasetKind,
         settings: PaperSettings,
     },
     /// Experiment C: train the same model with and without texture randomisation (same seed,
-    /// same epochs) and probe both.
+    /// same epochs) and test both.
     Compare {
         run: RunId,
         data: DatasetKind,
@@ -49,7 +49,7 @@ pub enum Reply {
         done: usize,
         total: usize,
     },
-    Probed(ProbeResults),
+    BiasTested(BiasResults),
     Compared(TextureComparison),
     Failed {
         run: Option<RunId>,
@@ -61,7 +61,7 @@ impl Reply {
     pub fn run(&self) -> Option<RunId> {
         match self {
             Reply::Progress { run, .. } => Some(*run),
-            Reply::Probed(r) => Some(r.run),
+            Reply::BiasTested(r) => Some(r.run),
             Reply::Compared(c) => Some(c.run),
             Reply::Failed { run, .. } => *run,
         }

@@ -12,8 +12,8 @@ use super::tasks::{now_ms, yield_now};
 use super::training::LoadedCheckpoint;
 use crate::data::dataset::Dataset;
 use crate::data::subset;
-use crate::paper::experiment::{ExperimentError, Progress, Subject, probe, train_fully};
-use crate::paper::results::{ProbeResults, TextureComparison};
+use crate::paper::experiment::{ExperimentError, ModelUnderTest, Progress, test_bias, train_fully};
+use crate::paper::results::{BiasResults, TextureComparison};
 use crate::protocol::paper::{ModelSource, Reply, Request};
 use crate::protocol::{FromWorker, RunId};
 use crate::settings::data::DatasetKind;
@@ -88,15 +88,15 @@ fn loaded_dataset(
     })
 }
 
-/// The cue-conflict and patch-shuffle probes of `subject` on `dataset`'s test images.
-async fn probe_on(
-    subject: &Subject<'_>,
+/// The cue-conflict and patch-shuffle tests of `subject` on `dataset`'s test images.
+async fn test_bias_on(
+    subject: &ModelUnderTest<'_>,
     dataset: &Dataset,
     settings: &PaperSettings,
     run: RunId,
     progress: &mut Posting,
-) -> Result<ProbeResults, ExperimentError> {
-    probe(
+) -> Result<BiasResults, ExperimentError> {
+    test_bias(
         subject,
         &dataset.test,
         &dataset.class_names,
@@ -123,7 +123,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
     let (device, _, compute) = state.borrow().target();
     let paths = compute.conv_paths();
     let run = match &request {
-        Request::Probe { run, .. } | Request::Compare { run, .. } => *run,
+        Request::TestBias { run, .. } | Request::Compare { run, .. } => *run,
         // Answered in `receive`, never queued.
         Request::Cancel { .. } => return,
     };
@@ -131,7 +131,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
         return failed(run, describe(ExperimentError::Cancelled));
     }
     match request {
-        Request::Probe {
+        Request::TestBias {
             run,
             model,
             data,
@@ -143,7 +143,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
             };
             let mut progress = Posting::new(run, state);
             // The ConvNet cell's model is copied (it may go on training), or a checkpoint the
-            // page read is probed.
+            // page read is tested.
             let mut other_data = None;
             let model = match model {
                 ModelSource::ConvNetCell => convnet_model(state).await,
@@ -159,7 +159,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
             };
             let result = match &model {
                 Some(model) => Some(
-                    probe_on(
+                    test_bias_on(
                         &model.subject(paths.eval),
                         &dataset,
                         &settings,
@@ -172,7 +172,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
             };
             match result {
                 Some(Ok(results)) => {
-                    post(&FromWorker::Paper(Reply::Probed(results)));
+                    post(&FromWorker::Paper(Reply::BiasTested(results)));
                     // Trained on other data: one sentence, shown as a note (a failure of no run).
                     if let Some(reason) = other_data {
                         post(&FromWorker::Paper(Reply::Failed { run: None, reason }));
@@ -202,7 +202,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 Err(e) => return failed(run, e.to_string()),
             };
             let mut progress = Posting::new(run, state);
-            let mut probed = Vec::with_capacity(2);
+            let mut tested = Vec::with_capacity(2);
             for randomised in [false, true] {
                 let settings_for_run = TrainSettings {
                     texture_randomised: randomised,
@@ -226,7 +226,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                     Ok(t) => t,
                     Err(e) => return failed(run, describe(e)),
                 };
-                let subject = Subject {
+                let subject = ModelUnderTest {
                     model: trainer.model(),
                     stats: &trainer.stats,
                     device: trainer.device(),
@@ -237,13 +237,13 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                         "plain training".into()
                     },
                 };
-                match probe_on(&subject, &dataset, &settings, run, &mut progress).await {
-                    Ok(r) => probed.push(r),
+                match test_bias_on(&subject, &dataset, &settings, run, &mut progress).await {
+                    Ok(r) => tested.push(r),
                     Err(e) => return failed(run, describe(e)),
                 }
             }
-            let randomised = probed.pop().expect("two probes");
-            let plain = probed.pop().expect("two probes");
+            let randomised = tested.pop().expect("two bias tests");
+            let plain = tested.pop().expect("two bias tests");
             post(&FromWorker::Paper(Reply::Compared(TextureComparison {
                 run,
                 epochs: train_settings.epochs,

@@ -13,7 +13,7 @@ use super::lanes::Lanes;
 use super::training::{Session, Slot};
 use crate::compute::{ComputeBackend, ndarray_device};
 use crate::data::dataset::Dataset;
-use crate::paper::experiment::Subject;
+use crate::paper::experiment::ModelUnderTest;
 use crate::protocol::training::TrainingCell;
 use crate::protocol::{Backend, RunId};
 use crate::settings::data::DatasetKind;
@@ -67,8 +67,8 @@ impl TrainedModel {
     }
 
     /// The model as the paper's experiments ask it.
-    pub fn subject(&self, path: ConvPath) -> Subject<'_> {
-        Subject {
+    pub fn subject(&self, path: ConvPath) -> ModelUnderTest<'_> {
+        ModelUnderTest {
             model: &self.model,
             stats: &self.stats,
             device: &self.device,

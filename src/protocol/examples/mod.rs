@@ -15,7 +15,7 @@ use super::training::{
 use super::*;
 use crate::data::subset::TooFewImages;
 use crate::paper::results::{
-    CueConflict, PatchShuffle, ProbeResults, Robustness, Stimulus, Tally, TextureComparison,
+    BiasResults, CueConflict, PatchShuffle, Robustness, Stimulus, Tally, TextureComparison,
 };
 use crate::settings::data::{DatasetKind, SubsetSettings};
 use crate::settings::dead_relu::DeadReluSettings;
@@ -30,7 +30,7 @@ fn confusion() -> Confusion {
     c
 }
 
-fn probed(run: RunId) -> ProbeResults {
+fn tested(run: RunId) -> BiasResults {
     let cue = |grey| CueConflict {
         sigma: 1.5,
         grey,
@@ -40,7 +40,7 @@ fn probed(run: RunId) -> ProbeResults {
         other: 8,
     };
     let tally = |correct| Tally { correct, total: 50 };
-    ProbeResults {
+    BiasResults {
         run,
         model: "the ConvNet cell's model (2 epochs)".into(),
         class_names: vec!["a".into(); 10],
@@ -115,7 +115,7 @@ pub fn every_request() -> Vec<ToWorker> {
             x0: -0.0,
         }),
         ToWorker::Theory(theory::Request::DeadRelu(DeadReluSettings::default())),
-        ToWorker::Paper(paper::Request::Probe {
+        ToWorker::Paper(paper::Request::TestBias {
             run,
             model: paper::ModelSource::Checkpoint {
                 name: "m.bin".into(),
@@ -123,7 +123,7 @@ pub fn every_request() -> Vec<ToWorker> {
             data: DatasetKind::Cifar,
             settings: Default::default(),
         }),
-        ToWorker::Paper(paper::Request::Probe {
+        ToWorker::Paper(paper::Request::TestBias {
             run,
             model: paper::ModelSource::ConvNetCell,
             data: DatasetKind::Toy,
@@ -323,12 +323,12 @@ pub fn every_reply() -> Vec<FromWorker> {
             done: 1,
             total: 4,
         }),
-        FromWorker::Paper(paper::Reply::Probed(probed(run))),
+        FromWorker::Paper(paper::Reply::BiasTested(tested(run))),
         FromWorker::Paper(paper::Reply::Compared(TextureComparison {
             run,
             epochs: 3,
-            plain: probed(run),
-            randomised: probed(run),
+            plain: tested(run),
+            randomised: tested(run),
         })),
         FromWorker::Paper(paper::Reply::Failed {
             run: Some(run),

@@ -12,7 +12,7 @@ use yew::prelude::*;
 use self::state::{PaperAction, PaperState};
 use crate::format::{percent, plain, thousands};
 use crate::paper::reading::{comparison_reading, reading};
-use crate::paper::results::{CueConflict, ProbeResults, Tally};
+use crate::paper::results::{BiasResults, CueConflict, Tally};
 use crate::protocol::paper::{ModelSource, Request};
 use crate::protocol::{RunId, ToWorker};
 use crate::settings::paper::SIGMA;
@@ -78,7 +78,7 @@ fn cue_summary(label: &str, cue: &CueConflict) -> Html {
     }
 }
 
-fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
+fn bias_view(r: &BiasResults, history: &[(f64, f64)]) -> Html {
     let cue = &r.cue;
     let name = |c: usize| {
         r.class_names
@@ -89,7 +89,7 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
     let chance = 1.0 / r.class_names.len().max(2) as f64;
     let kept = r.shuffle.kept_above_chance(r.class_names.len().max(2));
     html! {
-        <div class="probe">
+        <div class="bias-test">
             <p class="headline">
                 { "Shape share " }<strong data-testid="shape-share">{ share(cue.shape_share()) }</strong>
                 { " of cue-following decisions (hit rate " }<span data-testid="hit-rate">{ share(cue.hit_rate()) }</span>
@@ -151,10 +151,10 @@ fn probe_view(r: &ProbeResults, history: &[(f64, f64)]) -> Html {
 }
 
 fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
-    let row = |label: &str, f: &dyn Fn(&ProbeResults) -> String| {
+    let row = |label: &str, f: &dyn Fn(&BiasResults) -> String| {
         html! { <tr>{ row_head(label.to_string()) }{ num(f(&c.plain)) }{ num(f(&c.randomised)) }</tr> }
     };
-    let shape_share = |r: &ProbeResults| share(r.cue.shape_share());
+    let shape_share = |r: &BiasResults| share(r.cue.shape_share());
     html! {
         <div class="comparison">
             <table class="paper-table" data-testid="paper-compare-table">
@@ -165,13 +165,13 @@ fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
                     { row("shape share (A)", &shape_share) }
                     { for c.plain.shuffle.grids.iter().enumerate().map(|(i, (n, _))| {
                         let n = *n;
-                        row(&format!("{n} \u{d7} {n} tiles shuffled (B)"), &move |r: &ProbeResults| share(r.shuffle.grids.get(i).map(|g| g.1.accuracy())))
+                        row(&format!("{n} \u{d7} {n} tiles shuffled (B)"), &move |r: &BiasResults| share(r.shuffle.grids.get(i).map(|g| g.1.accuracy())))
                     }) }
                     { for c.plain.robustness.noise.iter().enumerate().map(|(i, (std, _))| {
-                        row(&format!("noise, std {}", plain(*std)), &move |r: &ProbeResults| share(r.robustness.noise.get(i).map(|g| g.1.accuracy())))
+                        row(&format!("noise, std {}", plain(*std)), &move |r: &BiasResults| share(r.robustness.noise.get(i).map(|g| g.1.accuracy())))
                     }) }
                     { for c.plain.robustness.blur.iter().enumerate().map(|(i, (sigma, _))| {
-                        row(&format!("blur, \u{3c3} = {} px", plain(*sigma)), &move |r: &ProbeResults| share(r.robustness.blur.get(i).map(|g| g.1.accuracy())))
+                        row(&format!("blur, \u{3c3} = {} px", plain(*sigma)), &move |r: &BiasResults| share(r.robustness.blur.get(i).map(|g| g.1.accuracy())))
                     }) }
                 </tbody>
             </table>
@@ -207,7 +207,7 @@ pub fn PaperCell(props: &CellProps) -> Html {
     let ready = props.backend.is_some();
     let settings = s.settings();
     let busy = s.job.is_some();
-    let can_probe = ready && convnet.data.is_some() && settings.is_ok() && !busy;
+    let can_test = ready && convnet.data.is_some() && settings.is_ok() && !busy;
 
     let on_run = {
         let (worker, dispatch, settings, data) = (
@@ -222,7 +222,7 @@ pub fn PaperCell(props: &CellProps) -> Html {
             };
             let run = new_run_id();
             let model = ModelSource::ConvNetCell;
-            let request = Request::Probe {
+            let request = Request::TestBias {
                 run,
                 model,
                 data,
@@ -250,7 +250,7 @@ pub fn PaperCell(props: &CellProps) -> Html {
                 match files::read(&file).await {
                     Ok(bytes) => {
                         let run = new_run_id();
-                        let request = Request::Probe {
+                        let request = Request::TestBias {
                             run,
                             model: ModelSource::Checkpoint { name: file.name() },
                             data,
@@ -333,10 +333,10 @@ pub fn PaperCell(props: &CellProps) -> Html {
                         <input type="checkbox" checked={s.grey} onchange={on_grey} disabled={busy} data-testid="grey-toggle" />
                         <span>{ "show greyscale stimuli" }</span>
                     </label>
-                    { button("paper-run", "Run on the ConvNet cell's model", Some("primary"), !can_probe || !convnet.exists, on_run) }
+                    { button("paper-run", "Run on the ConvNet cell's model", Some("primary"), !can_test || !convnet.exists, on_run) }
                     <label class="file-pick button-like">
                         <span>{ "or on a checkpoint\u{2026}" }</span>
-                        <input type="file" accept=".bin" onchange={on_file} disabled={!can_probe} data-testid="paper-model-file" />
+                        <input type="file" accept=".bin" onchange={on_file} disabled={!can_test} data-testid="paper-model-file" />
                     </label>
                     { button("paper-cancel", "Cancel", None, !busy, on_cancel) }
                 </div>
@@ -349,8 +349,8 @@ pub fn PaperCell(props: &CellProps) -> Html {
                     </p>
                 }
                 { for s.notes.iter().map(|n| html! { <p class="note" data-testid="paper-note">{ n.clone() }</p> }) }
-                if let Some(r) = &s.probe {
-                    { probe_view(r, &s.history_of(&r.model)) }
+                if let Some(r) = &s.bias {
+                    { bias_view(r, &s.history_of(&r.model)) }
                 }
                 { raw(include_str!("intervention.html")) }
                 <div class="controls">

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use crate::paper::results::{ProbeResults, TextureComparison};
+use crate::paper::results::{BiasResults, TextureComparison};
 use crate::protocol::paper::Reply;
 use crate::protocol::{FromWorker, RunId};
 use crate::settings::paper::{PaperSettings, SIGMA};
@@ -27,8 +27,8 @@ pub struct PaperState {
     pub sigma: String,
     pub grey: bool,
     pub job: Option<Job>,
-    pub probe: Option<Rc<ProbeResults>>,
-    /// (model, σ, shape share) of the probes so far, so the reading can say how σ matters.
+    pub bias: Option<Rc<BiasResults>>,
+    /// (model, σ, shape share) of the bias tests so far, so the reading can say how σ matters.
     pub history: Vec<(String, f64, f64)>,
     pub comparison: Option<Rc<TextureComparison>>,
     pub notes: Vec<String>,
@@ -43,7 +43,7 @@ impl Default for PaperState {
             sigma: crate::format::plain(PaperSettings::default().sigma),
             grey: false,
             job: None,
-            probe: None,
+            bias: None,
             history: Vec::new(),
             comparison: None,
             notes: Vec::new(),
@@ -93,7 +93,7 @@ impl PaperState {
         })
     }
 
-    /// (σ, share) of the earlier probes of `model`.
+    /// (σ, share) of the earlier bias tests of `model`.
     pub fn history_of(&self, model: &str) -> Vec<(f64, f64)> {
         self.history
             .iter()
@@ -141,7 +141,7 @@ impl PaperState {
                     total,
                 })
             }
-            Reply::Probed(results) => {
+            Reply::BiasTested(results) => {
                 self.job = None;
                 if let Some(share) = results.cue.shape_share() {
                     self.history
@@ -149,7 +149,7 @@ impl PaperState {
                     self.history
                         .push((results.model.clone(), results.cue.sigma, share));
                 }
-                self.probe = Some(Rc::new(results));
+                self.bias = Some(Rc::new(results));
             }
             Reply::Compared(comparison) => {
                 self.job = None;
