@@ -10,7 +10,7 @@
 #[path = "support/driven.rs"]
 mod driven;
 
-use std::io::Write;
+use lectern::data::archive_fixture::cifar_archive;
 
 use driven::{Driven, tiny};
 use lectern::data::subset::TooFewImages;
@@ -55,17 +55,6 @@ extern "C" {
 /// `cifar-10-binary.tar.gz` in the official layout with `per_batch` records in each of its six
 /// batch files (every class in each), stored without compression: reading it is all unpacking.
 fn archive(per_batch: usize) -> Vec<u8> {
-    let mut tar = tar::Builder::new(Vec::new());
-    let mut add = |name: &str, bytes: &[u8]| {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        tar.append_data(&mut header, format!("cifar-10-batches-bin/{name}"), bytes)
-            .expect("a tar in memory");
-    };
-    let classes = "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n";
-    add("batches.meta.txt", classes.as_bytes());
     let batch: Vec<u8> = (0..per_batch)
         .flat_map(|i| {
             let mut record = vec![(i % 10) as u8];
@@ -73,20 +62,7 @@ fn archive(per_batch: usize) -> Vec<u8> {
             record
         })
         .collect();
-    for name in [
-        "data_batch_1.bin",
-        "data_batch_2.bin",
-        "data_batch_3.bin",
-        "data_batch_4.bin",
-        "data_batch_5.bin",
-        "test_batch.bin",
-    ] {
-        add(name, &batch);
-    }
-    let tar = tar.into_inner().expect("a tar in memory");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
-    gz.write_all(&tar).expect("gzip in memory");
-    gz.finish().expect("gzip in memory")
+    cifar_archive(&batch, flate2::Compression::none())
 }
 
 fn toy_subset(per_class: usize) -> SubsetSettings {

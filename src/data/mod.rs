@@ -4,6 +4,8 @@
 
 #[cfg(feature = "archive")]
 pub mod archive;
+#[cfg(all(feature = "archive", any(test, feature = "test-support")))]
+pub mod archive_fixture;
 pub mod augment;
 pub mod bands;
 pub mod cifar;

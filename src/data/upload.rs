@@ -79,24 +79,8 @@ mod tests {
 
     /// `cifar-10-binary.tar.gz`'s layout with `per_batch` toy records in each batch file.
     fn archive(per_batch: usize) -> Vec<u8> {
-        let mut tar = tar::Builder::new(Vec::new());
-        let mut add = |name: &str, bytes: &[u8]| {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(bytes.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            tar.append_data(&mut header, format!("cifar-10-batches-bin/{name}"), bytes)
-                .unwrap();
-        };
-        add("batches.meta.txt", b"a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n");
         let batch = toy_records(per_batch / 10, 3);
-        for name in super::super::cifar::TRAIN_FILES {
-            add(name, &batch);
-        }
-        add(super::super::cifar::TEST_FILE, &batch);
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
-        gz.finish().unwrap()
+        crate::data::archive_fixture::cifar_archive(&batch, flate2::Compression::fast())
     }
 
     #[test]

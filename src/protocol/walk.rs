@@ -193,49 +193,31 @@ impl<'a, V: Visitor> ser::Serializer for Walk<'a, V> {
     }
 }
 
-impl<V: Visitor> ser::SerializeSeq for Walk<'_, V> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        self.inner(value)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
+/// A compound's parts are walked like any value: `$part` for each element or field (named
+/// fields are walked without their names), nothing at the end.
+macro_rules! walk_parts {
+    ($($trait:ident :: $part:ident $(($name:ty))?),* $(,)?) => {$(
+        impl<V: Visitor> ser::$trait for Walk<'_, V> {
+            type Ok = ();
+            type Error = Stop;
+            fn $part<T: Serialize + ?Sized>(&mut self, $(_: $name,)? value: &T) -> Result<(), Stop> {
+                self.inner(value)
+            }
+            fn end(self) -> Result<(), Stop> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl<V: Visitor> ser::SerializeTuple for Walk<'_, V> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        self.inner(value)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<V: Visitor> ser::SerializeTupleStruct for Walk<'_, V> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        self.inner(value)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<V: Visitor> ser::SerializeTupleVariant for Walk<'_, V> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        self.inner(value)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
+walk_parts!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+    SerializeStruct::serialize_field(&'static str),
+    SerializeStructVariant::serialize_field(&'static str),
+);
 
 impl<V: Visitor> ser::SerializeMap for Walk<'_, V> {
     type Ok = ();
@@ -244,36 +226,6 @@ impl<V: Visitor> ser::SerializeMap for Walk<'_, V> {
         self.inner(key)
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        self.inner(value)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<V: Visitor> ser::SerializeStruct for Walk<'_, V> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Stop> {
-        self.inner(value)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<V: Visitor> ser::SerializeStructVariant for Walk<'_, V> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Stop> {
         self.inner(value)
     }
     fn end(self) -> Result<(), Stop> {

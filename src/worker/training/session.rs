@@ -14,7 +14,9 @@ use burn::module::Module;
 
 use crate::compute::ReadError;
 use crate::data::dataset::Dataset;
-use crate::protocol::training::{EpochReport, Event, StepReport, StopReason, TrainingCell};
+use crate::protocol::training::{
+    EpochReport, Event, RunResults, StepReport, StopReason, TrainingCell,
+};
 use crate::protocol::{Backend, RunId};
 use crate::train::checkpoint::Checkpoint;
 use crate::train::engine::{TrainError, Trainer};
@@ -107,6 +109,22 @@ impl Session {
     /// The run's trainer (model, settings, records, epochs done).
     pub(super) fn trainer(&self) -> &Trainer {
         self.training.trainer()
+    }
+
+    /// The model's results as they stand: `test` is the last epoch's evaluation when it can be
+    /// reused, `None` to evaluate now.
+    async fn results(&self, test: Option<Confusion>) -> Result<RunResults, ReadError> {
+        let trainer = self.trainer();
+        results_of(
+            trainer.model(),
+            &trainer.stats,
+            &self.dataset,
+            trainer.device(),
+            self.run,
+            trainer.epoch,
+            test,
+        )
+        .await
     }
 
     pub fn run(&self) -> RunId {
@@ -276,17 +294,7 @@ pub(super) async fn flush(
 /// Ends the run with `reason`, sending the model's results as they stand.
 pub(super) async fn stop(cell: TrainingCell, session: &mut Session, reason: StopReason) {
     session.phase = Phase::Stopped;
-    let trainer = session.trainer();
-    let results = results_of(
-        trainer.model(),
-        &trainer.stats,
-        &session.dataset,
-        trainer.device(),
-        session.run,
-        trainer.epoch,
-        None,
-    )
-    .await;
+    let results = session.results(None).await;
     match results {
         Ok(results) => send(
             cell,
@@ -367,17 +375,7 @@ async fn end_epoch(
 /// The run trained its last epoch: its results are sent (the last epoch's evaluation reused).
 pub(super) async fn finish(cell: TrainingCell, session: &mut Session) -> Result<(), ReadError> {
     session.phase = Phase::Finished;
-    let trainer = session.trainer();
-    let results = results_of(
-        trainer.model(),
-        &trainer.stats,
-        &session.dataset,
-        trainer.device(),
-        session.run,
-        trainer.epoch,
-        session.last_test.clone(),
-    )
-    .await?;
+    let results = session.results(session.last_test.clone()).await?;
     send(cell, Event::Finished(results));
     Ok(())
 }
