@@ -7,7 +7,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::layout::{Mark, legend_band};
-use super::palette::{ACCENT, FAINT, GRID, INK, OK};
+use super::palette::{ACCENT, FAINT, GRID, INK, OK, TRAIN};
 use super::{caption, use_canvas};
 use crate::format::plain;
 
@@ -133,7 +133,7 @@ fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), 
     root.fill(&WHITE).map_err(err)?;
     let right = data.epochs.max(data.test.len()).max(1) as f64;
     let mut lines = vec![
-        ("train (augmented batches)", FAINT, &data.train),
+        ("train (augmented batches)", TRAIN, &data.train),
         ("test", INK, &data.test),
     ];
     if let Some(mean) = &data.mean_per_class {

@@ -5,6 +5,7 @@ pub mod bars;
 pub mod curves;
 pub mod images;
 pub mod layout;
+pub mod palette;
 pub mod theory_plot;
 
 use web_sys::HtmlCanvasElement;
@@ -44,24 +45,4 @@ pub fn caption(error: Option<String>, text: Html) -> Html {
         }
         None => html! { <figcaption>{ text }</figcaption> },
     }
-}
-
-/// Colours shared by the figures.
-pub mod palette {
-    use plotters::style::RGBColor;
-
-    pub const INK: RGBColor = RGBColor(29, 53, 87);
-    pub const ACCENT: RGBColor = RGBColor(214, 120, 0);
-    pub const FAINT: RGBColor = RGBColor(170, 185, 210);
-    pub const GRID: RGBColor = RGBColor(235, 235, 235);
-    pub const OK: RGBColor = RGBColor(31, 122, 74);
-    /// One colour per compared run (cycled).
-    pub const RUNS: [RGBColor; 6] = [
-        RGBColor(29, 53, 87),
-        RGBColor(214, 120, 0),
-        RGBColor(31, 122, 74),
-        RGBColor(164, 38, 44),
-        RGBColor(110, 80, 160),
-        RGBColor(90, 100, 112),
-    ];
 }

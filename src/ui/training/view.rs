@@ -12,6 +12,7 @@ use crate::protocol::training::{Filters, RunResults, Sample, StopReason};
 use crate::train::metrics::Confusion;
 use crate::ui::plot::curves::{AccuracyCurve, AccuracyPlot, LossCurve, LossPlot};
 use crate::ui::plot::images::{FilterImage, PixelImage};
+use crate::ui::plot::palette::{OK, WRONG, over_paper, white_text_on};
 
 /// One line on where a run is.
 pub fn status_text(view: &RunView) -> String {
@@ -153,12 +154,13 @@ fn confusion_matrix(classes: &[String], test: &Confusion) -> Html {
                             <th scope="row">{ name(t) }</th>
                             { for row.iter().enumerate().map(|(p, &n)| {
                                 let share = n as f64 / total;
-                                let style = if t == p {
-                                    format!("background: rgba(31, 122, 74, {:.3})", share)
+                                let shade = if t == p {
+                                    over_paper(OK, share)
                                 } else {
-                                    format!("background: rgba(164, 38, 44, {:.3})", (share * 1.6).min(1.0))
+                                    over_paper(WRONG, share * 1.6)
                                 };
-                                let dark = if t == p { share > 0.55 } else { share > 0.35 };
+                                let style = format!("background: rgb({}, {}, {})", shade.0, shade.1, shade.2);
+                                let dark = white_text_on(shade);
                                 html! {
                                     <td class={if dark { "num dark" } else { "num" }} {style}
                                         title={format!("true {}, predicted {}: {n} of {}", name(t), name(p), total as usize)}>{ n }</td>

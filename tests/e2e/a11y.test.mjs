@@ -1,0 +1,72 @@
+// End-to-end: accessibility, audited by axe-core (npm, WCAG 2.0–2.2 A and AA rules) in every state a
+// class sees: the fresh page, large type, a refused input, after a toy ConvNet run, after a toy
+// compare in the imbalance lab and after the paper experiment. Any violation fails the test, with
+// the rule, its impact and the first nodes named.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { setup, open, backendBadge, cell, shots, waitForText } from './helpers.mjs';
+
+setup();
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+
+/** The page's axe violations, one line each: rule (impact): the first three nodes. */
+async function violations(page) {
+  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not
+  // govern: the site itself never carries axe.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  return page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}) on ${v.nodes.length} node(s): ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ')}`).join(' | ')}`);
+  }, TAGS);
+}
+
+async function audit(page, state, found) {
+  const list = await violations(page);
+  console.log(`AXE ${state}: ${list.length} rule(s) violated`);
+  found.push(...list.map((v) => `${state}: ${v}`));
+  await page.screenshot({ path: path.join(shots, `a11y-${state.replace(/\W+/g, '-')}.png`), fullPage: false });
+}
+
+test('a11y: axe finds no WCAG A/AA violation in any state a class sees', async () => {
+  const { page, close } = await open('?backend=cpu&dataset=toy&epochs=2&width=4,8&per_class=60&batch=32&imbalance=10');
+  const found = [];
+  await backendBadge(page);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  await audit(page, 'fresh', found);
+
+  await page.getByTestId('large-type').click();
+  await audit(page, 'large type', found);
+  await page.getByTestId('large-type').click();
+
+  const convnet = cell(page, 'convnet');
+  await convnet.getByTestId('epochs-input').fill('1e38');
+  await convnet.locator('.field-error').first().waitFor();
+  await convnet.scrollIntoViewIfNeeded();
+  await audit(page, 'a refused input', found);
+  await convnet.getByTestId('epochs-input').fill('2');
+
+  await convnet.getByTestId('train-start').click();
+  await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+  await convnet.getByTestId('results').scrollIntoViewIfNeeded();
+  await audit(page, 'after a toy run', found);
+
+  const lab = cell(page, 'imbalance');
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'imbalance');
+  await lab.getByTestId('compare-start').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="results-table"] tbody tr').length === 2, null, { timeout: 240_000 });
+  await lab.getByTestId('results-table').scrollIntoViewIfNeeded();
+  await audit(page, 'after a compare', found);
+
+  await page.getByTestId('section-paper').scrollIntoViewIfNeeded();
+  await page.getByTestId('paper-run').click();
+  await waitForText(page, 'shape-share', /%/, 240_000);
+  await audit(page, 'after the paper experiment', found);
+
+  assert.deepEqual(found, [], 'axe-core found WCAG A/AA violations');
+  await close();
+});
