@@ -2,12 +2,14 @@
 //! its keys, and the worker, handed to every cell through a context. The shell keeps only its
 //! own state (`state::Notebook`); each cell keeps its own.
 
+use std::rc::Rc;
 use web_sys::{ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
+
 use yew::prelude::*;
 
 use super::cells::{CellId, CellProps};
 use super::components::{cell::cell, key_help::key_help, status_bar::status_bar, toc::toc};
-use super::keys::{dispatching, use_keys};
+use super::keys::{dispatching, press_cell_key, use_keys};
 use super::state::{Action, Notebook};
 use super::url;
 use super::worker_link::{Worker, use_compute_worker, use_replies};
@@ -37,7 +39,15 @@ fn scroll_to_cell(cell: CellId) {
         .and_then(|d| d.get_element_by_id(cell.anchor()));
     if let Some(element) = element {
         let options = ScrollIntoViewOptions::new();
-        options.set_behavior(ScrollBehavior::Smooth);
+        // Smoothly, unless the reader's system asks for reduced motion.
+        let reduced = web_sys::window()
+            .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+            .is_some_and(|query| query.matches());
+        options.set_behavior(if reduced {
+            ScrollBehavior::Instant
+        } else {
+            ScrollBehavior::Smooth
+        });
         options.set_block(ScrollLogicalPosition::Start);
         element.scroll_into_view_with_scroll_into_view_options(&options);
     }
@@ -70,7 +80,10 @@ pub fn App() -> Html {
     }
 
     // Keys, on the whole document, for as long as the app lives.
-    use_keys(true, dispatching(action_for_key, dispatch.to_callback()));
+    use_keys(true, {
+        let shell = dispatching(action_for_key, dispatch.to_callback());
+        Rc::new(move |key| shell(key) || press_cell_key(key))
+    });
 
     // Bring the active cell into view whenever it changes (not on the first render).
     {

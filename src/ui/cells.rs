@@ -15,6 +15,19 @@ pub struct CellSpec {
     pub intro: &'static str,
     /// The cell's component.
     pub view: fn(CellProps) -> Html,
+    /// Its keys, working while it is the active cell (the key help lists them).
+    pub keys: &'static [CellKey],
+}
+
+/// A key of a cell's own: pressing it presses the first of `buttons` (their `data-testid`s) that
+/// is enabled, exactly as a click would.
+pub struct CellKey {
+    /// `KeyboardEvent.key`: `" "` for the space bar, `"s"`.
+    pub key: &'static str,
+    /// As the key help shows it.
+    pub shown: &'static str,
+    pub what: &'static str,
+    pub buttons: &'static [&'static str],
 }
 
 /// What the shell tells every cell; a cell re-renders when it changes, never for another cell.
@@ -100,5 +113,24 @@ mod tests {
         for cell in CellId::all() {
             assert!(cell.spec().intro.len() > 80, "{}", cell.anchor());
         }
+    }
+
+    #[test]
+    fn a_cells_keys_are_its_own() {
+        // The shell's keys go first (`app::action_for_key`): a cell's key must not be one of
+        // them, nor one that typing or the theory cell's steps use, nor twice in one cell.
+        let taken = ["j", "k", "t", "Tab", "Enter", "Escape", "ArrowLeft", "ArrowRight"];
+        for cell in CellId::all() {
+            let keys = cell.spec().keys;
+            for (i, k) in keys.iter().enumerate() {
+                let what = format!("{} key {:?}", cell.anchor(), k.key);
+                assert!(!taken.contains(&k.key), "{what} is the shell's");
+                assert!(crate::ui::app::action_for_key(k.key).is_none(), "{what} is the shell's");
+                assert!(!keys[..i].iter().any(|o| o.key == k.key), "{what} twice");
+                assert!(!k.buttons.is_empty() && !k.what.is_empty(), "{what} presses nothing");
+            }
+        }
+        let convnet = CellId::from_index(1).unwrap().spec();
+        assert_eq!(convnet.keys[0].buttons, ["train-pause", "train-start"]);
     }
 }

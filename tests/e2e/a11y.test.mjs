@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { setup, open, backendBadge, cell, shots, waitForText } from './helpers.mjs';
+import { setup, open, backendBadge, cell, shots, waitForText, expectEnabled } from './helpers.mjs';
 
 setup();
 
@@ -68,5 +68,83 @@ test('a11y: axe finds no WCAG A/AA violation in any state a class sees', async (
   await audit(page, 'after the paper experiment', found);
 
   assert.deepEqual(found, [], 'axe-core found WCAG A/AA violations');
+  await close();
+});
+
+/**
+ * Presses `key` with the page's focus where the last key left it (no mouse anywhere); with
+ * `button` (a cell's and a test id), once that button can be pressed, as a person would wait.
+ */
+async function press(page, key, button = null) {
+  if (button) await expectEnabled(cell(page, button[0]).getByTestId(button[1]), true, `${button[1]} enabled`);
+  await page.keyboard.press(key);
+}
+
+test('a11y: a toy run, a compare and the paper experiment by keyboard alone; the key help lists each cell\'s keys', async () => {
+  const { page, close } = await open('?backend=cpu&dataset=toy&epochs=2&width=4,8&per_class=60&batch=32&imbalance=10');
+  await backendBadge(page);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  const help = await page.getByTestId('key-help').textContent();
+  for (const words of ['Space', 'start, pause, resume', 'one batch', 'compare', 'sweep β']) {
+    assert.ok(help.includes(words), `the key help names "${words}": ${help}`);
+  }
+
+  await press(page, '2');
+  await page.waitForSelector('[data-testid="section-convnet"][data-active="true"]');
+  await press(page, 'Space', ['convnet', 'train-start']);
+  await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+
+  await press(page, '3');
+  await page.waitForSelector('[data-testid="section-imbalance"][data-active="true"]');
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'imbalance');
+  await press(page, 'c', ['imbalance', 'compare-start']);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="results-table"] tbody tr').length === 2, null, { timeout: 240_000 });
+
+  await press(page, '4');
+  await page.waitForSelector('[data-testid="section-paper"][data-active="true"]');
+  await press(page, 'Space', ['paper', 'paper-run']);
+  await waitForText(page, 'shape-share', /%/, 240_000);
+  await page.getByTestId('section-paper').screenshot({ path: path.join(shots, 'a11y-keyboard-paper.png') });
+
+  // Tab reaches the controls, each with a visible focus ring.
+  for (let i = 0; i < 6; i += 1) {
+    await press(page, 'Tab');
+    const ring = await page.evaluate(() => {
+      const e = document.activeElement;
+      const style = getComputedStyle(e);
+      return { tag: e.tagName, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    });
+    assert.ok(ring.outline !== 'none' && ring.width >= 2, `the focused ${ring.tag} shows a ring: ${JSON.stringify(ring)}`);
+  }
+  await close();
+});
+
+test('a11y: a training cell\'s keys pause, step, resume, stop and reset its run; Space on a focused button presses only that button', async () => {
+  const { page, close } = await open('?backend=cpu&dataset=toy&epochs=40&width=4,8&per_class=60&batch=32');
+  await backendBadge(page);
+  await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+  const convnet = cell(page, 'convnet');
+  await press(page, '2');
+  await press(page, 'Space', ['convnet', 'train-start']);
+  await waitForText(page, 'run-status', /Training/, 120_000, 'convnet');
+  await press(page, 'Space', ['convnet', 'train-pause']);
+  await waitForText(page, 'run-status', /Paused/, 120_000, 'convnet');
+  const before = await convnet.getByTestId('batch-counter').textContent();
+  await press(page, 's', ['convnet', 'train-step']);
+  await page.waitForFunction((b) => document.querySelector('[data-testid="section-convnet"] [data-testid="batch-counter"]').textContent !== b, before, { timeout: 120_000 });
+  await waitForText(page, 'run-status', /Paused/, 120_000, 'convnet');
+  await press(page, 'Space', ['convnet', 'train-pause']);
+  await waitForText(page, 'run-status', /Training/, 120_000, 'convnet');
+  await press(page, 'x', ['convnet', 'train-stop']);
+  await waitForText(page, 'run-status', /Stopped/, 120_000, 'convnet');
+  await press(page, 'r', ['convnet', 'train-reset']);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="section-convnet"] [data-testid="run-status"]'), null, { timeout: 60_000 });
+
+  // Space on a focused button presses that button (here: large type), not the cell's Start.
+  await page.getByTestId('large-type').focus();
+  await press(page, 'Space');
+  await page.waitForSelector('[data-testid="large-type"][aria-pressed="true"]');
+  await page.waitForTimeout(500);
+  assert.equal(await convnet.getByTestId('run-status').count(), 0, 'Space on a focused button did not start a run');
   await close();
 });

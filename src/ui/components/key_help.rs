@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::ui::cells::CELLS;
+use crate::ui::cells::{CELLS, CellId};
 
 /// The cells' keys, `1 – N`, from the list of cells (written at compile time: N < 10).
 const CELL_KEYS: [u8; 7] = {
@@ -36,6 +36,16 @@ pub fn key_help() -> Html {
                 <><dt><kbd>{ *keys }</kbd></dt><dd>{ *what }</dd></>
             }) }
             </dl>
+            { for CellId::all().filter(|c| !c.spec().keys.is_empty()).map(|cell| html! {
+                <>
+                    <h3>{ format!("In cell {}", cell.index() + 1) }</h3>
+                    <dl data-testid={format!("keys-{}", cell.anchor())}>
+                    { for cell.spec().keys.iter().map(|k| html! {
+                        <><dt><kbd>{ k.shown }</kbd></dt><dd>{ k.what }</dd></>
+                    }) }
+                    </dl>
+                </>
+            }) }
         </aside>
     }
 }

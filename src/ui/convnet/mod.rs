@@ -14,7 +14,7 @@ use crate::protocol::training::{Request, TrainingCell};
 use crate::protocol::{RunId, ToWorker};
 use crate::settings::data::DatasetKind;
 use crate::settings::model::KERNELS;
-use crate::ui::cells::{CellProps, CellSpec};
+use crate::ui::cells::{CellKey, CellProps, CellSpec};
 use crate::ui::components::button::button;
 use crate::ui::components::knob::knob;
 use crate::ui::heard::Heard;
@@ -35,6 +35,32 @@ pub const CELL: CellSpec = CellSpec {
             subset of CIFAR-10 right here in your browser, in a background worker, with live \
             loss and accuracy curves.",
     view: |props| html! { <ConvNetCell ..props /> },
+    keys: &[
+        CellKey {
+            key: " ",
+            shown: "Space",
+            what: "start, pause, resume",
+            buttons: &["train-pause", "train-start"],
+        },
+        CellKey {
+            key: "s",
+            shown: "s",
+            what: "one batch",
+            buttons: &["train-step"],
+        },
+        CellKey {
+            key: "x",
+            shown: "x",
+            what: "stop",
+            buttons: &["train-stop"],
+        },
+        CellKey {
+            key: "r",
+            shown: "r",
+            what: "reset",
+            buttons: &["train-reset"],
+        },
+    ],
 };
 
 /// Asks the person (a run is under way); true when there is nothing to ask.

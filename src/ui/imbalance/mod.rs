@@ -18,7 +18,7 @@ use crate::protocol::ToWorker;
 use crate::protocol::training::{Request, TrainingCell};
 use crate::settings::data::DatasetKind;
 use crate::settings::loss::{LossKind, LossSettings};
-use crate::ui::cells::{CellProps, CellSpec};
+use crate::ui::cells::{CellKey, CellProps, CellSpec};
 use crate::ui::components::button::button;
 use crate::ui::components::knob::knob;
 use crate::ui::plot::bars::{BarChart, Bars, ClassWeights, WeightsChart};
@@ -38,6 +38,32 @@ pub const CELL: CellSpec = CellSpec {
             of Cui et al. (CVPR 2019), whose weights (1 − β)/(1 − βⁿ) grow for rare classes, and \
             read per-class accuracies the way a write-up reports them.",
     view: |props| html! { <ImbalanceCell ..props /> },
+    keys: &[
+        CellKey {
+            key: " ",
+            shown: "Space",
+            what: "run",
+            buttons: &["run-start"],
+        },
+        CellKey {
+            key: "c",
+            shown: "c",
+            what: "compare",
+            buttons: &["compare-start"],
+        },
+        CellKey {
+            key: "b",
+            shown: "b",
+            what: "sweep \u{3b2}",
+            buttons: &["sweep-start"],
+        },
+        CellKey {
+            key: "x",
+            shown: "x",
+            what: "cancel",
+            buttons: &["queue-cancel"],
+        },
+    ],
 };
 
 /// Where the results table is kept between visits.

@@ -16,7 +16,7 @@ use crate::paper::results::{BiasResults, CueConflict, Tally};
 use crate::protocol::paper::{ModelSource, Request};
 use crate::protocol::{RunId, ToWorker};
 use crate::settings::paper::SIGMA;
-use crate::ui::cells::{CellProps, CellSpec};
+use crate::ui::cells::{CellKey, CellProps, CellSpec};
 use crate::ui::components::button::button;
 use crate::ui::plot::images::PixelImage;
 use crate::ui::training::{files, new_run_id};
@@ -30,6 +30,26 @@ pub const CELL: CellSpec = CellSpec {
             more than by shape — unlike people. We retell the argument and test our own small \
             ConvNet for the same bias.",
     view: |props| html! { <PaperCell ..props /> },
+    keys: &[
+        CellKey {
+            key: " ",
+            shown: "Space",
+            what: "run",
+            buttons: &["paper-run"],
+        },
+        CellKey {
+            key: "c",
+            shown: "c",
+            what: "train both and compare",
+            buttons: &["paper-compare"],
+        },
+        CellKey {
+            key: "x",
+            shown: "x",
+            what: "cancel",
+            buttons: &["paper-cancel"],
+        },
+    ],
 };
 
 /// The paper's question, method and findings (its Fig. 4 and Table 2, as published), a diagram

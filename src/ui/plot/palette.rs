@@ -137,11 +137,18 @@ mod tests {
         // so two lines of one figure are told apart at a glance (this palette's least: 13.7, a
         // tritanope's purple against slate).
         for series in SERIES_TOGETHER {
-            for (name, m) in SIMULATIONS.iter().copied().chain([("normal vision", IDENTITY)]) {
+            for (name, m) in SIMULATIONS
+                .iter()
+                .copied()
+                .chain([("normal vision", IDENTITY)])
+            {
                 for (i, &a) in series.iter().enumerate() {
                     for &b in &series[i + 1..] {
                         let d = difference(a, b, &m);
-                        assert!(d >= 12.0, "{name}: {a:?} and {b:?} differ by only ΔE {d:.1}");
+                        assert!(
+                            d >= 12.0,
+                            "{name}: {a:?} and {b:?} differ by only ΔE {d:.1}"
+                        );
                     }
                 }
             }

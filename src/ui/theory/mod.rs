@@ -37,6 +37,7 @@ pub const CELL: CellSpec = CellSpec {
             units off, and use the chain rule with those active masks to find the tangent line \
             Wx + b of h at any point — then ask why dead ReLUs are rarer in practice than on paper.",
     view: |props| html! { <TheoryCell ..props /> },
+    keys: &[],
 };
 
 /// The four weight fields: a list of numbers each, applied when valid. What the person types is
