@@ -41,7 +41,11 @@ fn scroll_to_cell(cell: CellId) {
         let options = ScrollIntoViewOptions::new();
         // Smoothly, unless the reader's system asks for reduced motion.
         let reduced = web_sys::window()
-            .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+            .and_then(|w| {
+                w.match_media("(prefers-reduced-motion: reduce)")
+                    .ok()
+                    .flatten()
+            })
             .is_some_and(|query| query.matches());
         options.set_behavior(if reduced {
             ScrollBehavior::Instant

@@ -119,15 +119,30 @@ mod tests {
     fn a_cells_keys_are_its_own() {
         // The shell's keys go first (`app::action_for_key`): a cell's key must not be one of
         // them, nor one that typing or the theory cell's steps use, nor twice in one cell.
-        let taken = ["j", "k", "t", "Tab", "Enter", "Escape", "ArrowLeft", "ArrowRight"];
+        let taken = [
+            "j",
+            "k",
+            "t",
+            "Tab",
+            "Enter",
+            "Escape",
+            "ArrowLeft",
+            "ArrowRight",
+        ];
         for cell in CellId::all() {
             let keys = cell.spec().keys;
             for (i, k) in keys.iter().enumerate() {
                 let what = format!("{} key {:?}", cell.anchor(), k.key);
                 assert!(!taken.contains(&k.key), "{what} is the shell's");
-                assert!(crate::ui::app::action_for_key(k.key).is_none(), "{what} is the shell's");
+                assert!(
+                    crate::ui::app::action_for_key(k.key).is_none(),
+                    "{what} is the shell's"
+                );
                 assert!(!keys[..i].iter().any(|o| o.key == k.key), "{what} twice");
-                assert!(!k.buttons.is_empty() && !k.what.is_empty(), "{what} presses nothing");
+                assert!(
+                    !k.buttons.is_empty() && !k.what.is_empty(),
+                    "{what} presses nothing"
+                );
             }
         }
         let convnet = CellId::from_index(1).unwrap().spec();

@@ -1,7 +1,9 @@
-// End-to-end: accessibility, audited by axe-core (npm, WCAG 2.0–2.2 A and AA rules) in every state a
+// End-to-end: accessibility. axe-core (npm, WCAG 2.0–2.2 A and AA rules) audits every state a
 // class sees: the fresh page, large type, a refused input, after a toy ConvNet run, after a toy
-// compare in the imbalance lab and after the paper experiment. Any violation fails the test, with
-// the rule, its impact and the first nodes named.
+// compare in the imbalance lab, after the paper experiment, and with every chart's numbers shown.
+// Any violation fails the test, with the rule, its impact and the first nodes named. What a screen
+// reader gets for each chart (name, summary, table) is asserted, and the training cells are
+// driven by keyboard alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -25,6 +27,20 @@ async function violations(page) {
   }, TAGS);
 }
 
+/**
+ * What a screen reader is given for the chart `testid`: its accessibility tree (Playwright's
+ * aria snapshot) with the numbers' table opened, as a keyboard user opens it (Enter on its toggle).
+ */
+async function spokenChart(page, testid, scope = page) {
+  const figure = scope.locator(`figure:has(> canvas[data-testid="${testid}"])`).first();
+  await figure.locator('details > summary').focus();
+  await page.keyboard.press('Enter');
+  await figure.locator('details[open] table').waitFor();
+  const tree = await figure.ariaSnapshot();
+  await page.keyboard.press('Enter');
+  return tree;
+}
+
 async function audit(page, state, found) {
   const list = await violations(page);
   console.log(`AXE ${state}: ${list.length} rule(s) violated`);
@@ -38,6 +54,10 @@ test('a11y: axe finds no WCAG A/AA violation in any state a class sees', async (
   await backendBadge(page);
   await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
   await audit(page, 'fresh', found);
+  const theory = await spokenChart(page, 'theory-plot');
+  assert.match(theory, /img "Plot of h\(x\) with its kinks and tangent lines"/);
+  assert.match(theory, /h\(x\) from x = −4 to 3: kinks at x = −2, 0; at x₀ = 2, h = 15 and the tangent is 6x \+ 3\./);
+  assert.match(theory, /row "2 \(x₀\) 15"/);
 
   await page.getByTestId('large-type').click();
   await audit(page, 'large type', found);
@@ -54,6 +74,13 @@ test('a11y: axe finds no WCAG A/AA violation in any state a class sees', async (
   await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
   await convnet.getByTestId('results').scrollIntoViewIfNeeded();
   await audit(page, 'after a toy run', found);
+  const losses = await spokenChart(page, 'loss-plot');
+  assert.match(losses, /img "Training loss of every batch and its moving average"/);
+  assert.match(losses, /Loss \d+\.\d{3} \(moving average\) after batch [\d,]+ of [\d,]+; it started at \d+\.\d{3}\./);
+  assert.match(losses, /row "2 \d+\.\d{3} \d+\.\d{3}"/, 'a row per epoch');
+  const accuracy = await spokenChart(page, 'acc-plot');
+  assert.match(accuracy, /After epoch 2 of 2: test accuracy [\d.]+ %, training [\d.]+ %; best test accuracy [\d.]+ % \(epoch [12]\)\./);
+  assert.match(accuracy, /row "1 [\d.]+ % [\d.]+ %"/);
 
   const lab = cell(page, 'imbalance');
   await waitForText(page, 'data-status', /toy shapes/, 120_000, 'imbalance');
@@ -61,11 +88,19 @@ test('a11y: axe finds no WCAG A/AA violation in any state a class sees', async (
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="results-table"] tbody tr').length === 2, null, { timeout: 240_000 });
   await lab.getByTestId('results-table').scrollIntoViewIfNeeded();
   await audit(page, 'after a compare', found);
+  const histogram = await spokenChart(page, 'class-histogram', lab);
+  assert.match(histogram, /training images: highest 100 \(disc\), lowest 10 \(striped ring\)\./);
+  const weights = await spokenChart(page, 'cb-weights-plot', lab);
+  assert.match(weights, /Weights from [\d.]+ for striped ring \(10 images\) down to [\d.]+ for disc \(100 images\)\./);
+  const results = await spokenChart(page, 'results-chart', lab);
+  assert.match(results, /highest [\d.]+ % \(/);
 
   await page.getByTestId('section-paper').scrollIntoViewIfNeeded();
   await page.getByTestId('paper-run').click();
   await waitForText(page, 'shape-share', /%/, 240_000);
   await audit(page, 'after the paper experiment', found);
+  await page.evaluate(() => document.querySelectorAll('details.chart-data').forEach((d) => { d.open = true; }));
+  await audit(page, 'every chart\'s numbers shown', found);
 
   assert.deepEqual(found, [], 'axe-core found WCAG A/AA violations');
   await close();

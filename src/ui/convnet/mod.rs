@@ -21,7 +21,7 @@ use crate::ui::heard::Heard;
 use crate::ui::training::form::Form;
 use crate::ui::training::picker::{DatasetPicker, use_dataset_autoload};
 use crate::ui::training::run::{RunStatus, RunView};
-use crate::ui::training::view::{Results, counters, curves, epochs_text};
+use crate::ui::training::view::{counters, curves, epochs_text, results as results_view};
 use crate::ui::training::{files, new_run_id};
 use crate::ui::url;
 use crate::ui::worker_link::{Worker, use_replies};
@@ -307,14 +307,11 @@ pub fn ConvNetCell(props: &CellProps) -> Html {
                 { counters(view) }
                 { curves(view, false) }
                 if let Some(results) = &view.results {
-                    <Results classes={classes.clone()} results={results.clone()}
-                             train_counts={view.started.as_ref().map(|s| s.train_counts.clone())}
-                             origin={epochs_text(results.epochs)} />
+                    { results_view(&classes, results, view.started.as_ref().map(|s| s.train_counts.as_slice()), &epochs_text(results.epochs)) }
                 }
             }
             if let Some(model) = &s.loaded {
-                <Results classes={classes.clone()} results={std::rc::Rc::new(model.results.clone())}
-                         origin={format!("{}, loaded from {}", epochs_text(model.results.epochs), model.name)} />
+                { results_view(&classes, &model.results, None, &format!("{}, loaded from {}", epochs_text(model.results.epochs), model.name)) }
             }
         </div>
     }

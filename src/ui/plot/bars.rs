@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::layout::{Mark, class_names, legend_band};
 use super::palette::{ACCENT, FAINT, GRID, INK, RUNS};
-use super::{caption, use_canvas};
+use super::{caption, spoken, use_canvas};
 use crate::format::plain;
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -114,6 +114,7 @@ pub fn BarChart(props: &BarChartProps) -> Html {
         <figure class="plot">
             <canvas ref={canvas} width="640" height={props.height.to_string()} data-testid={props.testid.clone()}
                     role="img" aria-label={props.data.y_desc.clone()}></canvas>
+            { spoken::view(&spoken::bars(&props.data), &props.testid, false) }
             { caption(error, props.caption.clone()) }
         </figure>
     }
@@ -226,6 +227,7 @@ pub fn WeightsChart(props: &WeightsChartProps) -> Html {
         <figure class="plot">
             <canvas ref={canvas} width="640" height="300" data-testid="cb-weights-plot" role="img"
                     aria-label="Images, effective numbers and class-balanced weights per class, log scale"></canvas>
+            { spoken::view(&spoken::weights(&props.data), "cb-weights-plot", false) }
             { caption(error, props.caption.clone()) }
         </figure>
     }

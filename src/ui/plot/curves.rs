@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::layout::{Mark, legend_band};
 use super::palette::{ACCENT, FAINT, GRID, INK, OK, TRAIN};
-use super::{caption, use_canvas};
+use super::{caption, spoken, use_canvas};
 use crate::format::plain;
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -111,6 +111,7 @@ pub fn LossPlot(props: &LossPlotProps) -> Html {
         <figure class="plot">
             <canvas ref={canvas} width="640" height="300" data-testid="loss-plot"
                     role="img" aria-label="Training loss of every batch and its moving average"></canvas>
+            { spoken::view(&spoken::loss(&props.data), "loss-plot", false) }
             { caption(error, html! { "Training loss of each batch (faint) and its moving average (dark); dashed lines separate epochs." }) }
         </figure>
     }
@@ -201,6 +202,7 @@ pub fn AccuracyPlot(props: &AccuracyPlotProps) -> Html {
         <figure class="plot">
             <canvas ref={canvas} width="640" height="280" data-testid="acc-plot"
                     role="img" aria-label="Training and test accuracy after each epoch"></canvas>
+            { spoken::view(&spoken::accuracy(&props.data), "acc-plot", true) }
             { caption(error, html! { "Accuracy after each epoch. Training accuracy is measured on augmented batches while the weights change; test accuracy on the held-out images." }) }
         </figure>
     }

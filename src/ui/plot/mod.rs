@@ -6,6 +6,7 @@ pub mod curves;
 pub mod images;
 pub mod layout;
 pub mod palette;
+pub mod spoken;
 pub mod theory_plot;
 
 use web_sys::HtmlCanvasElement;

@@ -166,6 +166,7 @@ pub fn TheoryPlot(props: &TheoryPlotProps) -> Html {
         <figure class="plot">
             <canvas ref={canvas} width="720" height="380" data-testid="theory-plot"
                     aria-label="Plot of h(x) with its kinks and tangent lines" role="img"></canvas>
+            { super::spoken::view(&super::spoken::theory(&props.network, props.x0, props.range), "theory-plot", false) }
             if let Some(e) = &*error {
                 <figcaption class="note">{ format!("The plot could not be drawn: {e}") }</figcaption>
             } else {

@@ -4,12 +4,12 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::state::TheoryAction;
 use crate::format::plain;
-use crate::theory::Network;
-use crate::theory::check::{StudentWork, Verdict, check, student_examples};
+use crate::theory::check::{StudentWork, Verdict, student_examples};
 
 /// The form's fields: (label, key). Pairs are rows 1 and 2 of a vector.
-const FIELDS: [(&str, &str); 12] = [
+pub const FIELDS: [(&str, &str); 12] = [
     ("x\u{2080}", "x0"),
     ("z\u{b9} row 1", "z1a"),
     ("z\u{b9} row 2", "z1b"),
@@ -24,7 +24,7 @@ const FIELDS: [(&str, &str); 12] = [
     ("b", "intercept"),
 ];
 
-fn texts_of(work: &StudentWork) -> Vec<String> {
+pub fn texts_of(work: &StudentWork) -> Vec<String> {
     let o = |v: Option<f64>| v.map(plain).unwrap_or_default();
     let pair = |v: Option<[f64; 2]>, i: usize| o(v.map(|p| p[i]));
     vec![
@@ -84,33 +84,23 @@ pub fn parse_form(texts: &[String]) -> Result<StudentWork, String> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-pub struct CheckWorkProps {
-    pub network: Network,
-}
-
-#[function_component]
-pub fn CheckWork(props: &CheckWorkProps) -> Html {
-    let texts = use_state(|| vec![String::new(); FIELDS.len()]);
-    let result = use_state(|| None::<Result<Verdict, String>>);
-
+/// The form (`texts` as typed, kept in the theory cell's state) and the verdict on the last
+/// Check (`result`); `dispatch` takes the theory cell's actions.
+pub fn check_work(
+    texts: &[String],
+    result: &Option<Result<Verdict, String>>,
+    dispatch: &Callback<TheoryAction>,
+) -> Html {
     let examples = student_examples();
     let load = |index: usize| {
-        let (texts, result) = (texts.clone(), result.clone());
-        let work = examples[index].1.clone();
-        Callback::from(move |_: MouseEvent| {
-            texts.set(texts_of(&work));
-            result.set(None);
-        })
+        let texts = texts_of(&examples[index].1);
+        dispatch.reform(move |_: MouseEvent| TheoryAction::CheckLoad(texts.clone()))
     };
-    let on_check = {
-        let (texts, result, network) = (texts.clone(), result.clone(), props.network);
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            result.set(Some(parse_form(&texts).map(|work| check(&network, &work))));
-        })
-    };
-    let verdict = match &*result {
+    let on_check = dispatch.reform(|e: SubmitEvent| {
+        e.prevent_default();
+        TheoryAction::Check
+    });
+    let verdict = match result {
         None => html! {},
         Some(Err(e)) => {
             html! { <p class="verdict bad" data-testid="check-work-result">{ e.clone() }</p> }
@@ -134,17 +124,13 @@ pub fn CheckWork(props: &CheckWorkProps) -> Html {
             <form onsubmit={on_check}>
                 <div class="fields">
                 { for FIELDS.iter().enumerate().map(|(i, (label, key))| {
-                    let handle = texts.clone();
-                    let oninput = Callback::from(move |e: InputEvent| {
-                        let value = e.target_unchecked_into::<HtmlInputElement>().value();
-                        let mut next = (*handle).clone();
-                        next[i] = value;
-                        handle.set(next);
+                    let oninput = dispatch.reform(move |e: InputEvent| {
+                        TheoryAction::CheckText(i, e.target_unchecked_into::<HtmlInputElement>().value())
                     });
                     html! {
                         <label>
                             <span>{ *label }</span>
-                            <input type="text" inputmode="decimal" value={texts[i].clone()} {oninput}
+                            <input type="text" inputmode="decimal" value={texts.get(i).cloned().unwrap_or_default()} {oninput}
                                    data-testid={format!("check-{key}")} />
                         </label>
                     }

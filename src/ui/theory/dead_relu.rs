@@ -9,13 +9,16 @@ use crate::protocol::theory::DeadReluReport;
 use crate::settings::dead_relu::{self as knobs, DeadReluSettings};
 use crate::ui::components::button::button;
 
-#[derive(Properties, PartialEq)]
-pub struct DeadReluProps {
-    pub result: Option<Result<DeadReluReport, String>>,
+/// What the demo shows and does: the last `result`, whether a run is under way, whether the
+/// worker has a backend (`ready`: training runs only then), the knobs as set (`s`, kept in the
+/// theory cell's state), and what a change (`on_settings`) and Train (`on_run`) send.
+pub struct DeadReluView<'a> {
+    pub result: &'a Option<Result<DeadReluReport, String>>,
     pub running: bool,
-    /// Training runs only once the worker has a backend.
     pub ready: bool,
-    pub on_run: Callback<DeadReluSettings>,
+    pub settings: DeadReluSettings,
+    pub on_settings: &'a Callback<DeadReluSettings>,
+    pub on_run: &'a Callback<DeadReluSettings>,
 }
 
 /// Starting points worth showing a class.
@@ -70,34 +73,24 @@ fn number_input(
     }
 }
 
-#[function_component]
-pub fn DeadRelu(props: &DeadReluProps) -> Html {
-    let settings = use_state(DeadReluSettings::default);
+/// The demo: its prose, presets, knobs, Train and the last result.
+pub fn dead_relu(props: DeadReluView) -> Html {
+    let s = props.settings;
     let update = |f: fn(&mut DeadReluSettings, f64)| {
-        let settings = settings.clone();
+        let on_settings = props.on_settings.clone();
         Callback::from(move |v: f64| {
-            let mut next = *settings;
+            let mut next = s;
             f(&mut next, v);
-            settings.set(next);
+            on_settings.emit(next);
         })
     };
-    let s = *settings;
     let invalid = s.validate().err().map(|e| e.to_string());
-    let run = {
-        let (on_run, settings) = (props.on_run.clone(), settings.clone());
-        Callback::from(move |_: MouseEvent| on_run.emit(*settings))
-    };
-    let toggle_bn = {
-        let settings = settings.clone();
-        Callback::from(move |e: Event| {
-            let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
-            settings.set(DeadReluSettings {
-                batch_norm: checked,
-                ..*settings
-            });
-        })
-    };
-    let result = match &props.result {
+    let run = props.on_run.reform(move |_: MouseEvent| s);
+    let toggle_bn = props.on_settings.reform(move |e: Event| DeadReluSettings {
+        batch_norm: e.target_unchecked_into::<HtmlInputElement>().checked(),
+        ..s
+    });
+    let result = match props.result {
         None => html! {},
         Some(Err(e)) => {
             html! { <p class="verdict bad" data-testid="dead-relu-result">{ e.clone() }</p> }
@@ -140,9 +133,8 @@ pub fn DeadRelu(props: &DeadReluProps) -> Html {
                   around it ({} points), trained in the worker \u{2014} try biases at \u{2212}3, then switch BatchNorm on.",
                   s.points, h = s.hidden) }</p>
             <p class="examples">
-            { for presets().into_iter().map(|(label, preset)| {
-                let settings = settings.clone();
-                html! { <button type="button" onclick={Callback::from(move |_: MouseEvent| settings.set(preset))}>{ label }</button> }
+            { for presets().into_iter().map(|(label, preset)| html! {
+                <button type="button" onclick={props.on_settings.reform(move |_: MouseEvent| preset)}>{ label }</button>
             }) }
             </p>
             <div class="knobs">

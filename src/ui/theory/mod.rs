@@ -11,8 +11,8 @@ use yew::prelude::*;
 
 use crate::ui::components::button::button;
 
-use self::check_work::CheckWork;
-use self::dead_relu::DeadRelu;
+use self::check_work::check_work;
+use self::dead_relu::{DeadReluView, dead_relu};
 use self::state::{PRESETS, STEP_TITLES, TheoryAction, TheoryState};
 use self::steps::steps;
 use crate::format::{display, plain};
@@ -231,9 +231,15 @@ pub fn TheoryCell(props: &CellProps) -> Html {
             </div>
             <Weights network={s.network} on_network={dispatch.reform(TheoryAction::SetNetwork)} />
             { claim }
-            <CheckWork network={s.network} />
-            <DeadRelu result={s.dead_relu.clone()} running={s.dead_relu_running}
-                      ready={props.backend.is_some()} on_run={run_dead_relu} />
+            { check_work(&s.check_texts, &s.check_result, dispatch) }
+            { dead_relu(DeadReluView {
+                result: &s.dead_relu,
+                running: s.dead_relu_running,
+                ready: props.backend.is_some(),
+                settings: s.dead_relu_settings,
+                on_settings: &dispatch.reform(TheoryAction::DeadReluSettings),
+                on_run: &run_dead_relu,
+            }) }
         </div>
     }
 }

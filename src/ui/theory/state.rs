@@ -1,9 +1,12 @@
 //! The theory cell's state, its component's reducer: x0, the revealed step, the network being
 //! studied and the plot's range.
 
+use super::check_work;
 use crate::protocol::FromWorker;
 use crate::protocol::theory::{AutodiffResult, DeadReluReport, Reply};
+use crate::settings::dead_relu::DeadReluSettings;
 use crate::theory::Network;
+use crate::theory::check::{Verdict, check};
 use crate::ui::cells::reducible;
 use crate::ui::heard::Heard;
 use crate::ui::url::UrlSettings;
@@ -43,6 +46,11 @@ pub struct TheoryState {
     /// The dead-ReLU demo's latest result, and whether a run is under way.
     pub dead_relu: Option<Result<DeadReluReport, String>>,
     pub dead_relu_running: bool,
+    /// The dead-ReLU demo's knobs, as set (checked when it runs).
+    pub dead_relu_settings: DeadReluSettings,
+    /// "Check my work": each field's text as typed, and the verdict on the last Check.
+    pub check_texts: Vec<String>,
+    pub check_result: Option<Result<Verdict, String>>,
 }
 
 impl Default for TheoryState {
@@ -55,6 +63,9 @@ impl Default for TheoryState {
             autodiff: None,
             dead_relu: None,
             dead_relu_running: false,
+            dead_relu_settings: DeadReluSettings::default(),
+            check_texts: vec![String::new(); check_work::FIELDS.len()],
+            check_result: None,
         }
     }
 }
@@ -69,6 +80,12 @@ pub enum TheoryAction {
     SetX0(f64),
     SetNetwork(Network),
     SetRange(f64, f64),
+    /// The dead-ReLU demo's knobs changed.
+    DeadReluSettings(DeadReluSettings),
+    /// "Check my work": a field's text typed, a student's answer loaded (every field), Check.
+    CheckText(usize, String),
+    CheckLoad(Vec<String>),
+    Check,
     /// A dead-ReLU training run was sent to the worker.
     DeadReluStarted,
     /// The worker answered one of this cell's requests.
@@ -129,6 +146,22 @@ impl TheoryState {
                 self.range = (from, to)
             }
             TheoryAction::SetRange(..) => {}
+            TheoryAction::DeadReluSettings(settings) => self.dead_relu_settings = settings,
+            TheoryAction::CheckText(i, text) => {
+                if let Some(field) = self.check_texts.get_mut(i) {
+                    *field = text;
+                }
+            }
+            TheoryAction::CheckLoad(texts) => {
+                self.check_texts = texts;
+                self.check_result = None;
+            }
+            TheoryAction::Check => {
+                let network = self.network;
+                self.check_result = Some(
+                    check_work::parse_form(&self.check_texts).map(|work| check(&network, &work)),
+                );
+            }
             TheoryAction::DeadReluStarted => self.dead_relu_running = true,
             TheoryAction::Reply(Reply::Autodiff(result)) => self.autodiff = Some(result),
             TheoryAction::Reply(Reply::DeadRelu(result)) => {
@@ -157,6 +190,39 @@ pub fn parse_x(label: &str, text: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_my_work_keeps_what_is_typed_and_checks_it_against_the_cells_network() {
+        let mut s = TheoryState::default();
+        let (_, work) = crate::theory::check::student_examples().remove(0);
+        let texts = check_work::texts_of(&work);
+        s.apply(TheoryAction::CheckLoad(texts.clone()));
+        assert_eq!(s.check_texts, texts);
+        s.apply(TheoryAction::Check);
+        assert_eq!(s.check_result, Some(Ok(check(&s.network, &work))));
+        assert!(matches!(s.check_result, Some(Ok(Verdict::FirstMistake(_)))));
+        // A typed field replaces its text only; a Check of nonsense names the field.
+        s.apply(TheoryAction::CheckText(0, "two".into()));
+        assert_eq!(s.check_texts[0], "two");
+        assert_eq!(s.check_texts[1..], texts[1..]);
+        s.apply(TheoryAction::Check);
+        assert!(matches!(&s.check_result, Some(Err(e)) if e.contains("x\u{2080}")), "{:?}", s.check_result);
+        // Loading an example clears the verdict; an index past the form changes nothing.
+        s.apply(TheoryAction::CheckText(99, "1".into()));
+        s.apply(TheoryAction::CheckLoad(texts));
+        assert_eq!(s.check_result, None);
+    }
+
+    #[test]
+    fn the_dead_relu_knobs_live_in_the_cells_state() {
+        let mut s = TheoryState::default();
+        let settings = DeadReluSettings {
+            bias_init: -3.0,
+            ..DeadReluSettings::default()
+        };
+        s.apply(TheoryAction::DeadReluSettings(settings));
+        assert_eq!(s.dead_relu_settings, settings);
+    }
 
     #[test]
     fn steps_stay_in_range() {

@@ -2,8 +2,6 @@
 //! confusion matrix, test images with the model's answers, the first layer's filters). Shared by
 //! the ConvNet cell and the imbalance lab; every number comes from the worker's events.
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
 use super::run::{RunStatus, RunView};
@@ -214,32 +212,27 @@ fn filter_grid(f: &Filters) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ResultsProps {
-    pub classes: Vec<String>,
-    pub results: Rc<RunResults>,
-    #[prop_or_default]
-    pub train_counts: Option<Vec<usize>>,
-    /// Where the model came from ("after 6 epochs", "loaded from m.bin").
-    pub origin: String,
-}
-
-/// Everything a finished (or loaded) model shows.
-#[function_component]
-pub fn Results(props: &ResultsProps) -> Html {
-    let r = &props.results;
+/// Everything a finished (or loaded) model shows; `train_counts` (images per class) is a column
+/// of the per-class table when given; `origin` says where the model came from ("after 6 epochs",
+/// "loaded from m.bin").
+pub fn results(
+    classes: &[String],
+    r: &RunResults,
+    train_counts: Option<&[usize]>,
+    origin: &str,
+) -> Html {
     html! {
         <section class="results" data-testid="results">
             <h3>{ "Results" }</h3>
             <p class="headline" data-testid="final-accuracy">
                 { format!("Test accuracy {} on {} images ({}); chance is 10 %.",
-                    percent(r.test.accuracy(), 1), thousands(r.test.total() as u64), props.origin) }
+                    percent(r.test.accuracy(), 1), thousands(r.test.total() as u64), origin) }
             </p>
             <div class="results-grid">
-                { per_class_table(&props.classes, &r.test, props.train_counts.as_deref()) }
-                { confusion_matrix(&props.classes, &r.test) }
+                { per_class_table(classes, &r.test, train_counts) }
+                { confusion_matrix(classes, &r.test) }
             </div>
-            { sample_grid(&props.classes, &r.samples) }
+            { sample_grid(classes, &r.samples) }
             { filter_grid(&r.filters) }
         </section>
     }
