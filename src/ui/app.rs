@@ -10,6 +10,7 @@ use yew::prelude::*;
 use super::cells::{CellId, CellProps};
 use super::components::{cell::cell, key_help::key_help, status_bar::status_bar, toc::toc};
 use super::keys::{dispatching, press_cell_key, use_keys};
+use super::plot::LargeType;
 use super::state::{Action, Notebook};
 use super::url;
 use super::worker_link::{Worker, use_compute_worker, use_replies};
@@ -115,6 +116,7 @@ pub fn App() -> Html {
                         { toc(state.active, &on_focus) }
                         { key_help() }
                     </div>
+                    <ContextProvider<LargeType> context={LargeType(state.large_type)}>
                     <main class="cells">
                         { for CellId::all().map(|id| {
                             let active = id == state.active;
@@ -122,6 +124,7 @@ pub fn App() -> Html {
                             cell(id, active, &on_focus, body)
                         }) }
                     </main>
+                    </ContextProvider<LargeType>>
                 </div>
                 { status_bar(&state.compute, state.large_type, &on_toggle_large_type, &on_retry) }
             </div>

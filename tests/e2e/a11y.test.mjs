@@ -183,3 +183,39 @@ test('a11y: a training cell\'s keys pause, step, resume, stop and reset its run;
   assert.equal(await convnet.getByTestId('run-status').count(), 0, 'Space on a focused button did not start a run');
   await close();
 });
+
+/** Whether the page scrolls sideways (a wide table scrolling inside its own frame is fine). */
+async function sideways(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+test('a11y: projector mode at 1280×720 — every cell\'s type and charts enlarged, nothing sideways; a phone (360 px) and 200 % zoom (640×360 CSS px) scroll only down', async () => {
+  for (const [width, height, large, name] of [[1280, 720, true, 'projector'], [360, 740, false, 'phone'], [640, 360, false, 'zoom-200']]) {
+    const { page, close } = await open('?backend=cpu&dataset=toy&epochs=2&width=4,8&per_class=60&batch=32&imbalance=10', { width, height });
+    await backendBadge(page);
+    await waitForText(page, 'data-status', /toy shapes/, 120_000, 'convnet');
+    const plot = page.getByTestId('theory-plot');
+    const normal = await plot.evaluate((c) => c.toDataURL());
+    if (large) {
+      await press(page, 't');
+      await page.waitForSelector('[data-testid="notebook"].large-type');
+      // The figures redraw with larger text and lines, not only the HTML around them.
+      await page.waitForFunction((before) => document.querySelector('[data-testid="theory-plot"]').toDataURL() !== before, normal);
+    }
+    await press(page, '2');
+    await press(page, 'Space', ['convnet', 'train-start']);
+    await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+    await press(page, '3');
+    await press(page, 'c', ['imbalance', 'compare-start']);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="results-table"] tbody tr').length === 2, null, { timeout: 240_000 });
+    await press(page, '4');
+    await press(page, 'Space', ['paper', 'paper-run']);
+    await waitForText(page, 'shape-share', /%/, 240_000);
+    await page.evaluate(() => document.querySelectorAll('details.chart-data').forEach((d) => { d.open = true; }));
+    assert.equal(await sideways(page), 0, `${name}: the page scrolls sideways`);
+    for (const c of ['theory', 'convnet', 'imbalance', 'paper']) {
+      await page.getByTestId(`section-${c}`).screenshot({ path: path.join(shots, `a11y-${name}-${c}.png`) });
+    }
+    await close();
+  }
+});

@@ -116,13 +116,13 @@ fn bias_view(r: &BiasResults, history: &[(f64, f64)]) -> Html {
                 { ", " }<span data-testid="pairs-count">{ thousands(cue.pairs as u64) }</span>{ " pairs) \u{2014} " }
                 { format!("{}, \u{3c3} = {}, {} test images.", r.model, plain(cue.sigma), thousands(r.test_images as u64)) }
             </p>
-            <table class="paper-table">
+            <div class="table-scroll"><table class="paper-table">
                 <thead><tr><th></th><th>{ "shape share" }</th><th>{ "95 % interval" }</th><th>{ "hit rate" }</th><th>{ "shape / texture / neither" }</th></tr></thead>
                 <tbody>
                     { cue_summary("in colour", &r.cue) }
                     { cue_summary("in greyscale", &r.cue_grey) }
                 </tbody>
-            </table>
+            </table></div>
             <figure class="sample-grid" data-testid="stimulus-grid">
                 <div class="images">
                 { for r.stimuli.iter().map(|s| {
@@ -144,7 +144,7 @@ fn bias_view(r: &BiasResults, history: &[(f64, f64)]) -> Html {
                 </div>
                 <figcaption>{ "Stimuli: the first class named gives the low band (shape, colour), the second the shuffled high band (texture); then the model's answer." }</figcaption>
             </figure>
-            <table class="paper-table" data-testid="shuffle-table">
+            <div class="table-scroll"><table class="paper-table" data-testid="shuffle-table">
                 <caption>{ "Experiment B: the test images cut into n \u{d7} n tiles and shuffled" }</caption>
                 <thead><tr><th>{ "images" }</th><th>{ "accuracy" }</th><th>{ "share of the above-chance accuracy kept" }</th></tr></thead>
                 <tbody>
@@ -155,14 +155,14 @@ fn bias_view(r: &BiasResults, history: &[(f64, f64)]) -> Html {
                     }) }
                     <tr class="hint">{ row_head("chance".into()) }{ num(percent(chance, 1)) }<td></td></tr>
                 </tbody>
-            </table>
-            <table class="paper-table" data-testid="robustness-table">
+            </table></div>
+            <div class="table-scroll"><table class="paper-table" data-testid="robustness-table">
                 <caption>{ "Accuracy under additive Gaussian noise and under a low-pass blur" }</caption>
                 <tbody>
                     { for r.robustness.noise.iter().map(|(std, t)| html! { <tr>{ row_head(format!("noise, std {}", plain(*std))) }{ tally_cell(t) }</tr> }) }
                     { for r.robustness.blur.iter().map(|(sigma, t)| html! { <tr>{ row_head(format!("blur, \u{3c3} = {} px", plain(*sigma))) }{ tally_cell(t) }</tr> }) }
                 </tbody>
-            </table>
+            </table></div>
             <div class="reading" data-testid="paper-reading">
                 { for reading(r, history).into_iter().map(|s| html! { <p>{ s }</p> }) }
             </div>
@@ -177,7 +177,7 @@ fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
     let shape_share = |r: &BiasResults| share(r.cue.shape_share());
     html! {
         <div class="comparison">
-            <table class="paper-table" data-testid="paper-compare-table">
+            <div class="table-scroll"><table class="paper-table" data-testid="paper-compare-table">
                 <caption>{ format!("Experiment C: the same network, {} epochs, the same seed", c.epochs) }</caption>
                 <thead><tr><th></th><th>{ "plain training" }</th><th>{ "texture-randomised" }</th></tr></thead>
                 <tbody>
@@ -194,7 +194,7 @@ fn comparison_view(c: &crate::paper::results::TextureComparison) -> Html {
                         row(&format!("blur, \u{3c3} = {} px", plain(*sigma)), &move |r: &BiasResults| share(r.robustness.blur.get(i).map(|g| g.1.accuracy())))
                     }) }
                 </tbody>
-            </table>
+            </table></div>
             <p class="reading" data-testid="paper-compare-reading">{ comparison_reading(c) }</p>
         </div>
     }

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::layout::{Mark, class_names, legend_band};
 use super::palette::{ACCENT, FAINT, GRID, INK, RUNS};
-use super::{caption, spoken, use_canvas};
+use super::{Look, caption, spoken, use_canvas};
 use crate::format::plain;
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -26,7 +26,7 @@ pub struct Bars {
     pub percent: bool,
 }
 
-fn draw_bars(canvas: HtmlCanvasElement, data: &Bars) -> Result<(), String> {
+fn draw_bars(canvas: HtmlCanvasElement, data: &Bars, look: Look) -> Result<(), String> {
     let root = CanvasBackend::with_canvas_object(canvas)
         .ok_or("no 2-D canvas context")?
         .into_drawing_area();
@@ -58,26 +58,27 @@ fn draw_bars(canvas: HtmlCanvasElement, data: &Bars) -> Result<(), String> {
             .enumerate()
             .map(|(s, (label, _))| (label.clone(), Mark::Swatch(colour(s))))
             .collect();
-        legend_band(&root, &entries)?
+        legend_band(&root, &entries, look)?
     } else {
         root.clone()
     };
     let mut chart = ChartBuilder::on(&body)
         .margin(10)
-        .x_label_area_size(34)
-        .y_label_area_size(56)
+        .x_label_area_size(look.px(34))
+        .y_label_area_size(look.px(56))
         .build_cartesian_2d(0f64..n as f64, 0f64..top)
         .map_err(err)?;
     chart
         .configure_mesh()
+        .y_labels(look.ticks(10))
         .disable_x_mesh()
         // The class names are written under the plot by `layout::class_names`.
         .x_labels(n + 1)
         .x_label_formatter(&|_| String::new())
         .y_desc(data.y_desc.as_str())
         .y_label_formatter(&|v| plain(*v))
-        .label_style((FontFamily::SansSerif, 12))
-        .axis_desc_style((FontFamily::SansSerif, 13))
+        .label_style(look.font(12))
+        .axis_desc_style(look.font(13))
         .light_line_style(GRID)
         .draw()
         .map_err(err)?;
@@ -94,7 +95,7 @@ fn draw_bars(canvas: HtmlCanvasElement, data: &Bars) -> Result<(), String> {
             .map_err(err)?;
     }
     let (x, y) = chart.plotting_area().get_pixel_range();
-    class_names(&root, x, y.end + 6, &data.classes)?;
+    class_names(&root, x, y.end + 6, &data.classes, look)?;
     root.present().map_err(err)
 }
 
@@ -142,7 +143,7 @@ fn log_tick(exponent: f64) -> String {
 /// The counts, effective numbers and weights span orders of magnitude, so the chart plots log₁₀
 /// of each on a plain axis labelled with the values themselves (rather than plotters' log-scale
 /// axis, a second instantiation of its whole chart code in the UI bundle).
-fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), String> {
+fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights, look: Look) -> Result<(), String> {
     let root = CanvasBackend::with_canvas_object(canvas)
         .ok_or("no 2-D canvas context")?
         .into_drawing_area();
@@ -169,22 +170,24 @@ fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), St
             ("effective number E\u{2099}".to_string(), Mark::Line(INK)),
             ("class weight (normalised)".to_string(), Mark::Line(ACCENT)),
         ],
+        look,
     )?;
     let mut chart = ChartBuilder::on(&body)
         .margin(10)
-        .x_label_area_size(34)
-        .y_label_area_size(56)
+        .x_label_area_size(look.px(34))
+        .y_label_area_size(look.px(56))
         .build_cartesian_2d(0f64..n as f64, log(lo)..log(hi))
         .map_err(err)?;
     chart
         .configure_mesh()
+        .y_labels(look.ticks(10))
         .disable_x_mesh()
         .x_labels(n + 1)
         .x_label_formatter(&|_| String::new())
         .y_label_formatter(&|v| log_tick(*v))
         .y_desc("log scale")
-        .label_style((FontFamily::SansSerif, 12))
-        .axis_desc_style((FontFamily::SansSerif, 13))
+        .label_style(look.font(12))
+        .axis_desc_style(look.font(13))
         .light_line_style(GRID)
         .draw()
         .map_err(err)?;
@@ -206,11 +209,13 @@ fn draw_weights(canvas: HtmlCanvasElement, data: &ClassWeights) -> Result<(), St
     for (colour, values) in [(INK, &data.effective), (ACCENT, &data.weights)] {
         let points = centre(values);
         chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)).point_size(3))
+            .draw_series(
+                LineSeries::new(points, colour.stroke_width(look.line(2))).point_size(look.px(3)),
+            )
             .map_err(err)?;
     }
     let (x, y) = chart.plotting_area().get_pixel_range();
-    class_names(&root, x, y.end + 6, &data.classes)?;
+    class_names(&root, x, y.end + 6, &data.classes, look)?;
     root.present().map_err(err)
 }
 

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::layout::{Mark, legend_band};
 use super::palette::{ACCENT, FAINT, GRID, INK, OK, TRAIN};
-use super::{caption, spoken, use_canvas};
+use super::{Look, caption, spoken, use_canvas};
 use crate::format::plain;
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -25,7 +25,7 @@ pub struct LossCurve {
     pub total: usize,
 }
 
-fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve) -> Result<(), String> {
+fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve, look: Look) -> Result<(), String> {
     let root = CanvasBackend::with_canvas_object(canvas)
         .ok_or("no 2-D canvas context")?
         .into_drawing_area();
@@ -49,19 +49,21 @@ fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve) -> Result<(), String> 
                 Mark::Dashed(RGBColor(190, 190, 190)),
             ),
         ],
+        look,
     )?;
     let mut chart = ChartBuilder::on(&body)
         .margin(10)
-        .x_label_area_size(36)
-        .y_label_area_size(52)
+        .x_label_area_size(look.px(36))
+        .y_label_area_size(look.px(52))
         .build_cartesian_2d(0f64..right, 0f64..top)
         .map_err(err)?;
     chart
         .configure_mesh()
+        .y_labels(look.ticks(10))
         .x_desc("batch")
         .y_desc("training loss")
-        .label_style((FontFamily::SansSerif, 13))
-        .axis_desc_style((FontFamily::SansSerif, 13))
+        .label_style(look.font(13))
+        .axis_desc_style(look.font(13))
         .y_label_formatter(&|v| plain(*v))
         .x_label_formatter(&|v| plain(v.round()))
         .light_line_style(GRID)
@@ -77,7 +79,7 @@ fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve) -> Result<(), String> 
                     [(x, 0.0), (x, top)],
                     3,
                     4,
-                    RGBColor(210, 210, 210).stroke_width(1),
+                    RGBColor(210, 210, 210).stroke_width(look.line(1)),
                 ))
                 .map_err(err)?;
         }
@@ -91,10 +93,16 @@ fn draw_loss(canvas: HtmlCanvasElement, data: &LossCurve) -> Result<(), String> 
             .collect()
     };
     chart
-        .draw_series(LineSeries::new(points(&data.raw), FAINT.stroke_width(1)))
+        .draw_series(LineSeries::new(
+            points(&data.raw),
+            FAINT.stroke_width(look.line(1)),
+        ))
         .map_err(err)?;
     chart
-        .draw_series(LineSeries::new(points(&data.smooth), INK.stroke_width(2)))
+        .draw_series(LineSeries::new(
+            points(&data.smooth),
+            INK.stroke_width(look.line(2)),
+        ))
         .map_err(err)?;
     root.present().map_err(err)
 }
@@ -127,7 +135,11 @@ pub struct AccuracyCurve {
     pub mean_per_class: Option<Vec<f64>>,
 }
 
-fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), String> {
+fn draw_accuracy(
+    canvas: HtmlCanvasElement,
+    data: &AccuracyCurve,
+    look: Look,
+) -> Result<(), String> {
     let root = CanvasBackend::with_canvas_object(canvas)
         .ok_or("no 2-D canvas context")?
         .into_drawing_area();
@@ -145,21 +157,22 @@ fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), 
         .map(|(label, colour, _)| (label.to_string(), Mark::Line(*colour)))
         .collect();
     entries.push(("chance (10 %)".to_string(), Mark::Dashed(OK)));
-    let body = legend_band(&root, &entries)?;
+    let body = legend_band(&root, &entries, look)?;
     let mut chart = ChartBuilder::on(&body)
         .margin(10)
-        .x_label_area_size(36)
-        .y_label_area_size(52)
+        .x_label_area_size(look.px(36))
+        .y_label_area_size(look.px(52))
         .build_cartesian_2d(0f64..right, 0f64..100f64)
         .map_err(err)?;
     chart
         .configure_mesh()
+        .y_labels(look.ticks(10))
         .x_desc("epoch")
         .y_desc("accuracy (%)")
-        .label_style((FontFamily::SansSerif, 13))
-        .axis_desc_style((FontFamily::SansSerif, 13))
+        .label_style(look.font(13))
+        .axis_desc_style(look.font(13))
         // One tick an epoch (at most 20), labelled only at whole epochs.
-        .x_labels((right as usize).min(20) + 1)
+        .x_labels(look.ticks((right as usize).min(20)) + 1)
         .x_label_formatter(&|v| {
             if (v - v.round()).abs() < 1e-6 {
                 plain(v.round())
@@ -180,12 +193,19 @@ fn draw_accuracy(canvas: HtmlCanvasElement, data: &AccuracyCurve) -> Result<(), 
     for (_, colour, values) in lines {
         let points = series(values);
         chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)).point_size(3))
+            .draw_series(
+                LineSeries::new(points, colour.stroke_width(look.line(2))).point_size(look.px(3)),
+            )
             .map_err(err)?;
     }
     let chance = [(0.0, 10.0), (right, 10.0)];
     chart
-        .draw_series(DashedLineSeries::new(chance, 4, 4, OK.stroke_width(1)))
+        .draw_series(DashedLineSeries::new(
+            chance,
+            4,
+            4,
+            OK.stroke_width(look.line(1)),
+        ))
         .map_err(err)?;
     root.present().map_err(err)
 }

@@ -5,7 +5,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use yew::prelude::*;
 
-use super::use_canvas;
+use super::{Look, use_canvas};
 
 /// Writes RGBA pixels (width × height) onto `canvas`, resizing it to fit.
 pub fn put_rgba(
@@ -39,7 +39,7 @@ pub fn planes_to_rgba(planes: &[u8], side: usize) -> Vec<u8> {
 
 // `&Vec` because `use_canvas` hands its dependency (here the `Vec`) by reference.
 #[allow(clippy::ptr_arg)]
-fn draw_image(canvas: HtmlCanvasElement, planes: &Vec<u8>) -> Result<(), String> {
+fn draw_image(canvas: HtmlCanvasElement, planes: &Vec<u8>, _: Look) -> Result<(), String> {
     put_rgba(&canvas, &planes_to_rgba(planes, 32), 32, 32)
 }
 
@@ -75,7 +75,7 @@ pub fn filter_to_rgba(weights: &[f32], kernel: usize) -> Vec<u8> {
         .collect()
 }
 
-fn draw_filter(canvas: HtmlCanvasElement, data: &(Vec<f32>, usize)) -> Result<(), String> {
+fn draw_filter(canvas: HtmlCanvasElement, data: &(Vec<f32>, usize), _: Look) -> Result<(), String> {
     let (weights, kernel) = data;
     put_rgba(
         &canvas,

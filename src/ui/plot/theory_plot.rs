@@ -7,6 +7,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::layout::{Mark, legend_band, triangle};
+use super::{Look, use_look};
 use crate::format::display;
 use crate::theory::{Network, Slope};
 use crate::ui::theory::state::PRESETS;
@@ -37,7 +38,7 @@ pub fn curve_points(network: &Network, (from, to): (f64, f64)) -> Vec<(f64, f64)
         .collect()
 }
 
-fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String> {
+fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps, look: Look) -> Result<(), String> {
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
@@ -85,26 +86,27 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
     if !kinks.is_empty() {
         entries.push(("kink".to_string(), Mark::Triangle(RED)));
     }
-    let body = legend_band(&root, &entries)?;
+    let body = legend_band(&root, &entries, look)?;
 
     let mut chart = ChartBuilder::on(&body)
         .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
+        .x_label_area_size(look.px(40))
+        .y_label_area_size(look.px(56))
         .build_cartesian_2d(from..to, lo..hi)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
+        .y_labels(look.ticks(10))
         .x_desc("x")
         .y_desc("h(x)")
-        .label_style((FontFamily::SansSerif, 15))
-        .axis_desc_style((FontFamily::SansSerif, 15))
+        .label_style(look.font(15))
+        .axis_desc_style(look.font(15))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(|e| e.to_string())?;
 
     let clip = |(w, b): (f64, f64)| vec![(from, w * from + b), (to, w * to + b)];
-    let preset_style = preset_colour.stroke_width(1);
+    let preset_style = preset_colour.stroke_width(look.line(1));
     for &p in &others {
         for line in lines_at(&props.network, p) {
             chart
@@ -113,26 +115,30 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
         }
     }
     chart
-        .draw_series(LineSeries::new(curve.clone(), ink.stroke_width(3)))
+        .draw_series(LineSeries::new(
+            curve.clone(),
+            ink.stroke_width(look.line(3)),
+        ))
         .map_err(|e| e.to_string())?;
     for line in lines_at(&props.network, props.x0) {
         chart
-            .draw_series(LineSeries::new(clip(line), accent.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                clip(line),
+                accent.stroke_width(look.line(2)),
+            ))
             .map_err(|e| e.to_string())?;
     }
     chart
-        .draw_series(
-            kinks
-                .iter()
-                .map(|&p| EmptyElement::at(p) + Polygon::new(triangle(7), RED.filled())),
-        )
+        .draw_series(kinks.iter().map(|&p| {
+            EmptyElement::at(p) + Polygon::new(triangle(look.px(7) as i32), RED.filled())
+        }))
         .map_err(|e| e.to_string())?;
     let h0 = props.network.forward(props.x0).h;
     if props.x0 >= from && props.x0 <= to {
         chart
             .draw_series(std::iter::once(Circle::new(
                 (props.x0, h0),
-                6,
+                look.px(6),
                 accent.filled(),
             )))
             .map_err(|e| e.to_string())?;
@@ -144,18 +150,15 @@ fn draw(canvas: HtmlCanvasElement, props: &TheoryPlotProps) -> Result<(), String
 pub fn TheoryPlot(props: &TheoryPlotProps) -> Html {
     let canvas = use_node_ref();
     let error = use_state(|| None::<String>);
+    let look = use_look();
     {
         let canvas = canvas.clone();
         let error = error.clone();
-        let deps = (props.network, props.x0, props.range);
-        use_effect_with(deps, move |(network, x0, range)| {
+        let deps = (props.network, props.x0, props.range, look);
+        use_effect_with(deps, move |&(network, x0, range, look)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                let props = TheoryPlotProps {
-                    network: *network,
-                    x0: *x0,
-                    range: *range,
-                };
-                let result = draw(element, &props).err();
+                let props = TheoryPlotProps { network, x0, range };
+                let result = draw(element, &props, look).err();
                 if *error != result {
                     error.set(result);
                 }

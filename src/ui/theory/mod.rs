@@ -13,13 +13,12 @@ use crate::ui::components::button::button;
 
 use self::check_work::check_work;
 use self::dead_relu::{DeadReluView, dead_relu};
-use self::state::{PRESETS, STEP_TITLES, TheoryAction, TheoryState};
+use self::state::{PRESETS, STEP_TITLES, TheoryAction, TheoryState, WEIGHT_NAMES};
 use self::steps::steps;
 use crate::format::{display, plain};
 use crate::protocol::ToWorker;
 use crate::protocol::theory::{AutodiffResult, Request};
 use crate::theory::check::positivity_counterexample;
-use crate::theory::numbers::parse_list;
 use crate::theory::{Network, Slope};
 use crate::ui::cells::{CellProps, CellSpec};
 use crate::ui::components::number_field::NumberField;
@@ -40,88 +39,24 @@ pub const CELL: CellSpec = CellSpec {
     keys: &[],
 };
 
-/// The four weight fields: a list of numbers each, applied when valid. What the person types is
-/// kept across re-renders (the worker's replies re-render the cell) until the weights change.
-#[derive(Properties, PartialEq)]
-struct WeightsProps {
-    network: Network,
-    on_network: Callback<Network>,
-}
-
-#[function_component]
-fn Weights(props: &WeightsProps) -> Html {
-    let n = props.network;
-    let fields: [(&str, String); 4] = [
-        ("W\u{b9}", format!("{}, {}", plain(n.w1[0]), plain(n.w1[1]))),
-        ("b\u{b9}", format!("{}, {}", plain(n.b1[0]), plain(n.b1[1]))),
-        (
-            "W\u{b2}",
-            format!(
-                "{}, {}, {}, {}",
-                plain(n.w2[0][0]),
-                plain(n.w2[0][1]),
-                plain(n.w2[1][0]),
-                plain(n.w2[1][1])
-            ),
-        ),
-        ("b\u{b2}", format!("{}, {}", plain(n.b2[0]), plain(n.b2[1]))),
-    ];
-    let texts = fields.clone().map(|(_, text)| text);
-    let drafts = use_state(|| texts.clone());
-    {
-        let drafts = drafts.clone();
-        use_effect_with(n, move |_| drafts.set(texts));
-    }
-    let edit = |index: usize| {
-        let drafts = drafts.clone();
-        Callback::from(move |e: InputEvent| {
-            let mut next = (*drafts).clone();
-            next[index] = e.target_unchecked_into::<HtmlInputElement>().value();
-            drafts.set(next);
-        })
-    };
-    let error = use_state(|| None::<String>);
-    let apply = |index: usize| {
-        let (error, on_network) = (error.clone(), props.on_network.clone());
-        Callback::from(move |e: Event| {
-            let text = e.target_unchecked_into::<HtmlInputElement>().value();
-            let mut next = n;
-            let parsed = match index {
-                0 => parse_list::<2>("W\u{b9}", &text).map(|v| next.w1 = v),
-                1 => parse_list::<2>("b\u{b9}", &text).map(|v| next.b1 = v),
-                2 => {
-                    parse_list::<4>("W\u{b2}", &text).map(|[a, b, c, d]| next.w2 = [[a, b], [c, d]])
-                }
-                _ => parse_list::<2>("b\u{b2}", &text).map(|v| next.b2 = v),
-            };
-            match parsed {
-                Ok(()) => {
-                    error.set(None);
-                    on_network.emit(next);
-                }
-                Err(e) => error.set(Some(format!("{e}; the weights were not changed."))),
-            }
-        })
-    };
-    let reset = {
-        let (error, on_network) = (error.clone(), props.on_network.clone());
-        Callback::from(move |_: MouseEvent| {
-            error.set(None);
-            on_network.emit(Network::default());
-        })
-    };
+/// The four weight fields: a list of numbers each, applied when valid (Enter or leaving the
+/// field). What the person types is kept in the cell's state until the weights change.
+fn weights(s: &TheoryState, dispatch: &Callback<TheoryAction>) -> Html {
     html! {
         <fieldset class="weights">
             <legend>{ "Weights (W\u{b2} row by row; press Enter to apply)" }</legend>
-            { for fields.iter().enumerate().map(|(i, (label, _))| html! {
+            { for WEIGHT_NAMES.iter().enumerate().map(|(i, label)| html! {
                 <label class="number-field">
                     <span>{ *label }</span>
-                    <input type="text" value={drafts[i].clone()} oninput={edit(i)} onchange={apply(i)}
+                    <input type="text" value={s.weight_texts[i].clone()}
+                           oninput={dispatch.reform(move |e: InputEvent| TheoryAction::WeightText(i, e.target_unchecked_into::<HtmlInputElement>().value()))}
+                           onchange={dispatch.reform(move |_: Event| TheoryAction::ApplyWeight(i))}
                            data-testid={format!("weight-{i}")} />
                 </label>
             }) }
-            <button type="button" onclick={reset} disabled={n == Network::default()}>{ "The assignment's weights" }</button>
-            if let Some(e) = &*error { <p class="field-error" role="alert">{ e.clone() }</p> }
+            <button type="button" onclick={dispatch.reform(|_: MouseEvent| TheoryAction::ResetWeights)}
+                    disabled={s.network == Network::default()}>{ "The assignment's weights" }</button>
+            if let Some(e) = &s.weight_error { <p class="field-error" role="alert">{ e.clone() }</p> }
         </fieldset>
     }
 }
@@ -229,7 +164,7 @@ pub fn TheoryCell(props: &CellProps) -> Html {
                     <p class="pieces">{ pieces_text(&s.network) }</p>
                 </div>
             </div>
-            <Weights network={s.network} on_network={dispatch.reform(TheoryAction::SetNetwork)} />
+            { weights(s, dispatch) }
             { claim }
             { check_work(&s.check_texts, &s.check_result, dispatch) }
             { dead_relu(DeadReluView {

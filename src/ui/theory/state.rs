@@ -2,11 +2,13 @@
 //! studied and the plot's range.
 
 use super::check_work;
+use crate::format::plain;
 use crate::protocol::FromWorker;
 use crate::protocol::theory::{AutodiffResult, DeadReluReport, Reply};
 use crate::settings::dead_relu::DeadReluSettings;
 use crate::theory::Network;
 use crate::theory::check::{Verdict, check};
+use crate::theory::numbers::parse_list;
 use crate::ui::cells::reducible;
 use crate::ui::heard::Heard;
 use crate::ui::url::UrlSettings;
@@ -33,6 +35,20 @@ pub const DEFAULT_X0: f64 = 2.0;
 /// Largest |x| the page accepts for x0 and the plot range.
 pub const MAX_ABS_X: f64 = 1e6;
 
+/// The weight fields' names: W¹, b¹, W² (row by row), b².
+pub const WEIGHT_NAMES: [&str; 4] = ["W\u{b9}", "b\u{b9}", "W\u{b2}", "b\u{b2}"];
+
+/// The weight fields' texts for `n`: `1.5, 0.5` and so on.
+fn weight_texts(n: &Network) -> [String; 4] {
+    let list = |v: &[f64]| v.iter().map(|&x| plain(x)).collect::<Vec<_>>().join(", ");
+    [
+        list(&n.w1),
+        list(&n.b1),
+        list(&[n.w2[0][0], n.w2[0][1], n.w2[1][0], n.w2[1][1]]),
+        list(&n.b2),
+    ]
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TheoryState {
     pub x0: f64,
@@ -48,6 +64,10 @@ pub struct TheoryState {
     pub dead_relu_running: bool,
     /// The dead-ReLU demo's knobs, as set (checked when it runs).
     pub dead_relu_settings: DeadReluSettings,
+    /// The four weight fields as typed (kept until the weights change), and why the last one
+    /// applied was refused.
+    pub weight_texts: [String; 4],
+    pub weight_error: Option<String>,
     /// "Check my work": each field's text as typed, and the verdict on the last Check.
     pub check_texts: Vec<String>,
     pub check_result: Option<Result<Verdict, String>>,
@@ -64,6 +84,8 @@ impl Default for TheoryState {
             dead_relu: None,
             dead_relu_running: false,
             dead_relu_settings: DeadReluSettings::default(),
+            weight_texts: weight_texts(&Network::default()),
+            weight_error: None,
             check_texts: vec![String::new(); check_work::FIELDS.len()],
             check_result: None,
         }
@@ -82,6 +104,10 @@ pub enum TheoryAction {
     SetRange(f64, f64),
     /// The dead-ReLU demo's knobs changed.
     DeadReluSettings(DeadReluSettings),
+    /// A weight field's text typed; applied (Enter or leaving it); the assignment's weights.
+    WeightText(usize, String),
+    ApplyWeight(usize),
+    ResetWeights,
     /// "Check my work": a field's text typed, a student's answer loaded (every field), Check.
     CheckText(usize, String),
     CheckLoad(Vec<String>),
@@ -129,6 +155,35 @@ impl TheoryState {
         state
     }
 
+    /// New weights: the fields show them, and no refusal stands.
+    fn set_network(&mut self, network: Network) {
+        self.network = network;
+        self.weight_texts = weight_texts(&network);
+        self.weight_error = None;
+    }
+
+    /// Reads weight field `i` (a list of numbers) into the network, or says why not.
+    fn apply_weight(&mut self, i: usize) {
+        let Some(text) = self.weight_texts.get(i) else {
+            return;
+        };
+        let mut next = self.network;
+        let parsed = match i {
+            0 => parse_list::<2>(WEIGHT_NAMES[0], text).map(|v| next.w1 = v),
+            1 => parse_list::<2>(WEIGHT_NAMES[1], text).map(|v| next.b1 = v),
+            2 => parse_list::<4>(WEIGHT_NAMES[2], text)
+                .map(|[a, b, c, d]| next.w2 = [[a, b], [c, d]]),
+            _ => parse_list::<2>(WEIGHT_NAMES[3], text).map(|v| next.b2 = v),
+        };
+        match parsed
+            .map_err(|e| e.to_string())
+            .and_then(|()| next.validate().map_err(|e| e.to_string()))
+        {
+            Ok(()) => self.set_network(next),
+            Err(e) => self.weight_error = Some(format!("{e}; the weights were not changed.")),
+        }
+    }
+
     /// Applies an action; pure, so it is tested natively.
     pub fn apply(&mut self, action: TheoryAction) {
         let last = STEP_TITLES.len() - 1;
@@ -139,9 +194,16 @@ impl TheoryState {
             TheoryAction::SetX0(x0) if x0.is_finite() => self.x0 = x0,
             TheoryAction::SetX0(_) => {}
             TheoryAction::SetNetwork(network) if network.validate().is_ok() => {
-                self.network = network
+                self.set_network(network)
             }
             TheoryAction::SetNetwork(_) => {}
+            TheoryAction::WeightText(i, text) => {
+                if let Some(field) = self.weight_texts.get_mut(i) {
+                    *field = text;
+                }
+            }
+            TheoryAction::ApplyWeight(i) => self.apply_weight(i),
+            TheoryAction::ResetWeights => self.set_network(Network::default()),
             TheoryAction::SetRange(from, to) if from.is_finite() && to.is_finite() && from < to => {
                 self.range = (from, to)
             }
@@ -206,11 +268,47 @@ mod tests {
         assert_eq!(s.check_texts[0], "two");
         assert_eq!(s.check_texts[1..], texts[1..]);
         s.apply(TheoryAction::Check);
-        assert!(matches!(&s.check_result, Some(Err(e)) if e.contains("x\u{2080}")), "{:?}", s.check_result);
+        assert!(
+            matches!(&s.check_result, Some(Err(e)) if e.contains("x\u{2080}")),
+            "{:?}",
+            s.check_result
+        );
         // Loading an example clears the verdict; an index past the form changes nothing.
         s.apply(TheoryAction::CheckText(99, "1".into()));
         s.apply(TheoryAction::CheckLoad(texts));
         assert_eq!(s.check_result, None);
+    }
+
+    #[test]
+    fn a_weight_field_applies_when_valid_and_keeps_its_text_when_not() {
+        let mut s = TheoryState::default();
+        assert_eq!(s.weight_texts, ["1.5, 0.5", "0, 1", "1, 2, 2, 1", "0, 1"]);
+        s.apply(TheoryAction::WeightText(0, "2,1".into()));
+        s.apply(TheoryAction::ApplyWeight(0));
+        assert_eq!(s.network.w1, [2.0, 1.0]);
+        assert_eq!(
+            s.weight_texts[0], "2, 1",
+            "the field shows the weights applied"
+        );
+        s.apply(TheoryAction::WeightText(2, "1, 2, x".into()));
+        s.apply(TheoryAction::ApplyWeight(2));
+        assert_eq!(s.network.w2, [[1.0, 2.0], [2.0, 1.0]], "unchanged");
+        assert_eq!(
+            s.weight_texts[2], "1, 2, x",
+            "what was typed stays to be corrected"
+        );
+        let error = s.weight_error.clone().unwrap();
+        assert!(
+            error.contains("W\u{b2}") && error.ends_with("the weights were not changed."),
+            "{error}"
+        );
+        s.apply(TheoryAction::WeightText(1, "1e400, 0".into()));
+        s.apply(TheoryAction::ApplyWeight(1));
+        assert_eq!(s.network.b1, [0.0, 1.0], "an overflow is refused too");
+        s.apply(TheoryAction::ResetWeights);
+        assert_eq!(s.network, Network::default());
+        assert_eq!(s.weight_error, None);
+        assert_eq!(s.weight_texts[2], "1, 2, 2, 1");
     }
 
     #[test]
