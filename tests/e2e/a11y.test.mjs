@@ -94,6 +94,8 @@ test('a11y: axe finds no WCAG A/AA violation in any state a class sees', async (
   assert.match(weights, /Weights from [\d.]+ for striped ring \(10 images\) down to [\d.]+ for disc \(100 images\)\./);
   const results = await spokenChart(page, 'results-chart', lab);
   assert.match(results, /highest [\d.]+ % \(/);
+  // The results table's best values are bold and shaded, and said in words.
+  assert.match(await lab.getByTestId('results-table').ariaSnapshot(), /cell "[\d.]+ \(best\)"/);
 
   await page.getByTestId('section-paper').scrollIntoViewIfNeeded();
   await page.getByTestId('paper-run').click();

@@ -25,10 +25,10 @@ async function pixels(page, id) {
   return page.getByTestId(id).evaluate((canvas) => canvas.toDataURL());
 }
 
-/** The table's rows: [label, ...14 numbers or null]. */
+/** The table's rows as shown (not the words only a screen reader gets): [label, ...14 numbers or null]. */
 async function tableRows(page) {
   return lab(page).getByTestId('results-table').locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
-    const cells = [...row.querySelectorAll('th, td')].map((c) => c.textContent.trim());
+    const cells = [...row.querySelectorAll('th, td')].map((c) => [...c.childNodes].filter((n) => !n.classList?.contains('visually-hidden')).map((n) => n.textContent).join('').trim());
     return [cells[0], ...cells.slice(2, 16).map((v) => (v === '—' ? null : Number(v)))];
   }));
 }

@@ -16,9 +16,9 @@ setup();
 const lab = (page) => cell(page, 'imbalance');
 const KEY = 'lectern.imbalance.queue';
 const rowCount = (page) => page.evaluate(() => document.querySelectorAll('[data-testid="results-table"] tbody tr').length);
-/** The table's rows as text: [label, lr, ...cells]. */
+/** The table's rows as shown (not the words only a screen reader gets): [label, lr, ...cells]. */
 const tableRows = (page) => lab(page).getByTestId('results-table').locator('tbody tr').evaluateAll(
-  (rows) => rows.map((row) => [...row.querySelectorAll('th, td')].map((c) => c.textContent.trim()).slice(0, -1)),
+  (rows) => rows.map((row) => [...row.querySelectorAll('th, td')].map((c) => [...c.childNodes].filter((n) => !n.classList?.contains('visually-hidden')).map((n) => n.textContent).join('').trim()).slice(0, -1)),
 );
 const kept = (page) => page.evaluate((key) => localStorage.getItem(key), KEY);
 

@@ -90,7 +90,9 @@ pub fn results(rows: &Rc<Vec<Row>>, busy: bool, dispatch: &Callback<ImbalanceAct
                                 <td class="num">{ plain(r.learning_rate) }</td>
                                 { for values.enumerate().map(|(c, v)| {
                                     let is_best = best.get(c).is_some_and(|b| b.contains(&i));
-                                    html! { <td class={if is_best { "num best" } else { "num" }}>{ table::cell(v) }</td> }
+                                    // Best: bold and shaded, and said in words to a screen reader.
+                                    html! { <td class={if is_best { "num best" } else { "num" }}>{ table::cell(v) }
+                                        if is_best { <span class="visually-hidden">{ " (best)" }</span> }</td> }
                                 }) }
                                 <td><button type="button" class="small" onclick={remove} aria-label="remove this run">{ "\u{d7}" }</button></td>
                             </tr>
