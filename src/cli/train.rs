@@ -17,6 +17,7 @@ use crate::settings::loss::LossKind;
 use crate::settings::train::{Schedule, TrainSettings};
 use crate::train::engine::{TrainError, Trainer};
 use crate::train::metrics::Confusion;
+use crate::train::parallel::InProcess;
 use crate::train::run::{EpochEnd, Observer, Run};
 use crate::train::trained_on::TrainedOn;
 use knobs::KnobArgs;
@@ -138,8 +139,18 @@ pub fn run(args: Args) -> Result<(), CliError> {
         args.backend.name(),
         thousands(dataset.test.len() as u64)
     );
-    let trainer = Trainer::new(&settings, paths.train, train, &args.backend.device()?)?
-        .with_eval_path(paths.eval);
+    let device = args.backend.device()?;
+    let mut trainer =
+        Trainer::new(&settings, paths.train, train, &device)?.with_eval_path(paths.eval);
+    // `--workers N`: the browser's shards, one after another here (its numbers, not its speed);
+    // "automatic" is one worker natively.
+    let workers = settings.workers_for(1);
+    if workers > 1 {
+        let pool = InProcess::new(workers - 1, &trainer.replica_setup(), &device)
+            .map_err(|e| TrainError::Helpers(e.0))?;
+        trainer = trainer.with_shards(Box::new(pool));
+        eprintln!("each batch in {workers} shards (data-parallel, computed in turn)");
+    }
     let dataset = Rc::new(dataset);
     let outcome = train_to_the_end(trainer, dataset.clone())?;
     let Outcome {

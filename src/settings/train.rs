@@ -22,6 +22,10 @@ pub const DECAY_FACTOR: Range = Range::real("decay factor", 0.001, 100.0);
 /// An epoch after which a step schedule drops the rate.
 pub const DECAY_EPOCH: Range = Range::whole("decay epoch", 1, EPOCHS.max as usize);
 pub const SEED: Range = Range::whole("seed", 0, 999_999);
+/// Workers training each batch in shards (0: automatic, see [`TrainSettings::workers`]).
+pub const WORKERS: Range = Range::whole("workers", 0, 16);
+/// The most workers "automatic" picks (each holds a copy of the model and of a shard's images).
+pub const AUTO_WORKERS_MAX: usize = 8;
 /// The most bytes one activation of a training step may take: 128 MiB, what every WebGPU
 /// adapter must bind as one storage buffer (`maxStorageBufferBindingSize`'s default), so that
 /// settings a link carries run in every student's browser.
@@ -143,6 +147,11 @@ pub struct TrainSettings {
     pub texture_randomised: bool,
     /// Seeds the initial weights, dropout, shuffling and augmentation.
     pub seed: u64,
+    /// Workers that train each batch in shards, data-parallel (`train::parallel`): 0 picks one
+    /// per core but one ([`TrainSettings::workers_for`]). The same seed gives the same run for
+    /// the same number of workers.
+    #[serde(default)]
+    pub workers: usize,
 }
 
 impl Default for TrainSettings {
@@ -165,6 +174,7 @@ impl Default for TrainSettings {
             augment: true,
             texture_randomised: false,
             seed: 1,
+            workers: 0,
         }
     }
 }
@@ -217,6 +227,15 @@ impl TrainSettings {
         }
     }
 
+    /// The workers a run uses on a machine with `cores` logical cores: the knob's number, or
+    /// for 0 one per core but one (the page's own thread), between 1 and [`AUTO_WORKERS_MAX`].
+    pub fn workers_for(&self, cores: usize) -> usize {
+        match self.workers {
+            0 => cores.saturating_sub(1).clamp(1, AUTO_WORKERS_MAX),
+            n => n,
+        }
+    }
+
     /// Bytes of a training step's largest activation.
     pub fn largest_activation_bytes(&self) -> u64 {
         largest_activation_bytes(self.batch, self.model.widths)
@@ -235,6 +254,7 @@ impl TrainSettings {
         WARMUP_EPOCHS.check_count(self.warmup_epochs)?;
         self.schedule.validate()?;
         SEED.check(self.seed as f64)?;
+        WORKERS.check(self.workers as f64)?;
         Ok(())
     }
 

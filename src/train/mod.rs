@@ -11,6 +11,8 @@ pub mod checkpoint;
 pub mod engine;
 pub mod kept;
 pub mod metrics;
+#[cfg(feature = "compute")]
+pub mod parallel;
 pub mod progress;
 #[cfg(feature = "compute")]
 pub mod results;

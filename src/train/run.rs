@@ -128,6 +128,11 @@ impl Run {
         &self.trainer
     }
 
+    /// The trainer, to change how it trains (e.g. drop failed helpers).
+    pub fn trainer_mut(&mut self) -> &mut Trainer {
+        &mut self.trainer
+    }
+
     pub fn into_trainer(self) -> Trainer {
         self.trainer
     }
@@ -159,7 +164,7 @@ impl Run {
         if self.trainer.finished() {
             return Ok(Step::Finished);
         }
-        let epoch_done = self.trainer.step();
+        let epoch_done = self.trainer.train_step().await?;
         let reports = if epoch_done || self.report_due() {
             self.read_back().await?
         } else {

@@ -184,4 +184,16 @@ pub(super) static SPECS: [Spec; Knob::COUNT] = [
         help: "\u{3b3} of the focal losses (0: no focusing)",
         access: Access::One(|r| r.train.loss.gamma, |r, v| r.train.loss.gamma = v),
     },
+    Spec {
+        name: "workers",
+        aliases: &[],
+        label: "workers (0: automatic)",
+        range: train::WORKERS,
+        #[cfg(feature = "cli")]
+        help: "Workers training each batch in shards, data-parallel (0: one per core but one, at most 8; here in the CLI the shards run one after another: the browser's numbers, not its speed)",
+        access: Access::One(
+            |r| r.train.workers as f64,
+            |r, v| r.train.workers = v as usize,
+        ),
+    },
 ];

@@ -32,6 +32,7 @@ pub enum Knob {
     Seed,
     Beta,
     Gamma,
+    Workers,
 }
 
 /// How a knob's text reads, and where its numbers live in a run's settings (read, and set once
@@ -70,7 +71,7 @@ pub struct Spec {
 
 impl Knob {
     /// How many knobs there are.
-    pub const COUNT: usize = Knob::Gamma as usize + 1;
+    pub const COUNT: usize = Knob::Workers as usize + 1;
 
     /// Every knob, in the order of `Knob as usize`.
     pub const ALL: [Knob; Knob::COUNT] = [
@@ -89,6 +90,7 @@ impl Knob {
         Knob::Seed,
         Knob::Beta,
         Knob::Gamma,
+        Knob::Workers,
     ];
 
     /// The knob's declaration.

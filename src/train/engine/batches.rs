@@ -14,6 +14,16 @@ pub fn images_tensor(
     aug: Option<(u64, u64, &[usize])>,
     device: &Device,
 ) -> Tensor<4> {
+    let values = image_values(records, stats, aug);
+    Tensor::<4>::from_data(TensorData::new(values, [records.len(), 3, 32, 32]), device)
+}
+
+/// [`images_tensor`]'s numbers, `[n, 3, 32, 32]` in order, as plain values.
+pub fn image_values(
+    records: &[&[u8]],
+    stats: &ChannelStats,
+    aug: Option<(u64, u64, &[usize])>,
+) -> Vec<f32> {
     let mut values = vec![0f32; records.len() * IMAGE_BYTES];
     for (i, (record, out)) in records
         .iter()
@@ -26,10 +36,11 @@ pub fn images_tensor(
         };
         normalize_into(&record[1..], stats, augmentation, out);
     }
-    Tensor::<4>::from_data(TensorData::new(values, [records.len(), 3, 32, 32]), device)
+    values
 }
 
-pub(super) fn one_hot(labels: &[usize], device: &Device) -> Tensor<2> {
+/// Labels as one-hot rows `[n, classes]`.
+pub fn one_hot(labels: &[usize], device: &Device) -> Tensor<2> {
     let values: Vec<f32> = labels
         .iter()
         .flat_map(|&l| (0..CLASSES).map(move |c| (c == l) as u8 as f32))

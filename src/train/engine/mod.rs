@@ -14,7 +14,7 @@ mod evaluation;
 pub(crate) mod tests;
 mod trainer;
 
-pub use batches::images_tensor;
+pub use batches::{image_values, images_tensor, one_hot};
 pub use evaluation::{evaluate, predict, predict_records};
 pub use trainer::Trainer;
 
@@ -43,4 +43,8 @@ pub enum TrainError {
     Device(#[from] ReadError),
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    /// A helper worker of a data-parallel run failed; the trainer is where it was before the
+    /// batch.
+    #[error("a helper worker failed: {0}")]
+    Helpers(String),
 }

@@ -5,22 +5,25 @@
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::optim::{ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 
 use super::TrainError;
-use super::batches::{images_tensor, one_hot};
+use super::batches::image_values;
 use super::evaluation::evaluate;
 use crate::compute::{ReadError, ToF32s, read_many};
 use crate::data::augment::{ChannelStats, randomise_texture};
-use crate::data::cifar::{CLASSES, Records};
+use crate::data::cifar::{CLASSES, IMAGE_BYTES, Records};
 use crate::data::rng::SplitMix64;
 use crate::nn::class_balance::class_balanced_weights;
 use crate::nn::convnet::{ConvNet, ConvNetConfig, ConvPath};
-use crate::nn::losses::{Loss, loss};
+use crate::nn::losses::Loss;
 use crate::settings::train::TrainSettings;
 use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
 use crate::train::metrics::Confusion;
+use crate::train::parallel::{
+    ReplicaSetup, ShardJob, ShardPool, backward_on_shard, dropout_seed, flat, shards,
+};
 use crate::train::progress::StepReport;
 
 /// A trained batch whose numbers are still on the device.
@@ -46,7 +49,11 @@ pub struct Trainer {
     /// Normalisation of the training images (and of every image this model will see).
     pub stats: ChannelStats,
     class_weights: Option<Tensor<1>>,
+    /// The same weights as plain numbers (for helpers' replicas).
+    class_weight_values: Option<Vec<f32>>,
     loss: Loss,
+    /// Helpers that train shards of each batch (data-parallel); `None`: this trainer alone.
+    shards: Option<Box<dyn ShardPool>>,
     order: Vec<usize>,
     cursor: usize,
     /// Batches trained so far.
@@ -128,16 +135,15 @@ impl Trainer {
         epoch: usize,
     ) -> Result<Self, TrainError> {
         let loss = Loss::from(settings.loss);
-        let class_weights = if loss.is_class_balanced() {
+        let class_weight_values = if loss.is_class_balanced() {
             let w = class_balanced_weights(&train.class_counts(), settings.loss.beta)?;
-            let w: Vec<f32> = w.iter().map(|&v| v as f32).collect();
-            Some(Tensor::<1>::from_data(
-                TensorData::new(w, [CLASSES]),
-                &device,
-            ))
+            Some(w.iter().map(|&v| v as f32).collect::<Vec<f32>>())
         } else {
             None
         };
+        let class_weights = class_weight_values
+            .clone()
+            .map(|w| Tensor::<1>::from_data(TensorData::new(w, [CLASSES]), &device));
         let iterations_per_epoch = train.len().div_ceil(settings.batch);
         Ok(Self {
             stats: ChannelStats::of(train.records().map(|r| &r[1..])),
@@ -149,7 +155,9 @@ impl Trainer {
             model,
             train,
             class_weights,
+            class_weight_values,
             loss,
+            shards: None,
             cursor: 0,
             iteration: epoch * iterations_per_epoch,
             epoch,
@@ -163,6 +171,32 @@ impl Trainer {
     pub fn with_eval_path(mut self, path: ConvPath) -> Self {
         self.eval_path = path;
         self
+    }
+
+    /// Trains each batch in shards: one here, one in each of `pool`'s helpers (made from
+    /// [`Trainer::replica_setup`]). See `train::parallel`.
+    pub fn with_shards(mut self, pool: Box<dyn ShardPool>) -> Self {
+        self.shards = Some(pool);
+        self
+    }
+
+    /// Goes on alone (after a helper failed): the helpers are dropped.
+    pub fn without_shards(&mut self) {
+        self.shards = None;
+    }
+
+    /// Workers training each batch: this one and its helpers.
+    pub fn workers(&self) -> usize {
+        1 + self.shards.as_ref().map_or(0, |p| p.helpers())
+    }
+
+    /// What a helper's replica needs to know.
+    pub fn replica_setup(&self) -> ReplicaSetup {
+        ReplicaSetup {
+            model: ConvNetConfig::from_settings(&self.settings.model, self.model.conv_path()),
+            loss: self.loss,
+            class_weights: self.class_weight_values.clone(),
+        }
     }
 
     pub fn settings(&self) -> &TrainSettings {
@@ -189,9 +223,8 @@ impl Trainer {
         self.pending.len()
     }
 
-    /// Trains on the next batch, reading nothing back. Returns whether it finished an epoch
-    /// (then [`Trainer::report`] must run before the next step).
-    pub fn step(&mut self) -> bool {
+    /// The next batch: its images' indices, labels and normalised (augmented) values.
+    fn next_batch(&self) -> (Vec<usize>, Vec<usize>, Vec<f32>) {
         let end = (self.cursor + self.settings.batch).min(self.order.len());
         let indices: Vec<usize> = self.order[self.cursor..end].to_vec();
         let labels: Vec<usize> = indices.iter().map(|&i| self.train.label(i)).collect();
@@ -210,27 +243,164 @@ impl Trainer {
             .settings
             .augment
             .then_some((seed, self.epoch as u64, indices.as_slice()));
-        let images = images_tensor(&records, &self.stats, aug, &self.device);
-        // Dropout masks: a seed per iteration, so a run replays exactly.
-        self.device
-            .seed(seed ^ (self.iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let targets = one_hot(&labels, &self.device);
-        let logits = self.model.forward(images);
-        let predicted = logits.clone().argmax(1).float().detach();
-        let loss_value = loss(self.loss, logits, targets, self.class_weights.clone());
-        let learning_rate = self
-            .settings
-            .learning_rate_at(self.iteration, self.iterations_per_epoch());
-        let grads = GradientsParams::from_grads(loss_value.backward(), &self.model);
-        self.model = self.optim.step(learning_rate, self.model.clone(), grads);
+        let values = image_values(&records, &self.stats, aug);
+        (indices, labels, values)
+    }
 
-        self.cursor = end;
+    /// Trains on the next batch — in shards when it has helpers —, reading nothing back (but
+    /// the helpers' answers). Returns whether it finished an epoch (then [`Trainer::report`]
+    /// must run before the next step). A helper's failure leaves the trainer where it was.
+    pub async fn train_step(&mut self) -> Result<bool, TrainError> {
+        match self.shards.take() {
+            None => Ok(self.step()),
+            Some(mut pool) => {
+                let done = self.step_sharded(pool.as_mut()).await;
+                self.shards = Some(pool);
+                done
+            }
+        }
+    }
+
+    /// Trains on the next batch, reading nothing back (this trainer alone, whatever helpers it
+    /// has). Returns whether it finished an epoch (then [`Trainer::report`] must run before the
+    /// next step).
+    pub fn step(&mut self) -> bool {
+        let (_, labels, values) = self.next_batch();
+        let images = Tensor::<4>::from_data(
+            TensorData::new(values, [labels.len(), 3, 32, 32]),
+            &self.device,
+        );
+        let seed = dropout_seed(self.settings.seed, self.iteration, 0);
+        let pass = backward_on_shard(
+            &self.model,
+            &self.device,
+            self.loss,
+            self.class_weights.clone(),
+            images,
+            &labels,
+            1.0,
+            seed,
+        );
+        let learning_rate = self.learning_rate();
+        self.model = self
+            .optim
+            .step(learning_rate, self.model.clone(), pass.grads);
+        self.advance(labels, pass.loss, pass.predicted, learning_rate)
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.settings
+            .learning_rate_at(self.iteration, self.iterations_per_epoch())
+    }
+
+    /// One batch in shards: the helpers' jobs sent first, this trainer's shard computed while
+    /// they compute theirs, then one optimiser step with the summed gradient.
+    async fn step_sharded(&mut self, pool: &mut dyn ShardPool) -> Result<bool, TrainError> {
+        let helper_failed = |e: &dyn std::fmt::Display| TrainError::Helpers(e.to_string());
+        let (_, labels, values) = self.next_batch();
+        let n = labels.len();
+        let parts = shards(n, pool.helpers() + 1);
+        let layout = flat::Layout::of(&self.model);
+        let parameters = flat::parameters(&self.model).await?;
+        let seed = self.settings.seed;
+        let jobs = parts[1..]
+            .iter()
+            .enumerate()
+            .map(|(k, part)| ShardJob {
+                parameters: parameters.clone(),
+                images: values[part.start * IMAGE_BYTES..part.end * IMAGE_BYTES].to_vec(),
+                labels: labels[part.clone()].iter().map(|&l| l as u8).collect(),
+                weight: part.len() as f32 / n as f32,
+                dropout_seed: dropout_seed(seed, self.iteration, k + 1),
+            })
+            .collect();
+        pool.send(jobs).map_err(|e| helper_failed(&e.0))?;
+        let own = parts[0].clone();
+        let images = Tensor::<4>::from_data(
+            TensorData::new(
+                values[..own.end * IMAGE_BYTES].to_vec(),
+                [own.len(), 3, 32, 32],
+            ),
+            &self.device,
+        );
+        let pass = backward_on_shard(
+            &self.model,
+            &self.device,
+            self.loss,
+            self.class_weights.clone(),
+            images,
+            &labels[own.clone()],
+            own.len() as f32 / n as f32,
+            dropout_seed(seed, self.iteration, 0),
+        );
+        let outcomes = match pool.receive().await {
+            Ok(outcomes) => outcomes,
+            Err(e) => {
+                // Back to before the batch: the forward pass moved the running statistics.
+                let running = layout.running_part(&parameters);
+                let model = self.model.clone();
+                self.model =
+                    flat::load_running(model, &layout, &running).map_err(|e| helper_failed(&e))?;
+                return Err(helper_failed(&e.0));
+            }
+        };
+        let inner = self.device.clone().inner();
+        let grads = flat::add_gradients(
+            pass.grads,
+            &layout,
+            outcomes.iter().map(|o| o.gradients.as_slice()),
+            &inner,
+        )
+        .map_err(|e| helper_failed(&e))?;
+        // Running statistics: the mean of every shard's update.
+        let mut running = flat::running(&self.model).await?;
+        for outcome in &outcomes {
+            if outcome.running.len() != running.len() {
+                return Err(helper_failed(
+                    &"its running statistics do not fit the model",
+                ));
+            }
+            running
+                .iter_mut()
+                .zip(&outcome.running)
+                .for_each(|(r, o)| *r += o);
+        }
+        let shares = (outcomes.len() + 1) as f32;
+        running.iter_mut().for_each(|r| *r /= shares);
+        let learning_rate = self.learning_rate();
+        let model = self.optim.step(learning_rate, self.model.clone(), grads);
+        self.model = flat::load_running(model, &layout, &running).map_err(|e| helper_failed(&e))?;
+        let helpers_loss: f32 = outcomes.iter().map(|o| o.loss).sum();
+        let loss_value = pass.loss.add_scalar(helpers_loss);
+        let others: Vec<f32> = outcomes
+            .iter()
+            .flat_map(|o| o.predicted.iter().map(|&p| f32::from(p)))
+            .collect();
+        let predicted = Tensor::cat(
+            vec![
+                pass.predicted,
+                Tensor::<2>::from_data(TensorData::new(others, [n - own.len(), 1]), &self.device),
+            ],
+            0,
+        );
+        Ok(self.advance(labels, loss_value, predicted, learning_rate))
+    }
+
+    /// Keeps a trained batch's figures for the next report and moves on.
+    fn advance(
+        &mut self,
+        labels: Vec<usize>,
+        loss_value: Tensor<1>,
+        predicted: Tensor<2>,
+        learning_rate: f64,
+    ) -> bool {
+        self.cursor = (self.cursor + labels.len()).min(self.order.len());
         let epoch_done = self.cursor >= self.order.len();
         self.pending.push(Pending {
             iteration: self.iteration,
             epoch: self.epoch,
             epoch_done,
-            loss: loss_value.detach().unsqueeze(),
+            loss: loss_value.unsqueeze(),
             predicted,
             labels,
             learning_rate,
@@ -239,7 +409,7 @@ impl Trainer {
         if epoch_done {
             self.epoch += 1;
             self.cursor = 0;
-            self.order = epoch_order(self.train.len(), seed, self.epoch);
+            self.order = epoch_order(self.train.len(), self.settings.seed, self.epoch);
         }
         epoch_done
     }

@@ -15,7 +15,7 @@ use crate::ui::training::run::{RunStatus, RunView};
 use crate::ui::url::UrlSettings;
 
 /// The knobs the cell shows, in order.
-pub const FIELDS: [Field; 12] = [
+pub const FIELDS: [Field; 13] = [
     Field::Epochs,
     Field::Batch,
     Field::LearningRate,
@@ -28,6 +28,7 @@ pub const FIELDS: [Field; 12] = [
     Field::Dropout,
     Field::Seed,
     Field::PerClass,
+    Field::Workers,
 ];
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,42 @@
+//! What a helper is told once (the network and the loss) and every step (weights and a shard),
+//! and what it answers. Plain data (serde): it travels between workers as postcard bytes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::nn::convnet::ConvNetConfig;
+use crate::nn::losses::Loss;
+
+/// What a replica needs to compute a shard's gradient, besides the step's numbers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReplicaSetup {
+    pub model: ConvNetConfig,
+    pub loss: Loss,
+    /// The class-balanced losses' weights (one per class).
+    pub class_weights: Option<Vec<f32>>,
+}
+
+/// One step's share of one helper.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardJob {
+    /// Every number of the trainer's model (`flat::parameters`), running statistics included.
+    pub parameters: Vec<f32>,
+    /// The shard's images, normalised (and augmented) as the trainer made them: `[n, 3, 32, 32]`.
+    pub images: Vec<f32>,
+    pub labels: Vec<u8>,
+    /// The shard's share of the batch (its loss is weighted by it).
+    pub weight: f32,
+    pub dropout_seed: u64,
+}
+
+/// A helper's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardOutcome {
+    /// The weighted loss's gradient (`flat::gradients`).
+    pub gradients: Vec<f32>,
+    /// The running statistics after the shard's forward pass (`flat::running`).
+    pub running: Vec<f32>,
+    /// The shard's mean loss times its weight.
+    pub loss: f32,
+    /// The class predicted for each image.
+    pub predicted: Vec<u8>,
+}

@@ -1,0 +1,145 @@
+//! A helper's copy of the model: it takes the trainer's weights, trains on its shard and gives
+//! back the gradient, the running statistics and what it predicted — never a step of its own.
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+
+use super::flat::{self, Layout};
+use super::{ReplicaSetup, ShardError, ShardJob, ShardOutcome};
+use crate::compute::{ToF32s, read_many};
+use crate::data::cifar::{CLASSES, IMAGE_BYTES};
+use crate::nn::convnet::ConvNet;
+use crate::nn::losses::{Loss, loss};
+use crate::train::engine::one_hot;
+
+/// One shard's forward and backward pass.
+pub struct ShardPass {
+    pub grads: GradientsParams,
+    /// The mean loss times the shard's weight, `[1]`, detached.
+    pub loss: Tensor<1>,
+    /// Predicted classes `[n, 1]` (as floats), detached.
+    pub predicted: Tensor<2>,
+}
+
+/// Trains nothing: the gradient of `model`'s loss on `images` (`[n, 3, 32, 32]`, on the model's
+/// autodiff device) weighted by `weight`, dropout drawn from `dropout_seed`.
+#[allow(clippy::too_many_arguments)]
+pub fn backward_on_shard(
+    model: &ConvNet,
+    device: &Device,
+    kind: Loss,
+    class_weights: Option<Tensor<1>>,
+    images: Tensor<4>,
+    labels: &[usize],
+    weight: f32,
+    dropout_seed: u64,
+) -> ShardPass {
+    device.seed(dropout_seed);
+    let targets = one_hot(labels, device);
+    let logits = model.forward(images);
+    let predicted = logits.clone().argmax(1).float().detach();
+    let value = loss(kind, logits, targets, class_weights).mul_scalar(weight);
+    let grads = GradientsParams::from_grads(value.backward(), model);
+    ShardPass {
+        grads,
+        loss: value.detach(),
+        predicted,
+    }
+}
+
+/// A helper's replica.
+pub struct Replica {
+    model: ConvNet,
+    layout: Layout,
+    device: Device,
+    loss: Loss,
+    class_weights: Option<Tensor<1>>,
+}
+
+impl Replica {
+    /// A replica of `setup`'s network on `device` (its weights come with each job).
+    pub fn new(setup: &ReplicaSetup, device: &Device) -> Result<Self, ShardError> {
+        setup
+            .model
+            .validate()
+            .map_err(|e| ShardError(e.to_string()))?;
+        let device = device.clone().autodiff();
+        let model = setup.model.init(&device);
+        let class_weights = match &setup.class_weights {
+            Some(w) if w.len() == CLASSES => Some(Tensor::<1>::from_data(
+                TensorData::new(w.clone(), [CLASSES]),
+                &device,
+            )),
+            Some(w) => {
+                return Err(ShardError(format!(
+                    "{} class weights for {CLASSES} classes",
+                    w.len()
+                )));
+            }
+            None => None,
+        };
+        Ok(Self {
+            layout: Layout::of(&model),
+            model,
+            device,
+            loss: setup.loss,
+            class_weights,
+        })
+    }
+
+    /// The gradient of `job`'s shard at `job`'s weights.
+    pub async fn compute(&mut self, job: &ShardJob) -> Result<ShardOutcome, ShardError> {
+        let failed = |e: &dyn std::fmt::Display| ShardError(e.to_string());
+        let n = job.labels.len();
+        if n == 0 || job.images.len() != n * IMAGE_BYTES {
+            return Err(ShardError(format!(
+                "a shard of {n} labels came with {} numbers of images",
+                job.images.len()
+            )));
+        }
+        if let Some(&label) = job.labels.iter().find(|&&l| usize::from(l) >= CLASSES) {
+            return Err(ShardError(format!("label {label} is not a class")));
+        }
+        // A fresh copy (`valid()` gives the running statistics storage of their own), loaded.
+        let model = flat::load_parameters(self.model.valid(), &self.layout, &job.parameters)
+            .map_err(|e| failed(&e))?
+            .train();
+        let images = Tensor::<4>::from_data(
+            TensorData::new(job.images.clone(), [n, 3, 32, 32]),
+            &self.device,
+        );
+        let labels: Vec<usize> = job.labels.iter().map(|&l| usize::from(l)).collect();
+        let pass = backward_on_shard(
+            &model,
+            &self.device,
+            self.loss,
+            self.class_weights.clone(),
+            images,
+            &labels,
+            job.weight,
+            job.dropout_seed,
+        );
+        let gradients = flat::gradients(&pass.grads, &self.layout)
+            .await
+            .map_err(|e| failed(&e))?;
+        let running = flat::running(&model).await.map_err(|e| failed(&e))?;
+        let read = read_many([pass.loss, pass.predicted.reshape([n])])
+            .await
+            .map_err(|e| failed(&e))?;
+        let loss = read[0].to_f32s().map_err(|e| failed(&e))?[0];
+        let predicted = read[1]
+            .to_f32s()
+            .map_err(|e| failed(&e))?
+            .iter()
+            .map(|&p| p as u8)
+            .collect();
+        self.model = model;
+        Ok(ShardOutcome {
+            gradients,
+            running,
+            loss,
+            predicted,
+        })
+    }
+}
