@@ -239,6 +239,8 @@ pub struct RunStarted {
     pub parameters: usize,
     pub backend: Backend,
     pub conv_path: ConvPath,
+    /// Workers training each batch in shards (1: this worker alone).
+    pub workers: usize,
 }
 
 /// Why a run ended early.

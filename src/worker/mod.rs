@@ -13,6 +13,7 @@ mod data;
 pub mod device_loss;
 mod driver;
 pub mod envelope;
+pub mod helpers;
 mod keep;
 mod lanes;
 mod paper;
@@ -36,6 +37,9 @@ use crate::protocol::{FromWorker, ToWorker, paper as paper_protocol};
 
 /// Entry point of the worker bundle: installs the message handler and says it is ready.
 pub fn start() {
+    if helpers::is_helper() {
+        return helpers::serve();
+    }
     console_error_panic_hook::set_once();
     let state = Rc::new(RefCell::new(WorkerState::default()));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {

@@ -18,6 +18,7 @@ mod driven;
 mod backends;
 mod kernels;
 mod messages;
+mod parallel;
 mod sessions;
 
 use std::cell::RefCell;

@@ -196,6 +196,7 @@ pub fn every_reply() -> Vec<FromWorker> {
             parameters: 1000,
             backend: Backend::Cpu,
             conv_path: ConvPath::OwnKernel,
+            workers: 2,
         }),
         Event::Steps {
             run,

@@ -123,6 +123,9 @@ impl Knob {
     pub fn hint(self) -> String {
         let range = self.range().describe();
         match self.spec().access {
+            Access::One(..) if self == Knob::Workers => format!(
+                "{range}; each batch is split among them (BatchNorm's batch statistics are each share's)"
+            ),
             Access::One(..) => range,
             Access::Pair(..) => format!("two numbers, {range} each"),
             Access::List(..) => format!(

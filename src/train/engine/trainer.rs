@@ -176,8 +176,13 @@ impl Trainer {
     /// Trains each batch in shards: one here, one in each of `pool`'s helpers (made from
     /// [`Trainer::replica_setup`]). See `train::parallel`.
     pub fn with_shards(mut self, pool: Box<dyn ShardPool>) -> Self {
-        self.shards = Some(pool);
+        self.set_shards(pool);
         self
+    }
+
+    /// [`Trainer::with_shards`] in place (new helpers after others failed).
+    pub fn set_shards(&mut self, pool: Box<dyn ShardPool>) {
+        self.shards = Some(pool);
     }
 
     /// Goes on alone (after a helper failed): the helpers are dropped.

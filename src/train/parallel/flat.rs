@@ -71,12 +71,20 @@ impl Layout {
 
     /// Numbers in the trained tensors (a gradient's length).
     pub fn trained(&self) -> usize {
-        self.0.iter().filter(|e| !e.running).map(Entry::numbers).sum()
+        self.0
+            .iter()
+            .filter(|e| !e.running)
+            .map(Entry::numbers)
+            .sum()
     }
 
     /// Numbers in the running statistics.
     pub fn running(&self) -> usize {
-        self.0.iter().filter(|e| e.running).map(Entry::numbers).sum()
+        self.0
+            .iter()
+            .filter(|e| e.running)
+            .map(Entry::numbers)
+            .sum()
     }
 
     /// The running statistics' numbers out of all of a model's ([`parameters`]' order).

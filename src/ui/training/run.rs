@@ -221,6 +221,7 @@ mod tests {
             parameters: 10,
             backend: Backend::Cpu,
             conv_path: ConvPath::OwnKernel,
+            workers: 1,
         })
     }
 

@@ -53,8 +53,12 @@ pub fn counters(v: &RunView) -> Html {
         _ => "\u{2014}".into(),
     };
     let backend = v.started.as_ref().map_or("\u{2014}".to_string(), |s| {
+        let workers = match s.workers {
+            1 => String::new(),
+            n => format!(", {n} workers"),
+        };
         format!(
-            "{} ({} convolutions)",
+            "{} ({} convolutions{workers})",
             s.backend.label(),
             s.conv_path.name()
         )

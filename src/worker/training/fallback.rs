@@ -1,5 +1,6 @@
 //! A report that failed: a NaN stops the run; on WebGPU a device failure moves the worker to the
-//! CPU, and the run goes on there from its last finished epoch.
+//! CPU, and the run goes on there from its last finished epoch; a helper worker that failed is
+//! replaced once (then the run goes on alone), from the batch it was at.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,6 +12,7 @@ use crate::protocol::training::{Event, StopReason, TrainingCell};
 use crate::protocol::{Backend, FromWorker};
 use crate::train::engine::{TrainError, Trainer};
 use crate::worker::envelope::post;
+use crate::worker::helpers::HelperPool;
 use crate::worker::state::WorkerState;
 
 /// Ends or moves the run after `error`.
@@ -24,11 +26,46 @@ pub(super) async fn fail(
         TrainError::Device(e) if session.backend.is_webgpu() => {
             move_to_cpu(state, cell, session, e.to_string())
         }
+        TrainError::Helpers(why) => replace_helpers(cell, session, why).await,
         TrainError::Diverged { .. } => {
             stop(cell, session, StopReason::Diverged(error.to_string())).await
         }
         other => stop(cell, session, StopReason::Failed(other.to_string())).await,
     }
+}
+
+/// A helper failed its shard (the trainer is still before that batch): new helpers take over,
+/// or, when they fail too or cannot start, the run goes on in this worker alone.
+async fn replace_helpers(cell: TrainingCell, session: &mut Session, why: String) {
+    let trainer = session.training.trainer_mut();
+    let helpers = trainer.workers() - 1;
+    trainer.without_shards();
+    let replaced = if session.helpers_replaced {
+        Err("they were replaced once already".to_string())
+    } else {
+        HelperPool::start(helpers, &trainer.replica_setup())
+            .await
+            .map_err(|e| e.0)
+    };
+    session.helpers_replaced = true;
+    let reason = match replaced {
+        Ok(pool) => {
+            trainer.set_shards(Box::new(pool));
+            format!(
+                "A helper worker failed ({why}). New helpers took over; the run goes on from the batch it was at."
+            )
+        }
+        Err(e) => format!(
+            "A helper worker failed ({why}), and no new one takes over ({e}): the run goes on in one worker from the batch it was at."
+        ),
+    };
+    send(
+        cell,
+        Event::Refused {
+            run: None,
+            reason: reason.into(),
+        },
+    );
 }
 
 /// WebGPU failed: from now on the worker computes on burn-ndarray, and this run continues there

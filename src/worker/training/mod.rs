@@ -11,13 +11,14 @@ use std::rc::Rc;
 
 use super::data;
 use super::envelope::post;
+use super::helpers::{self, HelperPool};
 use super::keep;
 use super::state::WorkerState;
 use super::tasks::yield_now;
 use crate::data::dataset::Dataset;
 use crate::data::subset;
-use crate::protocol::FromWorker;
 use crate::protocol::training::{Event, LoadedModel, Refusal, Request, RunStarted, TrainingCell};
+use crate::protocol::{Backend, FromWorker};
 use crate::settings::data::DatasetKind;
 use crate::train::engine::Trainer;
 
@@ -100,11 +101,12 @@ pub async fn handle(
                 }
                 .map_err(|e| e.to_string())?
                 .with_eval_path(paths.eval);
-                let session = Session::new(run, trainer, dataset, backend, paused);
-                Ok::<_, Refusal>((session, from))
+                Ok::<_, Refusal>((trainer, dataset, backend, from))
             })();
             match started {
-                Ok((mut session, from)) => {
+                Ok((trainer, dataset, backend, from)) => {
+                    let trainer = with_helpers(cell, trainer, &backend).await;
+                    let mut session = Session::new(run, trainer, dataset, backend, paused);
                     send(
                         cell,
                         Event::Started(RunStarted {
@@ -116,6 +118,7 @@ pub async fn handle(
                             parameters: settings.model.parameters(),
                             backend: session.backend.clone(),
                             conv_path: session.trainer().model().conv_path(),
+                            workers: session.trainer().workers(),
                         }),
                     );
                     keep::started(
@@ -200,6 +203,29 @@ pub async fn handle(
                     },
                 ),
             }
+        }
+    }
+}
+
+/// `trainer` with the helper workers its settings ask for (on the CPU; on WebGPU one worker
+/// trains); if they cannot start, it trains alone, and the page is told why.
+async fn with_helpers(cell: TrainingCell, trainer: Trainer, backend: &Backend) -> Trainer {
+    let workers = trainer.settings().workers_for(helpers::cores());
+    if workers < 2 || backend.is_webgpu() {
+        return trainer;
+    }
+    match HelperPool::start(workers - 1, &trainer.replica_setup()).await {
+        Ok(pool) => trainer.with_shards(Box::new(pool)),
+        Err(e) => {
+            let reason = format!("{e}: this run trains in one worker.");
+            send(
+                cell,
+                Event::Refused {
+                    run: None,
+                    reason: reason.into(),
+                },
+            );
+            trainer
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct Session {
     pub(super) last_test: Option<Confusion>,
     /// A CPU copy of the weights after the last finished epoch (kept on WebGPU, to survive it).
     pub(super) checkpoint: Option<Checkpoint>,
+    /// Whether its helper workers failed once already (and were replaced).
+    pub(super) helpers_replaced: bool,
 }
 
 /// Whether reading back the unreported batches ended the run (it diverged, or the device failed
@@ -103,6 +105,7 @@ impl Session {
             backend,
             last_test: None,
             checkpoint: None,
+            helpers_replaced: false,
         }
     }
 
@@ -294,6 +297,8 @@ pub(super) async fn flush(
 /// Ends the run with `reason`, sending the model's results as they stand.
 pub(super) async fn stop(cell: TrainingCell, session: &mut Session, reason: StopReason) {
     session.phase = Phase::Stopped;
+    // Its helper workers end with it.
+    session.training.trainer_mut().without_shards();
     let results = session.results(None).await;
     match results {
         Ok(results) => send(
@@ -375,6 +380,7 @@ async fn end_epoch(
 /// The run trained its last epoch: its results are sent (the last epoch's evaluation reused).
 pub(super) async fn finish(cell: TrainingCell, session: &mut Session) -> Result<(), ReadError> {
     session.phase = Phase::Finished;
+    session.training.trainer_mut().without_shards();
     let results = session.results(session.last_test.clone()).await?;
     send(cell, Event::Finished(results));
     Ok(())
