@@ -55,6 +55,7 @@ help:
 	@echo "make test    - set up (plus Chromium, Firefox ESR and WebKit) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
 	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
+	@echo "make bench-peers - the same ConvNet's img/s in TF.js (cpu, wasm) and ConvNetJS from npm, in the same headless Chromium (tests/peers)"
 	@echo "make fuzz    - the input fuzzer's full run: millions of cases a reader (about 9 minutes of CPU; make test runs a smoke run of it)"
 	@echo "make measure - the default toy run, then the default CIFAR-10 runs of the ConvNet cell and the imbalance lab, in headless Chromium"
 	@echo "make data CIFAR10=<path> - write the site's CIFAR-10 subset into static/data"
@@ -250,6 +251,13 @@ bench: test-setup
 	WASM_BINDGEN_TEST_TIMEOUT=1200 \
 	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu \
 	  --bench wasm_bench -- --nocapture 2>&1 | grep -E "^(BENCH|PROFILE)|test result"
+
+# The peers' img/s on the default ConvNet's shape: TF.js 4.22 (cpu; wasm, single-threaded and
+# threaded) and ConvNetJS 0.3 from npm, in the same headless Chromium (tests/peers/README.md; about
+# 2 minutes). Measures; checks nothing.
+.PHONY: bench-peers
+bench-peers:
+	cd tests/peers && npm ci --ignore-scripts --no-audit --no-fund && CHROMIUM=$(CHROMIUM) node run.mjs
 
 clean:
 	cargo clean

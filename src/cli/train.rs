@@ -154,7 +154,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let dataset = Rc::new(dataset);
     let outcome = train_to_the_end(trainer, dataset.clone())?;
     let Outcome {
-        trainer,
+        mut trainer,
         curves,
         iteration_loss,
         failure,

@@ -49,6 +49,8 @@ pub struct EpochEnd {
     pub learning_rate: f64,
     /// The test images' confusion matrix after it, when the run is tested.
     pub test: Option<Confusion>,
+    /// How long testing took (the run's clock, ms; 0 when not tested).
+    pub test_millis: f64,
 }
 
 /// How [`Run::run_to_end`] ended.
@@ -158,8 +160,10 @@ impl Run {
     /// epoch); a failed read-back or evaluation with [`TrainError::Device`].
     pub async fn next(&mut self) -> Result<Step, TrainError> {
         if self.epoch_end_due {
+            // Still due if it failed (a helper's share of the evaluation: new helpers retry it).
+            let end = self.end_epoch().await?;
             self.epoch_end_due = false;
-            return self.end_epoch().await.map(Step::EpochEnded);
+            return Ok(Step::EpochEnded(end));
         }
         if self.trainer.finished() {
             return Ok(Step::Finished);
@@ -204,10 +208,12 @@ impl Run {
     }
 
     async fn end_epoch(&mut self) -> Result<EpochEnd, TrainError> {
+        let began = (self.clock)();
         let test = match &self.test {
             Some((dataset, batch)) => Some(self.trainer.evaluate(&dataset.test, *batch).await?),
             None => None,
         };
+        let test_millis = (self.clock)() - began;
         let trainer = &self.trainer;
         let learning_rate = trainer
             .settings()
@@ -217,6 +223,7 @@ impl Run {
             meter: std::mem::take(&mut self.meter),
             learning_rate,
             test,
+            test_millis,
         };
         // Evaluation is not training time.
         self.restart_clock();

@@ -10,8 +10,8 @@ use burn::prelude::*;
 
 use super::TrainError;
 use super::batches::image_values;
-use super::evaluation::evaluate;
-use crate::compute::{ReadError, ToF32s, read_many};
+use super::evaluation::{evaluate, predict_records};
+use crate::compute::{ToF32s, read_many};
 use crate::data::augment::{ChannelStats, randomise_texture};
 use crate::data::cifar::{CLASSES, IMAGE_BYTES, Records};
 use crate::data::rng::SplitMix64;
@@ -22,7 +22,8 @@ use crate::settings::train::TrainSettings;
 use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
 use crate::train::metrics::Confusion;
 use crate::train::parallel::{
-    ReplicaSetup, ShardJob, ShardPool, backward_on_shard, dropout_seed, flat, shards,
+    EvalJob, Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome, ShardPool,
+    backward_on_shard, dropout_seed, flat, shards,
 };
 use crate::train::progress::StepReport;
 
@@ -199,6 +200,7 @@ impl Trainer {
     pub fn replica_setup(&self) -> ReplicaSetup {
         ReplicaSetup {
             model: ConvNetConfig::from_settings(&self.settings.model, self.model.conv_path()),
+            eval_path: self.eval_path,
             loss: self.loss,
             class_weights: self.class_weight_values.clone(),
         }
@@ -311,12 +313,14 @@ impl Trainer {
         let jobs = parts[1..]
             .iter()
             .enumerate()
-            .map(|(k, part)| ShardJob {
-                parameters: parameters.clone(),
-                images: values[part.start * IMAGE_BYTES..part.end * IMAGE_BYTES].to_vec(),
-                labels: labels[part.clone()].iter().map(|&l| l as u8).collect(),
-                weight: part.len() as f32 / n as f32,
-                dropout_seed: dropout_seed(seed, self.iteration, k + 1),
+            .map(|(k, part)| {
+                Job::Train(ShardJob {
+                    parameters: parameters.clone(),
+                    images: values[part.start * IMAGE_BYTES..part.end * IMAGE_BYTES].to_vec(),
+                    labels: labels[part.clone()].iter().map(|&l| l as u8).collect(),
+                    weight: part.len() as f32 / n as f32,
+                    dropout_seed: dropout_seed(seed, self.iteration, k + 1),
+                })
             })
             .collect();
         pool.send(jobs).map_err(|e| helper_failed(&e.0))?;
@@ -338,7 +342,18 @@ impl Trainer {
             own.len() as f32 / n as f32,
             dropout_seed(seed, self.iteration, 0),
         );
-        let outcomes = match pool.receive().await {
+        let trained = pool.receive().await.and_then(|outcomes| {
+            outcomes
+                .into_iter()
+                .map(|o| match o {
+                    Outcome::Trained(o) => Ok(o),
+                    Outcome::Evaluated(_) => Err(ShardError(
+                        "an evaluation came back for a training job".into(),
+                    )),
+                })
+                .collect::<Result<Vec<ShardOutcome>, ShardError>>()
+        });
+        let outcomes = match trained {
             Ok(outcomes) => outcomes,
             Err(e) => {
                 // Back to before the batch: the forward pass moved the running statistics.
@@ -495,9 +510,74 @@ impl Trainer {
     }
 
     /// The confusion matrix of the current model on `test` (no augmentation, eval mode).
-    pub async fn evaluate(&self, test: &Records, batch: usize) -> Result<Confusion, ReadError> {
+    /// With helpers, each worker scores a share of the images (the same weights).
+    pub async fn evaluate(
+        &mut self,
+        test: &Records,
+        batch: usize,
+    ) -> Result<Confusion, TrainError> {
         let model = self.model.clone().with_conv_path(self.eval_path);
-        evaluate(&model, &self.stats, test, batch, &self.device).await
+        let Some(mut pool) = self.shards.take() else {
+            return Ok(evaluate(&model, &self.stats, test, batch, &self.device).await?);
+        };
+        let scored = self
+            .evaluate_in_shares(pool.as_mut(), &model, test, batch)
+            .await;
+        self.shards = Some(pool);
+        scored
+    }
+
+    async fn evaluate_in_shares(
+        &self,
+        pool: &mut dyn ShardPool,
+        model: &ConvNet,
+        test: &Records,
+        batch: usize,
+    ) -> Result<Confusion, TrainError> {
+        let helper_failed = |e: ShardError| TrainError::Helpers(e.0);
+        let records: Vec<&[u8]> = test.records().collect();
+        let parts = shards(records.len(), pool.helpers() + 1);
+        let parameters = flat::parameters(&self.model).await?;
+        let jobs = parts[1..]
+            .iter()
+            .map(|part| {
+                Job::Evaluate(EvalJob {
+                    parameters: parameters.clone(),
+                    records: records[part.clone()].concat(),
+                    stats: self.stats,
+                })
+            })
+            .collect();
+        pool.send(jobs).map_err(helper_failed)?;
+        let mut predicted = predict_records(
+            model,
+            &self.stats,
+            &records[parts[0].clone()],
+            batch,
+            &self.device,
+        )
+        .await?;
+        for outcome in pool.receive().await.map_err(helper_failed)? {
+            match outcome {
+                Outcome::Evaluated(p) => predicted.extend(p.into_iter().map(usize::from)),
+                Outcome::Trained(_) => {
+                    return Err(helper_failed(ShardError(
+                        "a training outcome came back for an evaluation".into(),
+                    )));
+                }
+            }
+        }
+        if predicted.len() != records.len() {
+            return Err(helper_failed(ShardError(format!(
+                "{} predictions for {} images",
+                predicted.len(),
+                records.len()
+            ))));
+        }
+        let labels: Vec<usize> = (0..test.len()).map(|i| test.label(i)).collect();
+        let mut confusion = Confusion::new(CLASSES);
+        confusion.add(&labels, &predicted);
+        Ok(confusion)
     }
 
     /// The current weights with what evaluating them needs.

@@ -4,11 +4,11 @@
 
 use burn::tensor::Device;
 
-use super::{Outcomes, Replica, ReplicaSetup, ShardError, ShardJob, ShardPool};
+use super::{Job, Outcomes, Replica, ReplicaSetup, ShardError, ShardPool};
 
 pub struct InProcess {
     replicas: Vec<Replica>,
-    jobs: Vec<ShardJob>,
+    jobs: Vec<Job>,
 }
 
 impl InProcess {
@@ -28,7 +28,7 @@ impl ShardPool for InProcess {
         self.replicas.len()
     }
 
-    fn send(&mut self, jobs: Vec<ShardJob>) -> Result<(), ShardError> {
+    fn send(&mut self, jobs: Vec<Job>) -> Result<(), ShardError> {
         if jobs.len() > self.replicas.len() {
             return Err(ShardError(format!(
                 "{} jobs for {} helpers",
@@ -45,7 +45,7 @@ impl ShardPool for InProcess {
         Box::pin(async move {
             let mut outcomes = Vec::with_capacity(jobs.len());
             for (replica, job) in self.replicas.iter_mut().zip(&jobs) {
-                outcomes.push(replica.compute(job).await?);
+                outcomes.push(replica.run(job).await?);
             }
             Ok(outcomes)
         })

@@ -3,13 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::nn::convnet::ConvNetConfig;
+use crate::data::augment::ChannelStats;
+use crate::nn::convnet::{ConvNetConfig, ConvPath};
 use crate::nn::losses::Loss;
 
 /// What a replica needs to compute a shard's gradient, besides the step's numbers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReplicaSetup {
     pub model: ConvNetConfig,
+    /// How evaluation computes the convolutions.
+    pub eval_path: ConvPath,
     pub loss: Loss,
     /// The class-balanced losses' weights (one per class).
     pub class_weights: Option<Vec<f32>>,
@@ -39,4 +42,30 @@ pub struct ShardOutcome {
     pub loss: f32,
     /// The class predicted for each image.
     pub predicted: Vec<u8>,
+}
+
+/// A share of an evaluation: the classes the model predicts for these test images.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvalJob {
+    /// Every number of the trainer's model, as in [`ShardJob::parameters`].
+    pub parameters: Vec<f32>,
+    /// Whole records (label byte and image), one after another.
+    pub records: Vec<u8>,
+    /// The training images' normalisation.
+    pub stats: ChannelStats,
+}
+
+/// What a helper is asked to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Job {
+    Train(ShardJob),
+    Evaluate(EvalJob),
+}
+
+/// What it answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Outcome {
+    Trained(ShardOutcome),
+    /// The class predicted for each record, in order.
+    Evaluated(Vec<u8>),
 }

@@ -9,6 +9,9 @@
 //! batch's mean-loss gradient. Dropout draws from a seed per shard: a seeded run replays exactly
 //! for a given number of workers.
 //!
+//! Evaluation splits the same way: each worker predicts a share of the test images
+//! ([`EvalJob`]) with the same weights.
+//!
 //! How jobs travel is a [`ShardPool`]'s business: [`InProcess`] computes them in this thread
 //! (the CLI and the tests), the browser's worker posts them to helper workers
 //! (`worker::helpers`). Plain data crosses: `flat` turns a model's numbers into one `Vec<f32>`.
@@ -23,7 +26,7 @@ use std::ops::Range;
 use std::pin::Pin;
 
 pub use in_process::InProcess;
-pub use job::{ReplicaSetup, ShardJob, ShardOutcome};
+pub use job::{EvalJob, Job, Outcome, ReplicaSetup, ShardJob, ShardOutcome};
 pub use replica::{Replica, ShardPass, backward_on_shard};
 
 /// Why a helper could not do its share.
@@ -32,7 +35,7 @@ pub use replica::{Replica, ShardPass, backward_on_shard};
 pub struct ShardError(pub String);
 
 /// The outcomes of the jobs sent, in their order (a boxed future: helpers answer asynchronously).
-pub type Outcomes<'a> = Pin<Box<dyn Future<Output = Result<Vec<ShardOutcome>, ShardError>> + 'a>>;
+pub type Outcomes<'a> = Pin<Box<dyn Future<Output = Result<Vec<Outcome>, ShardError>> + 'a>>;
 
 /// Helpers that compute shards for the trainer.
 pub trait ShardPool {
@@ -40,7 +43,7 @@ pub trait ShardPool {
     fn helpers(&self) -> usize;
     /// Hands job `k` to helper `k` (at most [`ShardPool::helpers`] jobs) and returns at once, so
     /// the trainer computes its own shard while they compute theirs.
-    fn send(&mut self, jobs: Vec<ShardJob>) -> Result<(), ShardError>;
+    fn send(&mut self, jobs: Vec<Job>) -> Result<(), ShardError>;
     /// The outcomes of the jobs last sent, in order.
     fn receive(&mut self) -> Outcomes<'_>;
 }

@@ -6,12 +6,15 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 
 use super::flat::{self, Layout};
-use super::{ReplicaSetup, ShardError, ShardJob, ShardOutcome};
+use super::{EvalJob, Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome};
 use crate::compute::{ToF32s, read_many};
-use crate::data::cifar::{CLASSES, IMAGE_BYTES};
-use crate::nn::convnet::ConvNet;
+use crate::data::cifar::{CLASSES, IMAGE_BYTES, RECORD_BYTES};
+use crate::nn::convnet::{ConvNet, ConvPath};
 use crate::nn::losses::{Loss, loss};
-use crate::train::engine::one_hot;
+use crate::train::engine::{one_hot, predict_records};
+
+/// Test images a helper scores at once.
+const EVAL_CHUNK: usize = 100;
 
 /// One shard's forward and backward pass.
 pub struct ShardPass {
@@ -53,6 +56,7 @@ pub struct Replica {
     model: ConvNet,
     layout: Layout,
     device: Device,
+    eval_path: ConvPath,
     loss: Loss,
     class_weights: Option<Tensor<1>>,
 }
@@ -83,9 +87,36 @@ impl Replica {
             layout: Layout::of(&model),
             model,
             device,
+            eval_path: setup.eval_path,
             loss: setup.loss,
             class_weights,
         })
+    }
+
+    /// Does `job`.
+    pub async fn run(&mut self, job: &Job) -> Result<Outcome, ShardError> {
+        match job {
+            Job::Train(job) => self.compute(job).await.map(Outcome::Trained),
+            Job::Evaluate(job) => self.evaluate(job).await.map(Outcome::Evaluated),
+        }
+    }
+
+    /// The classes predicted for `job`'s records at `job`'s weights (eval mode).
+    pub async fn evaluate(&mut self, job: &EvalJob) -> Result<Vec<u8>, ShardError> {
+        if job.records.is_empty() || !job.records.len().is_multiple_of(RECORD_BYTES) {
+            return Err(ShardError(format!(
+                "{} bytes of test images are not whole records",
+                job.records.len()
+            )));
+        }
+        let model = flat::load_parameters(self.model.valid(), &self.layout, &job.parameters)
+            .map_err(|e| ShardError(e.to_string()))?
+            .with_conv_path(self.eval_path);
+        let records: Vec<&[u8]> = job.records.chunks(RECORD_BYTES).collect();
+        let predicted = predict_records(&model, &job.stats, &records, EVAL_CHUNK, &self.device)
+            .await
+            .map_err(|e| ShardError(e.to_string()))?;
+        Ok(predicted.into_iter().map(|p| p as u8).collect())
     }
 
     /// The gradient of `job`'s shard at `job`'s weights.

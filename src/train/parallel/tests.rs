@@ -142,7 +142,7 @@ impl ShardPool for Failing {
     fn helpers(&self) -> usize {
         1
     }
-    fn send(&mut self, _: Vec<ShardJob>) -> Result<(), ShardError> {
+    fn send(&mut self, _: Vec<Job>) -> Result<(), ShardError> {
         Ok(())
     }
     fn receive(&mut self) -> Outcomes<'_> {
@@ -193,4 +193,28 @@ fn with_batch_norm_two_workers_learn_and_keep_one_set_of_running_statistics() {
     // average (it is sent them with the next job): a checkpoint of the trainer evaluates.
     let checkpoint: Checkpoint = pollster::block_on(sharded.checkpoint()).unwrap();
     assert!(checkpoint.to_bytes().len() > 1000);
+}
+
+#[test]
+fn an_evaluation_in_shares_scores_every_image_as_one_worker_does() {
+    let (mut alone, mut sharded) = twins(&settings(true), 2);
+    for _ in 0..2 {
+        alone.step();
+        pollster::block_on(sharded.train_step()).unwrap();
+    }
+    // The same weights in both (the sharded trainer's), so the same predictions are due.
+    let test = Records::parse(toy_records(7, 4)).unwrap();
+    let checkpoint = pollster::block_on(sharded.checkpoint()).unwrap();
+    let mut same = Trainer::resume(
+        &settings(true),
+        ConvPath::OwnKernel,
+        alone.train_records().clone(),
+        &checkpoint,
+        &ndarray_device(),
+    )
+    .unwrap();
+    let one = pollster::block_on(same.evaluate(&test, 16)).unwrap();
+    let three = pollster::block_on(sharded.evaluate(&test, 16)).unwrap();
+    assert_eq!(one, three);
+    assert_eq!(one.total(), 70);
 }

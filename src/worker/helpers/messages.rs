@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::train::parallel::{ReplicaSetup, ShardJob, ShardOutcome};
+use crate::train::parallel::{Job, Outcome, ReplicaSetup};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ToHelper {
     /// The run's network and loss (before its first job).
     Setup(ReplicaSetup),
-    Shard(ShardJob),
+    Job(Job),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -18,7 +18,8 @@ pub enum FromHelper {
     Started,
     /// Holds a replica of the run's network.
     SetUp,
-    Done(ShardOutcome),
+    /// The outcome, and the helper's time computing it (ms).
+    Done(Outcome, f64),
     /// The setup or the job could not be done, and why.
     Failed(String),
 }

@@ -6,6 +6,7 @@
 
 mod messages;
 mod serve;
+pub mod timings;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -19,8 +20,9 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions};
 use messages::{FromHelper, ToHelper, decode, encode};
 pub use serve::serve;
 
-use crate::train::parallel::{Outcomes, ReplicaSetup, ShardError, ShardJob, ShardPool};
+use crate::train::parallel::{Job, Outcomes, ReplicaSetup, ShardError, ShardPool};
 use crate::worker::envelope::scope;
+use crate::worker::tasks::now_ms;
 
 /// The name a helper worker is started under (`worker::start` serves jobs under it).
 pub const HELPER_NAME: &str = "lectern-helper";
@@ -163,6 +165,10 @@ impl Helper {
 pub struct HelperPool {
     helpers: Vec<Helper>,
     sent: usize,
+    /// When the jobs were last sent, and when sending them ended (ms).
+    sent_at: Option<(f64, f64)>,
+    /// When the step before began (ms).
+    last_step: Option<f64>,
 }
 
 impl HelperPool {
@@ -179,7 +185,12 @@ impl HelperPool {
             .map(|k| Helper::spawn(&url, k + 1))
             .collect::<Result<Vec<_>, _>>()
             .map_err(ShardError)?;
-        let pool = Self { helpers, sent: 0 };
+        let pool = Self {
+            helpers,
+            sent: 0,
+            sent_at: None,
+            last_step: None,
+        };
         for helper in &pool.helpers {
             expect(helper.hear().await, "started", |m| {
                 matches!(m, FromHelper::Started)
@@ -223,7 +234,7 @@ impl ShardPool for HelperPool {
         self.helpers.len()
     }
 
-    fn send(&mut self, jobs: Vec<ShardJob>) -> Result<(), ShardError> {
+    fn send(&mut self, jobs: Vec<Job>) -> Result<(), ShardError> {
         if jobs.len() > self.helpers.len() {
             return Err(ShardError(format!(
                 "{} jobs for {} helpers",
@@ -231,23 +242,42 @@ impl ShardPool for HelperPool {
                 self.helpers.len()
             )));
         }
+        let training = matches!(jobs.first(), Some(Job::Train(_)));
+        let now = now_ms();
         self.sent = jobs.len();
         for (helper, job) in self.helpers.iter().zip(jobs) {
-            helper.post(&ToHelper::Shard(job)).map_err(ShardError)?;
+            helper.post(&ToHelper::Job(job)).map_err(ShardError)?;
         }
+        self.sent_at = training.then(|| (now, now_ms()));
         Ok(())
     }
 
     fn receive(&mut self) -> Outcomes<'_> {
         let sent = std::mem::take(&mut self.sent);
+        let own_done = now_ms();
         Box::pin(async move {
             let mut outcomes = Vec::with_capacity(sent);
+            let mut computing = 0f64;
             for helper in &self.helpers[..sent] {
-                match expect(helper.hear().await, "a shard's outcome", |m| {
-                    matches!(m, FromHelper::Done(_))
+                match expect(helper.hear().await, "a job's outcome", |m| {
+                    matches!(m, FromHelper::Done(..))
                 })? {
-                    FromHelper::Done(outcome) => outcomes.push(outcome),
+                    FromHelper::Done(outcome, millis) => {
+                        outcomes.push(outcome);
+                        computing = computing.max(millis);
+                    }
                     _ => unreachable!("expect checked it"),
+                }
+            }
+            if let Some((began, posted)) = self.sent_at.take() {
+                // A step is timed from its jobs' sending to the next step's.
+                if let Some(before) = self.last_step.replace(began) {
+                    timings::step(
+                        began - before,
+                        own_done - posted,
+                        now_ms() - began,
+                        computing,
+                    );
                 }
             }
             Ok(outcomes)

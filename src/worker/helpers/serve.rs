@@ -1,5 +1,6 @@
 //! A helper worker's side: the worker bundle started under the name [`super::HELPER_NAME`]
-//! holds a replica of the run's network and computes the shards it is sent, one at a time, on
+//! holds a replica of the run's network and does the jobs it is sent (a shard of a batch, a share
+//! of an evaluation), one at a time, on
 //! the CPU (`train::parallel::Replica`). It keeps no training state: the weights come with each
 //! job.
 
@@ -14,6 +15,7 @@ use super::messages::{FromHelper, ToHelper, decode, encode};
 use crate::compute::ndarray_device;
 use crate::train::parallel::Replica;
 use crate::worker::envelope::scope;
+use crate::worker::tasks::now_ms;
 
 fn reply(message: &FromHelper) {
     let bytes = Uint8Array::from(encode(message).as_slice());
@@ -38,17 +40,19 @@ pub fn serve() {
                 }
                 Err(e) => reply(&FromHelper::Failed(e.0)),
             },
-            Ok(ToHelper::Shard(job)) => {
+            Ok(ToHelper::Job(job)) => {
                 let replica = replica.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     // Out of the cell while it computes: no borrow is held across an await.
                     let Some(mut r) = replica.borrow_mut().take() else {
                         return reply(&FromHelper::Failed("a job came before the setup".into()));
                     };
-                    let outcome = r.compute(&job).await;
+                    let started = now_ms();
+                    let outcome = r.run(&job).await;
+                    let millis = now_ms() - started;
                     *replica.borrow_mut() = Some(r);
                     reply(&match outcome {
-                        Ok(outcome) => FromHelper::Done(outcome),
+                        Ok(outcome) => FromHelper::Done(outcome, millis),
                         Err(e) => FromHelper::Failed(e.0),
                     });
                 });

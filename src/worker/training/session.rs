@@ -22,6 +22,7 @@ use crate::train::checkpoint::Checkpoint;
 use crate::train::engine::{TrainError, Trainer};
 use crate::train::metrics::Confusion;
 use crate::train::run::{Cadence, EpochEnd, Run, Step};
+use crate::worker::helpers::timings;
 use crate::worker::state::{TrainedModel, WorkerState};
 use crate::worker::tasks::now_ms;
 
@@ -330,13 +331,14 @@ async fn end_epoch(
     let test = match end.test {
         Some(test) => test,
         None => match session
-            .trainer()
+            .training
+            .trainer_mut()
             .evaluate(&session.dataset.test, EVAL_BATCH)
             .await
         {
             Ok(test) => test,
             Err(e) => {
-                fail(state, cell, session, e.into()).await;
+                fail(state, cell, session, e).await;
                 return Flushed::RunEnded;
             }
         },
@@ -351,6 +353,11 @@ async fn end_epoch(
         }
     }
     session.training_seconds += end.meter.seconds();
+    timings::epoch(
+        session.trainer().workers(),
+        end.meter.images_per_second(),
+        end.test_millis,
+    );
     send(
         cell,
         Event::Epoch(EpochReport {

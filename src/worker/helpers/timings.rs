@@ -1,0 +1,69 @@
+//! What data-parallel training costs, for `make bench` (`tests/e2e/bench_workers.mjs`) to read:
+//! per step, the whole step, this worker's own shard, the helpers' round trip and their compute
+//! (the rest of the round trip is the exchange: encoding, transfer, decoding); per epoch, the
+//! workers, the training throughput and the evaluation's time. Kept in the worker's global
+//! `lecternTimings` (plain numbers; the last [`KEPT`] steps), written as they happen.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+/// Steps kept.
+const KEPT: usize = 400;
+
+#[derive(Default)]
+struct Timings {
+    /// `[step, own, round trip, helpers' compute]` in ms.
+    steps: Vec<[f64; 4]>,
+    /// `[workers, training img/s, evaluation ms]`.
+    epochs: Vec<[f64; 3]>,
+}
+
+thread_local! {
+    static TIMINGS: RefCell<Timings> = RefCell::default();
+}
+
+/// One data-parallel step: its whole time, this worker's shard, the helpers' round trip (from
+/// sending their jobs to the last answer) and the longest helper compute (all ms).
+pub fn step(step: f64, own: f64, round_trip: f64, helpers: f64) {
+    TIMINGS.with(|t| {
+        let steps = &mut t.borrow_mut().steps;
+        if steps.len() == KEPT {
+            steps.remove(0);
+        }
+        steps.push([step, own, round_trip, helpers]);
+    });
+    publish();
+}
+
+/// One epoch's end.
+pub fn epoch(workers: usize, images_per_second: f64, eval_ms: f64) {
+    TIMINGS.with(|t| {
+        t.borrow_mut()
+            .epochs
+            .push([workers as f64, images_per_second, eval_ms])
+    });
+    publish();
+}
+
+fn rows(rows: &[impl AsRef<[f64]>]) -> Array {
+    rows.iter()
+        .map(|r| {
+            r.as_ref()
+                .iter()
+                .map(|&v| JsValue::from_f64(v))
+                .collect::<Array>()
+        })
+        .collect()
+}
+
+fn publish() {
+    TIMINGS.with(|t| {
+        let t = t.borrow();
+        let out = Object::new();
+        let _ = Reflect::set(&out, &"steps".into(), &rows(&t.steps));
+        let _ = Reflect::set(&out, &"epochs".into(), &rows(&t.epochs));
+        let _ = Reflect::set(&js_sys::global(), &"lecternTimings".into(), &out);
+    });
+}

@@ -1,0 +1,88 @@
+// Not a test: `make bench`'s data-parallel figures, in headless Chromium on the built site — the
+// ConvNet cell's default run (the site's CIFAR-10 subset if `make data` made it, else the toy
+// set), once in 1 worker and once in 2, side by side in one run; then the default toy run in
+// each. Prints BENCH lines: training img/s and evaluation time (medians over the epochs), the
+// exchange's share of a step (from the compute worker's `lecternTimings`, see
+// src/worker/helpers/timings.rs), a projection for 4 and 8 cores from those measurements (a
+// projection, not a measurement), and the test accuracy each reached.
+import { test } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setup, open, backendBadge, textIn, cell, waitForText, root } from './helpers.mjs';
+
+setup();
+
+const HOUR = 3_600_000;
+const cifar = fs.existsSync(path.join(root, 'static', 'data', 'meta.json'));
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** The compute worker's timings (not a helper's). */
+async function timings(page) {
+  for (const worker of page.workers()) {
+    const seen = await worker.evaluate(() => (self.name.startsWith('lectern-helper') ? null : self.lecternTimings ?? null))
+      .catch(() => null);
+    if (seen) return seen;
+  }
+  return { steps: [], epochs: [] };
+}
+
+/** Runs the ConvNet cell's defaults (and `extra`) in `workers` workers; what it measured. */
+async function run(dataset, workers, extra = '') {
+  const { page, close } = await open(`?backend=cpu&dataset=${dataset}&workers=${workers}${extra}`);
+  await backendBadge(page);
+  const cn = cell(page, 'convnet');
+  await cn.scrollIntoViewIfNeeded();
+  await waitForText(page, 'data-status', dataset === 'toy' ? /toy shapes/ : /airplane/, 600_000, 'convnet');
+  await cn.getByTestId('train-start').click();
+  await waitForText(page, 'run-status', /Finished|Stopped/, HOUR, 'convnet');
+  const seen = await timings(page);
+  const result = {
+    accuracy: await textIn(cn, 'test-acc'),
+    backend: await textIn(cn, 'run-backend'),
+    epochs: seen.epochs.map(([w, ips, evalMs]) => ({ workers: w, ips, evalMs })),
+    steps: seen.steps.map(([step, own, roundTrip, helpers]) => ({ step, own, roundTrip, helpers })),
+  };
+  await close();
+  return result;
+}
+
+test('1 worker vs 2: training, evaluation, the exchange, and a projection', { timeout: HOUR }, async () => {
+  const dataset = cifar ? 'cifar' : 'toy';
+  const one = await run(dataset, 1, '&epochs=3');
+  const two = await run(dataset, 2, '&epochs=3');
+  const ips = (r) => median(r.epochs.map((e) => e.ips));
+  const evalMs = (r) => median(r.epochs.map((e) => e.evalMs));
+  const [ips1, ips2, eval1, eval2] = [ips(one), ips(two), evalMs(one), evalMs(two)];
+  console.log(`BENCH workers ${dataset} train: 1 worker ${ips1.toFixed(1)} img/s, 2 workers ${ips2.toFixed(1)} img/s: ${(ips2 / ips1).toFixed(2)}x (median of ${one.epochs.length} epochs each)`);
+  console.log(`BENCH workers ${dataset} evaluation: 1 worker ${eval1.toFixed(0)} ms, 2 workers ${eval2.toFixed(0)} ms: ${(eval1 / eval2).toFixed(2)}x`);
+  const step = median(two.steps.map((s) => s.step));
+  const own = median(two.steps.map((s) => s.own));
+  const roundTrip = median(two.steps.map((s) => s.roundTrip));
+  const helpers = median(two.steps.map((s) => s.helpers));
+  const exchange = Math.max(0, roundTrip - helpers);
+  console.log(`BENCH workers ${dataset} exchange: step ${step.toFixed(1)} ms (median of ${two.steps.length}), own shard ${own.toFixed(1)} ms, `
+    + `helper round trip ${roundTrip.toFixed(1)} ms of which computing ${helpers.toFixed(1)} ms: the exchange is ${exchange.toFixed(1)} ms, ${(100 * exchange / step).toFixed(1)} % of a step`);
+  // A projection: one step's compute split N ways, plus one exchange per helper.
+  const batch = 64;
+  const t1 = (1000 * batch) / ips1;
+  const evalExchange = Math.max(0, eval2 - eval1 / 2);
+  for (const n of [4, 8]) {
+    const stepN = t1 / n + (n - 1) * exchange;
+    const evalN = eval1 / n + (n - 1) * evalExchange;
+    console.log(`BENCH workers ${dataset} projection (not measured) for ${n} cores: training ${((1000 * batch) / stepN).toFixed(0)} img/s (${(t1 / stepN).toFixed(2)}x), `
+      + `evaluation ${evalN.toFixed(0)} ms (${(eval1 / evalN).toFixed(2)}x)`);
+  }
+  console.log(`BENCH workers ${dataset} accuracy after 3 epochs: 1 worker ${one.accuracy}, 2 workers ${two.accuracy} (${two.backend})`);
+});
+
+test('the default toy run: accuracy in 1 worker and in 2', { timeout: HOUR }, async () => {
+  const one = await run('toy', 1);
+  const two = await run('toy', 2);
+  console.log(`BENCH workers toy default run: test accuracy 1 worker ${one.accuracy}, 2 workers ${two.accuracy}; `
+    + `train ${median(one.epochs.map((e) => e.ips)).toFixed(0)} vs ${median(two.epochs.map((e) => e.ips)).toFixed(0)} img/s`);
+});
