@@ -20,6 +20,7 @@ use crate::nn::convnet::{ConvNet, ConvNetConfig, ConvPath};
 use crate::nn::losses::{Loss, loss};
 use crate::settings::train::TrainSettings;
 use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
+use crate::train::device_copy::copy_to;
 use crate::train::metrics::Confusion;
 use crate::train::progress::StepReport;
 
@@ -55,6 +56,8 @@ pub struct Trainer {
     pub epoch: usize,
     /// How evaluation computes the convolutions (it may differ from training's fastest path).
     eval_path: ConvPath,
+    /// Where evaluation runs when not where training does (calibration found it faster there).
+    eval_device: Option<Device>,
     pending: Vec<Pending>,
     /// When the last report was read (the caller's clock), to time the batches since.
     reported_at: Option<f64>,
@@ -145,6 +148,7 @@ impl Trainer {
             optim: optimiser(settings),
             settings: settings.clone(),
             eval_path: model.conv_path(),
+            eval_device: None,
             device,
             model,
             train,
@@ -163,6 +167,13 @@ impl Trainer {
     pub fn with_eval_path(mut self, path: ConvPath) -> Self {
         self.eval_path = path;
         self
+    }
+
+    /// Evaluates on `device` with `path`, a copy of the model taken there each time (the
+    /// calibration at start found evaluation faster on another backend than training).
+    pub fn evaluated_on(mut self, device: &Device, path: ConvPath) -> Self {
+        self.eval_device = Some(device.clone().inner());
+        self.with_eval_path(path)
     }
 
     pub fn settings(&self) -> &TrainSettings {
@@ -319,9 +330,25 @@ impl Trainer {
         self.reported_at = Some(now_ms);
     }
 
-    /// The confusion matrix of the current model on `test` (no augmentation, eval mode).
+    /// The confusion matrix of the current model on `test` (no augmentation, eval mode). On the
+    /// evaluation device, if it has one; where it trains if that fails (e.g. the GPU was lost).
     pub async fn evaluate(&self, test: &Records, batch: usize) -> Result<Confusion, ReadError> {
         let model = self.model.clone().with_conv_path(self.eval_path);
+        if let Some(device) = &self.eval_device {
+            let there = async {
+                evaluate(
+                    &copy_to(&model, device).await?,
+                    &self.stats,
+                    test,
+                    batch,
+                    device,
+                )
+                .await
+            };
+            if let Ok(confusion) = there.await {
+                return Ok(confusion);
+            }
+        }
         evaluate(&model, &self.stats, test, batch, &self.device).await
     }
 
