@@ -100,6 +100,7 @@ pub async fn handle(
                 }
                 .map_err(|e| e.to_string())?
                 .with_eval_path(paths.eval);
+                let trainer = state.borrow().evaluating_where_fastest(trainer);
                 let session = Session::new(run, trainer, dataset, backend, paused);
                 Ok::<_, Refusal>((session, from))
             })();
