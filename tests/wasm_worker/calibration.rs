@@ -45,8 +45,7 @@ async fn on_a_software_adapter_the_cpu_trains_and_evaluates_and_both_figures_are
         "{timings:?}"
     );
     // No unit starts once the time is up; the one running then finishes (on SwiftShader a
-    // WebGPU training step holds the worker for seconds: Chromium's GPU process, emulating the
-    // GPU on these 2 cores, keeps the worker's WebGPU calls waiting).
+    // WebGPU training step holds the worker for seconds, inside its WebGPU calls).
     let longest_unit_ms = [
         cpu.train,
         cpu.forward,
