@@ -14,6 +14,7 @@ pub const TEST_FAULTS: bool =
     cfg!(feature = "test-support") || option_env!("LECTERN_TEST_SUPPORT").is_some();
 
 pub mod backend_choice;
+pub mod calibration;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod compute;

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The core's folders, and the leaves the protocol re-exports.
-const CORE: [&str; 10] = [
+const CORE: [&str; 11] = [
     "src/settings",
     "src/theory",
     "src/data",
@@ -16,6 +16,7 @@ const CORE: [&str; 10] = [
     "src/compute",
     "src/run_id.rs",
     "src/backend_choice.rs",
+    "src/calibration.rs",
     "src/webgpu_adapter.rs",
 ];
 

@@ -2,15 +2,17 @@
 //! assembly, augmentation, forward, loss, backward, SGD update, one read-back) and forward-only
 //! images per second (eval mode, one read-back a batch). Each figure is the median of several
 //! timed chunks after untimed warm-up steps, so one slow chunk (a compile, a page fault) does not
-//! move it. The CLI's `lectern bench` prints these; the same code can run in the worker.
+//! move it. The CLI's `lectern bench` prints these; the same code can run in the worker, and the
+//! worker's calibration at start times the same units of work ([`Workload`]).
 
 use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
 use super::engine::{TrainError, Trainer, images_tensor};
-use crate::compute::read_f32;
+use crate::compute::{ReadError, read_f32};
 use crate::data::cifar::Records;
 use crate::data::toy::toy_records;
+use crate::nn::convnet::ConvNet;
 use crate::settings::SettingsError;
 use crate::settings::model::{ConvPath, ModelSettings};
 use crate::settings::train::TrainSettings;
@@ -91,6 +93,82 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The ConvNet's work as the bench times it, one unit at a time: a whole training step (train
+/// one batch, then read its loss and predictions back) or evaluation's forward pass over one batch
+/// (no autodiff, the predicted classes read back). On the built-in toy images: their content does
+/// not change the arithmetic. Calibration at start (`worker::calibrate`) times the same units.
+pub struct Workload {
+    trainer: Trainer,
+    train: Records,
+    batch: usize,
+    forward_path: ConvPath,
+    /// The model as the forward pass runs it (eval mode, no autodiff), made once after training.
+    forward_model: Option<ConvNet>,
+}
+
+impl Workload {
+    /// Up to `steps` training steps of `settings`' ConvNet on `device`, none an epoch's short last
+    /// batch; the forward pass computes the convolutions as training does.
+    pub fn new(
+        settings: &BenchSettings,
+        steps: usize,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        settings.validate()?;
+        let per_class = (steps.max(1) * settings.batch).div_ceil(10);
+        let train = Records::parse(toy_records(per_class, 7)).expect("toy records are valid");
+        let train_settings = TrainSettings {
+            model: ModelSettings {
+                widths: settings.widths,
+                ..ModelSettings::default()
+            },
+            batch: settings.batch,
+            epochs: 1,
+            ..TrainSettings::default()
+        };
+        Ok(Self {
+            trainer: Trainer::new(&train_settings, settings.conv_path, train.clone(), device)?,
+            train,
+            batch: settings.batch,
+            forward_path: settings.conv_path,
+            forward_model: None,
+        })
+    }
+
+    /// The forward pass computes the convolutions `path`'s way (evaluation's fastest may differ).
+    pub fn forward_with(mut self, path: ConvPath) -> Self {
+        self.forward_path = path;
+        self
+    }
+
+    /// Images in one unit of work.
+    pub fn images(&self) -> usize {
+        self.batch
+    }
+
+    /// One training step, its loss and predictions read back. `now_ms` is the caller's clock.
+    pub async fn train_step(&mut self, now_ms: impl Fn() -> f64) -> Result<(), TrainError> {
+        self.forward_model = None;
+        self.trainer.step();
+        self.trainer.report(now_ms).await.map(|_| ())
+    }
+
+    /// One forward pass as evaluation runs it (`predict_records`): no autodiff for the model or
+    /// its inputs, the predicted classes read back.
+    pub async fn forward_pass(&mut self) -> Result<(), ReadError> {
+        let (trainer, path) = (&self.trainer, self.forward_path);
+        let model = self
+            .forward_model
+            .get_or_insert_with(|| trainer.model().valid().with_conv_path(path));
+        let device = self.trainer.device().clone().inner();
+        let records: Vec<&[u8]> = self.train.records().take(self.batch).collect();
+        let images = images_tensor(&records, &self.trainer.stats, None, &device);
+        read_f32(model.forward(images).argmax(1).float())
+            .await
+            .map(|_| ())
+    }
+}
+
 /// Times training and inference of the ConvNet on `device`, on the built-in toy images (the
 /// content of the images does not change the arithmetic). `now_ms` is the caller's clock.
 pub async fn bench(
@@ -98,53 +176,28 @@ pub async fn bench(
     device: &Device,
     now_ms: impl Fn() -> f64,
 ) -> Result<BenchReport, TrainError> {
-    settings.validate()?;
     let steps = settings.warmup_steps + settings.chunks * settings.steps_per_chunk;
-    // Enough toy images that no timed step is an epoch's short last batch.
-    let per_class = (steps * settings.batch).div_ceil(10);
-    let train = Records::parse(toy_records(per_class, 7)).expect("toy records are valid");
-    let train_settings = TrainSettings {
-        model: ModelSettings {
-            widths: settings.widths,
-            ..ModelSettings::default()
-        },
-        batch: settings.batch,
-        epochs: 1,
-        ..TrainSettings::default()
-    };
-    let mut trainer = Trainer::new(&train_settings, settings.conv_path, train.clone(), device)?;
-    // A whole step: train one batch, then read its loss and predictions back.
-    let mut step = async || {
-        trainer.step();
-        trainer.report(&now_ms).await.map(|_| ())
-    };
+    let mut work = Workload::new(settings, steps, device)?;
     for _ in 0..settings.warmup_steps {
-        step().await?;
+        work.train_step(&now_ms).await?;
     }
     let mut train_chunks = Vec::with_capacity(settings.chunks);
     for _ in 0..settings.chunks {
         let started = now_ms();
         for _ in 0..settings.steps_per_chunk {
-            step().await?;
+            work.train_step(&now_ms).await?;
         }
         train_chunks.push(images_per_second(settings, now_ms() - started));
     }
 
-    // As evaluation runs it (`predict_records`): no autodiff for the model or its inputs.
-    let (model, device) = (trainer.model().valid(), trainer.device().clone().inner());
-    let records: Vec<&[u8]> = train.records().take(settings.batch).collect();
-    let forward_once = || async {
-        let images = images_tensor(&records, &trainer.stats, None, &device);
-        read_f32(model.forward(images).argmax(1).float()).await
-    };
     for _ in 0..settings.warmup_steps {
-        forward_once().await?;
+        work.forward_pass().await?;
     }
     let mut forward_chunks = Vec::with_capacity(settings.chunks);
     for _ in 0..settings.chunks {
         let started = now_ms();
         for _ in 0..settings.steps_per_chunk {
-            forward_once().await?;
+            work.forward_pass().await?;
         }
         forward_chunks.push(images_per_second(settings, now_ms() - started));
     }

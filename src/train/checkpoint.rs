@@ -7,15 +7,16 @@
 //! (`trained_on`; absent in older files, which still read). The header makes a checkpoint self-describing: loading
 //! rebuilds the same architecture and refuses a file whose weights do not fit it.
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::Module;
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, DType, Device, Tensor, TensorData};
+use burn::tensor::{Bytes, DType, Device};
 use serde::{Deserialize, Serialize};
 
 use crate::compute::ReadError;
 use crate::data::augment::ChannelStats;
 use crate::nn::convnet::{ConvNet, ConvNetConfig};
 use crate::settings::SettingsError;
+use crate::train::device_copy::copy_to;
 use crate::train::trained_on::TrainedOn;
 
 const MAGIC: &[u8] = b"lectern-checkpoint 1\n";
@@ -71,20 +72,7 @@ impl Checkpoint {
     /// Burn's record reads tensors synchronously, which WebGPU in a browser cannot do; so the
     /// weights are first read back asynchronously (one round trip) into a CPU copy.
     pub async fn of(model: &ConvNet, header: CheckpointHeader) -> Result<Self, CheckpointError> {
-        // `valid()` syncs BatchNorm's pending running statistics and drops autodiff.
-        let model = model.valid();
-        let mut collect = CollectFloats::default();
-        model.visit(&mut collect);
-        let data = crate::compute::read_many(collect.tensors).await?;
-        let mut replace = ReplaceFloats {
-            data: data
-                .into_iter()
-                .zip(collect.dims)
-                .collect::<Vec<_>>()
-                .into_iter(),
-            device: crate::compute::ndarray_device(),
-        };
-        let on_cpu = model.map(&mut replace);
+        let on_cpu = copy_to(model, &crate::compute::ndarray_device()).await?;
         Self::of_cpu_model(on_cpu, header)
     }
 
@@ -206,47 +194,6 @@ fn float_tensors_only(bytes: Bytes) -> Result<(), CheckpointError> {
             t.name, t.dtype
         ))),
         None => Ok(()),
-    }
-}
-
-/// Every float tensor of a module, flattened, in visiting order, with its shape.
-#[derive(Default)]
-struct CollectFloats {
-    tensors: Vec<Tensor<1>>,
-    dims: Vec<Vec<usize>>,
-}
-
-impl ModuleVisitor for CollectFloats {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let tensor = param.val();
-        let dims = tensor.dims().to_vec();
-        self.tensors
-            .push(tensor.reshape([dims.iter().product::<usize>()]));
-        self.dims.push(dims);
-    }
-}
-
-/// Replaces every float tensor, in the same visiting order, by the values read back, on `device`.
-struct ReplaceFloats {
-    data: std::vec::IntoIter<(TensorData, Vec<usize>)>,
-    device: Device,
-}
-
-impl ModuleMapper for ReplaceFloats {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let (data, dims) = self
-            .data
-            .next()
-            .expect("the mapper visits the tensors the visitor collected, in the same order");
-        let values = data
-            .as_slice::<f32>()
-            .expect("ConvNet weights are f32")
-            .to_vec();
-        let dims: [usize; D] = dims.try_into().expect("same rank");
-        Param::initialized(
-            param.id,
-            Tensor::from_data(TensorData::new(values, dims), &self.device),
-        )
     }
 }
 

@@ -263,7 +263,7 @@ mod tests {
             kept.subset = SubsetSettings::for_dataset(kind);
             let form = Form::of(&kept.settings, &kept.subset);
             let texts = kept.form_texts();
-            assert_eq!(texts.len(), 15);
+            assert_eq!(texts.len(), Field::COUNT, "one text a knob");
             for (key, text) in texts {
                 let field = Field::ALL
                     .into_iter()

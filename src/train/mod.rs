@@ -8,6 +8,8 @@ pub mod cell;
 #[cfg(feature = "compute")]
 pub mod checkpoint;
 #[cfg(feature = "compute")]
+pub mod device_copy;
+#[cfg(feature = "compute")]
 pub mod engine;
 pub mod kept;
 pub mod metrics;

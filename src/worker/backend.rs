@@ -1,5 +1,6 @@
 //! Choosing the compute backend: WebGPU on a real adapter, the CPU otherwise, and proof that
-//! the chosen one computes correctly before anything trains on it.
+//! the chosen one computes correctly before anything trains on it. Chosen automatically, WebGPU
+//! then trains and evaluates only where a few steps timed at start found it faster (`calibrate`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,6 +13,7 @@ use super::tasks::now_ms;
 use crate::compute::probe::run_probe;
 use crate::compute::{ComputeBackend, ndarray_device};
 use crate::protocol::{AdapterInfo, Backend, BackendRequest, FromWorker, ProbeReport};
+use crate::train::engine::Trainer;
 use crate::webgpu_adapter::query_adapter;
 
 /// A backend that passed the probe.
@@ -21,8 +23,25 @@ pub struct ChosenBackend {
     pub compute: ComputeBackend,
     pub device: Device,
     pub report: ProbeReport,
-    /// Why this is not what was asked or preferred, for the page to show.
+    /// Why this is not what was asked or preferred, or the speeds it was chosen by, for the page
+    /// to show.
     pub note: Option<String>,
+    /// Where evaluation runs when not on this backend (calibration found it faster there).
+    pub evaluate_on: Option<EvaluationBackend>,
+}
+
+/// The other backend, where training runs evaluate.
+#[derive(Debug, Clone)]
+pub struct EvaluationBackend {
+    pub device: Device,
+    pub compute: ComputeBackend,
+}
+
+impl EvaluationBackend {
+    /// `trainer` evaluating here, with this backend's fastest convolution path.
+    pub fn evaluating(&self, trainer: Trainer) -> Trainer {
+        trainer.evaluated_on(&self.device, self.compute.conv_paths().eval)
+    }
 }
 
 impl ChosenBackend {
@@ -43,6 +62,7 @@ impl ChosenBackend {
             device: ndarray_device(),
             report: self.report.clone(),
             note: None,
+            evaluate_on: None,
         }
     }
 }
@@ -76,6 +96,10 @@ pub async fn choose(
         BackendRequest::Auto | BackendRequest::WebGpu => {
             match request.webgpu_adapter(&query_adapter().await) {
                 Ok(info) => match webgpu(info.clone(), gpu).await {
+                    #[cfg(feature = "webgpu")]
+                    Ok(chosen) if request == BackendRequest::Auto => {
+                        return Ok(super::calibrate::calibrated(chosen).await);
+                    }
                     Ok(chosen) => return Ok(chosen),
                     Err(e) => Some(format!("WebGPU failed: {e}.")),
                 },
@@ -100,6 +124,7 @@ pub async fn choose(
         device,
         report,
         note,
+        evaluate_on: None,
     })
 }
 
@@ -134,6 +159,7 @@ async fn webgpu(info: AdapterInfo, gpu: &mut Option<Device>) -> Result<ChosenBac
         device,
         report,
         note: None,
+        evaluate_on: None,
     })
 }
 

@@ -9,6 +9,8 @@
 //! noted at once (`state`), and its experiment stops at its next chunk, or never starts.
 
 pub mod backend;
+#[cfg(feature = "webgpu")]
+pub mod calibrate;
 mod data;
 pub mod device_loss;
 mod driver;

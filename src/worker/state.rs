@@ -18,6 +18,7 @@ use crate::protocol::training::TrainingCell;
 use crate::protocol::{Backend, RunId};
 use crate::settings::data::DatasetKind;
 use crate::settings::model::ConvPath;
+use crate::train::engine::Trainer;
 
 /// Runs remembered as cancelled (a Cancel may arrive before its experiment starts).
 const CANCELLED_KEPT: usize = 16;
@@ -121,6 +122,15 @@ impl WorkerState {
         match &self.chosen {
             Some(c) => (c.device.clone(), c.backend.clone(), c.compute),
             None => (ndarray_device(), Backend::Cpu, ComputeBackend::Ndarray),
+        }
+    }
+
+    /// `trainer` evaluating where the backend's calibration found evaluation fastest (unchanged
+    /// when that is where it trains).
+    pub(super) fn evaluating_where_fastest(&self, trainer: Trainer) -> Trainer {
+        match self.chosen.as_ref().and_then(|c| c.evaluate_on.as_ref()) {
+            Some(elsewhere) => elsewhere.evaluating(trainer),
+            None => trainer,
         }
     }
 

@@ -3,11 +3,12 @@
 //! probe on the CPU and on WebGPU forced onto Chromium's software adapter (SwiftShader); the
 //! training engine on both; and the worker's message handling driven as the
 //! page drives it — a session trains the toy set on each backend, a Stop is handled within a
-//! batch, and an injected loss of the GPU device moves the run to the CPU with its history.
+//! batch, and an injected loss of the GPU device moves the run to the CPU with its history; and
+//! the calibration at start, where SwiftShader must lose to the CPU.
 //!
 //! One test binary (Burn's WebGPU runtime starts once a worker, so its tests share one device,
-//! `GPU`): `kernels`, `messages`, `backends`, `sessions` (these drive the worker through
-//! `tests/support/driven.rs`, as the lost-GPU binaries do).
+//! `GPU`): `kernels`, `messages`, `backends`, `calibration`, `sessions` (these drive the worker
+//! through `tests/support/driven.rs`, as the lost-GPU binaries do).
 //!
 //! Run by `make test-wasm` (wasm-bindgen-test-runner with `webdriver.json`'s WebGPU flags).
 #![cfg(all(target_arch = "wasm32", feature = "webgpu"))]
@@ -16,6 +17,7 @@
 mod driven;
 
 mod backends;
+mod calibration;
 mod kernels;
 mod messages;
 mod parallel;

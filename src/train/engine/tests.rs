@@ -203,3 +203,19 @@ fn damaged_checkpoints_are_refused_with_the_reason() {
     let err = other.model(&ndarray_device()).unwrap_err().to_string();
     assert!(err.contains("do not fit"), "{err}");
 }
+
+#[test]
+fn a_trainer_evaluated_on_another_device_scores_a_copy_of_its_model_the_same() {
+    let mut here = trainer(&small(), 4);
+    for _ in 0..2 {
+        here.step();
+        pollster::block_on(here.report(|| 0.0)).unwrap();
+    }
+    let test = Records::parse(toy_records(3, 8)).unwrap();
+    let expected = pollster::block_on(here.evaluate(&test, 7)).unwrap();
+    // The CPU again, through the copy another device gets (WebGPU in the browser: tested there).
+    let mut elsewhere = here.evaluated_on(&ndarray_device(), ConvPath::OwnKernel);
+    let got = pollster::block_on(elsewhere.evaluate(&test, 7)).unwrap();
+    assert_eq!(got.counts, expected.counts);
+    assert_eq!(got.total(), 30);
+}

@@ -20,6 +20,7 @@ use crate::nn::convnet::{ConvNet, ConvNetConfig, ConvPath};
 use crate::nn::losses::Loss;
 use crate::settings::train::TrainSettings;
 use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
+use crate::train::device_copy::copy_to;
 use crate::train::metrics::Confusion;
 use crate::train::parallel::{
     EvalJob, Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome, ShardPool,
@@ -63,6 +64,8 @@ pub struct Trainer {
     pub epoch: usize,
     /// How evaluation computes the convolutions (it may differ from training's fastest path).
     eval_path: ConvPath,
+    /// Where evaluation runs when not where training does (calibration found it faster there).
+    eval_device: Option<Device>,
     pending: Vec<Pending>,
     /// When the last report was read (the caller's clock), to time the batches since.
     reported_at: Option<f64>,
@@ -152,6 +155,7 @@ impl Trainer {
             optim: optimiser(settings),
             settings: settings.clone(),
             eval_path: model.conv_path(),
+            eval_device: None,
             device,
             model,
             train,
@@ -204,6 +208,13 @@ impl Trainer {
             loss: self.loss,
             class_weights: self.class_weight_values.clone(),
         }
+    }
+
+    /// Evaluates on `device` with `path`, a copy of the model taken there each time (the
+    /// calibration at start found evaluation faster on another backend than training).
+    pub fn evaluated_on(mut self, device: &Device, path: ConvPath) -> Self {
+        self.eval_device = Some(device.clone().inner());
+        self.with_eval_path(path)
     }
 
     pub fn settings(&self) -> &TrainSettings {
@@ -509,14 +520,30 @@ impl Trainer {
         self.reported_at = Some(now_ms);
     }
 
-    /// The confusion matrix of the current model on `test` (no augmentation, eval mode).
-    /// With helpers, each worker scores a share of the images (the same weights).
+    /// The confusion matrix of the current model on `test` (no augmentation, eval mode). On the
+    /// evaluation device, if it has one (where it trains if that fails, e.g. the GPU was lost);
+    /// else with helpers, each worker scores a share of the images (the same weights).
     pub async fn evaluate(
         &mut self,
         test: &Records,
         batch: usize,
     ) -> Result<Confusion, TrainError> {
         let model = self.model.clone().with_conv_path(self.eval_path);
+        if let Some(device) = &self.eval_device {
+            let there = async {
+                evaluate(
+                    &copy_to(&model, device).await?,
+                    &self.stats,
+                    test,
+                    batch,
+                    device,
+                )
+                .await
+            };
+            if let Ok(confusion) = there.await {
+                return Ok(confusion);
+            }
+        }
         let Some(mut pool) = self.shards.take() else {
             return Ok(evaluate(&model, &self.stats, test, batch, &self.device).await?);
         };

@@ -101,6 +101,7 @@ pub async fn handle(
                 }
                 .map_err(|e| e.to_string())?
                 .with_eval_path(paths.eval);
+                let trainer = state.borrow().evaluating_where_fastest(trainer);
                 Ok::<_, Refusal>((trainer, dataset, backend, from))
             })();
             match started {
