@@ -53,6 +53,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         &settings,
         RunId(0),
         &mut Silent,
+        None,
     ))
     .map_err(|e| match e {
         ExperimentError::Read(e) => CliError::Read(e),

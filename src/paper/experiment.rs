@@ -20,8 +20,8 @@ use crate::nn::convnet::ConvNet;
 use crate::run_id::RunId;
 use crate::settings::model::ConvPath;
 use crate::settings::paper::{PaperSettings, SHUFFLE_GRIDS};
-use crate::settings::train::TrainSettings;
 use crate::train::engine::{TrainError, Trainer, predict_records};
+use crate::train::parallel::{ShardPool, Shares};
 use crate::train::run::{Ended, Observer, Run};
 
 /// Images scored at once (and between two progress reports).
@@ -70,16 +70,19 @@ pub enum ExperimentError {
     Train(#[from] TrainError),
 }
 
-/// Scores `images` (bytes, 3 planes each) in chunks, reporting progress as `stage`.
+/// Scores `images` (bytes, 3 planes each) in chunks, reporting progress as `stage`; with
+/// `shares`, each worker scores a part of every chunk.
 async fn classify(
     subject: &ModelUnderTest<'_>,
     model: &ConvNet,
     images: &[Vec<u8>],
     stage: &str,
     progress: &mut impl Progress,
+    shares: &mut Option<Shares<'_>>,
 ) -> Result<Vec<usize>, ExperimentError> {
+    let workers = shares.as_ref().map_or(1, Shares::workers);
     let mut predicted = Vec::with_capacity(images.len());
-    for chunk in images.chunks(CHUNK) {
+    for chunk in images.chunks(CHUNK * workers) {
         if !progress.report(stage, predicted.len(), images.len()).await {
             return Err(ExperimentError::Cancelled);
         }
@@ -94,8 +97,11 @@ async fn classify(
             })
             .collect();
         let slices: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
-        predicted
-            .extend(predict_records(model, subject.stats, &slices, CHUNK, subject.device).await?);
+        let (stats, device) = (subject.stats, subject.device);
+        predicted.extend(match shares {
+            Some(shares) => shares.predict(model, stats, &slices, CHUNK, device).await?,
+            None => predict_records(model, stats, &slices, CHUNK, device).await?,
+        });
     }
     Ok(predicted)
 }
@@ -115,8 +121,13 @@ pub async fn test_bias(
     settings: &PaperSettings,
     run: RunId,
     progress: &mut impl Progress,
+    helpers: Option<&mut dyn ShardPool>,
 ) -> Result<BiasResults, ExperimentError> {
     let model = subject.model.clone().with_conv_path(subject.path);
+    let mut shares = match helpers {
+        Some(pool) => Some(Shares::of(pool, &model).await?),
+        None => None,
+    };
     let labels: Vec<usize> = (0..test.len()).map(|i| test.label(i)).collect();
     let clean_images: Vec<Vec<u8>> = (0..test.len()).map(|i| test.image(i).to_vec()).collect();
     let clean = classify(
@@ -125,6 +136,7 @@ pub async fn test_bias(
         &clean_images,
         "clean test images",
         progress,
+        &mut shares,
     )
     .await?;
     let correct = |i: usize| clean[i] == labels[i];
@@ -150,7 +162,7 @@ pub async fn test_bias(
         } else {
             "cue conflict"
         };
-        let answers = classify(subject, &model, &images, stage, progress).await?;
+        let answers = classify(subject, &model, &images, stage, progress, &mut shares).await?;
         let mut cue = CueConflict {
             sigma: settings.sigma,
             grey,
@@ -195,7 +207,7 @@ pub async fn test_bias(
             })
             .collect();
         let stage = format!("{grid}\u{d7}{grid} patch shuffle");
-        let answers = classify(subject, &model, &images, &stage, progress).await?;
+        let answers = classify(subject, &model, &images, &stage, progress, &mut shares).await?;
         grids.push((grid, tally(&answers, &labels)));
     }
 
@@ -208,7 +220,7 @@ pub async fn test_bias(
                 add_noise(test.image(i), std, &mut rng)
             })
             .collect();
-        let answers = classify(subject, &model, &images, "noise", progress).await?;
+        let answers = classify(subject, &model, &images, "noise", progress, &mut shares).await?;
         noise.push((std, tally(&answers, &labels)));
     }
     let mut blur = Vec::new();
@@ -216,7 +228,7 @@ pub async fn test_bias(
         let images: Vec<Vec<u8>> = (0..test.len())
             .map(|i| low_pass(test.image(i), sigma))
             .collect();
-        let answers = classify(subject, &model, &images, "blur", progress).await?;
+        let answers = classify(subject, &model, &images, "blur", progress, &mut shares).await?;
         blur.push((sigma, tally(&answers, &labels)));
     }
     progress.report("done", 1, 1).await;
@@ -239,18 +251,15 @@ pub async fn test_bias(
     })
 }
 
-/// Trains a model with `settings` on `train` (every epoch), for experiment C, reporting each
-/// batch as `stage`. Returns the trainer (its model, statistics and device).
+/// Trains `trainer` (made with [`Trainer::new`] for experiment C, with helpers or not) through
+/// every epoch, reporting each batch as `stage`. Returns the trainer (its model, statistics and
+/// device).
 pub async fn train_fully(
-    settings: &TrainSettings,
-    path: ConvPath,
-    train: Records,
-    device: &Device,
+    trainer: Trainer,
     stage: &str,
     progress: &mut impl Progress,
 ) -> Result<Trainer, ExperimentError> {
-    let trainer = Trainer::new(settings, path, train, device)?;
-    let total = trainer.iterations_per_epoch() * settings.epochs;
+    let total = trainer.iterations_per_epoch() * trainer.settings().epochs;
     let mut run = Run::new(trainer, || 0.0);
     let mut observer = Reporting {
         stage,
@@ -284,6 +293,7 @@ mod tests {
     use crate::data::toy::toy_records;
     use crate::nn::convnet::ConvNetConfig;
     use crate::settings::train::TrainSettings;
+    use crate::train::parallel::{InProcess, ReplicaSetup};
 
     /// Counts the calls; cancels after `stop_after` when given.
     struct Count {
@@ -331,9 +341,17 @@ mod tests {
             &settings,
             RunId(4),
             &mut count,
+            None,
         ));
-        // Once more, uncounted, to show it is repeatable.
+        // Once more, uncounted, to show it is repeatable — and in three workers' shares.
         let again = stop_after.is_none().then(|| {
+            let setup = ReplicaSetup {
+                model: ConvNetConfig::new().with_widths([4, 8]),
+                eval_path: ConvPath::OwnKernel,
+                loss: crate::nn::losses::Loss::CrossEntropy,
+                class_weights: None,
+            };
+            let mut helpers = InProcess::new(2, &setup, &device).unwrap();
             pollster::block_on(test_bias(
                 &subject,
                 &test,
@@ -341,6 +359,7 @@ mod tests {
                 &settings,
                 RunId(4),
                 &mut Silent,
+                Some(&mut helpers),
             ))
             .unwrap()
         });
@@ -369,7 +388,7 @@ mod tests {
         assert_eq!(
             again,
             Some(r),
-            "the same model and data give the same figures"
+            "the same model and data give the same figures, in one worker or in three"
         );
     }
 
@@ -391,11 +410,9 @@ mod tests {
             calls: 0,
             stop_after: None,
         };
+        let trainer = Trainer::new(&settings, ConvPath::OwnKernel, train, &device).unwrap();
         let trainer = pollster::block_on(train_fully(
-            &settings,
-            ConvPath::OwnKernel,
-            train,
-            &device,
+            trainer,
             "training with texture randomisation",
             &mut count,
         ))
@@ -417,6 +434,7 @@ mod tests {
             &PaperSettings::default(),
             RunId(2),
             &mut Silent,
+            None,
         ))
         .unwrap();
         assert_eq!(r.shuffle.clean.total, 20);
@@ -426,16 +444,10 @@ mod tests {
             stop_after: Some(0),
         };
         let train = Records::parse(toy_records(4, 1)).unwrap();
-        let err = pollster::block_on(train_fully(
-            &settings,
-            ConvPath::OwnKernel,
-            train,
-            &device,
-            "x",
-            &mut stop,
-        ))
-        .err()
-        .unwrap();
+        let trainer = Trainer::new(&settings, ConvPath::OwnKernel, train, &device).unwrap();
+        let err = pollster::block_on(train_fully(trainer, "x", &mut stop))
+            .err()
+            .unwrap();
         assert_eq!(err, ExperimentError::Cancelled);
     }
 

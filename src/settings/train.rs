@@ -125,6 +125,12 @@ impl FromStr for Schedule {
     }
 }
 
+/// The workers "automatic" picks on a machine with `cores` logical cores: one per core but one
+/// (the page's own thread), between 1 and [`AUTO_WORKERS_MAX`].
+pub fn auto_workers(cores: usize) -> usize {
+    cores.saturating_sub(1).clamp(1, AUTO_WORKERS_MAX)
+}
+
 /// Everything a training run depends on besides its data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSettings {
@@ -231,7 +237,7 @@ impl TrainSettings {
     /// for 0 one per core but one (the page's own thread), between 1 and [`AUTO_WORKERS_MAX`].
     pub fn workers_for(&self, cores: usize) -> usize {
         match self.workers {
-            0 => cores.saturating_sub(1).clamp(1, AUTO_WORKERS_MAX),
+            0 => auto_workers(cores),
             n => n,
         }
     }

@@ -7,18 +7,22 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::envelope::post;
+use super::helpers::{self, HelperPool};
 use super::state::{ModelAt, TrainedModel, WorkerState};
 use super::tasks::{now_ms, yield_now};
 use super::training::LoadedCheckpoint;
 use crate::data::dataset::Dataset;
 use crate::data::subset;
+use crate::nn::convnet::ConvPath;
 use crate::paper::experiment::{ExperimentError, ModelUnderTest, Progress, test_bias, train_fully};
 use crate::paper::results::{BiasResults, TextureComparison};
 use crate::protocol::paper::{ModelSource, Reply, Request};
-use crate::protocol::{FromWorker, RunId};
+use crate::protocol::{Backend, FromWorker, RunId};
 use crate::settings::data::DatasetKind;
 use crate::settings::paper::PaperSettings;
 use crate::settings::train::TrainSettings;
+use crate::train::engine::Trainer;
+use crate::train::parallel::ShardPool;
 
 /// The least time between two progress messages: an experiment's chunk (a batch of a model it
 /// trains) takes milliseconds, and one message per chunk kept the page's main thread busy
@@ -89,13 +93,16 @@ fn loaded_dataset(
 }
 
 /// The cue-conflict and patch-shuffle tests of `subject` on `dataset`'s test images.
+/// With `helpers`, each worker scores a share of the images.
 async fn test_bias_on(
     subject: &ModelUnderTest<'_>,
     dataset: &Dataset,
     settings: &PaperSettings,
     run: RunId,
     progress: &mut Posting,
+    helpers: Option<Box<dyn ShardPool>>,
 ) -> Result<BiasResults, ExperimentError> {
+    let mut helpers = helpers;
     test_bias(
         subject,
         &dataset.test,
@@ -103,8 +110,26 @@ async fn test_bias_on(
         settings,
         run,
         progress,
+        helpers.as_deref_mut().map(|p| p as &mut dyn ShardPool),
     )
     .await
+}
+
+/// Helper workers scoring with `model`, as many as its run used (on the CPU only); none if they
+/// cannot start (the test then runs in this worker).
+async fn scoring_helpers(
+    model: &TrainedModel,
+    path: ConvPath,
+    backend: &Backend,
+) -> Option<Box<dyn ShardPool>> {
+    let workers = model.workers();
+    if workers < 2 || backend.is_webgpu() {
+        return None;
+    }
+    let pool = HelperPool::start(workers - 1, &model.replica_setup(path))
+        .await
+        .ok()?;
+    Some(Box::new(pool))
 }
 
 /// The model the ConvNet cell trained, once the batch it is training (if any) is done.
@@ -120,7 +145,7 @@ async fn convnet_model(state: &Rc<RefCell<WorkerState>>) -> Option<TrainedModel>
 }
 
 pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: Option<Vec<u8>>) {
-    let (device, _, compute) = state.borrow().target();
+    let (device, backend, compute) = state.borrow().target();
     let paths = compute.conv_paths();
     let run = match &request {
         Request::TestBias { run, .. } | Request::Compare { run, .. } => *run,
@@ -165,6 +190,7 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                         &settings,
                         run,
                         &mut progress,
+                        scoring_helpers(model, paths.eval, &backend).await,
                     )
                     .await,
                 ),
@@ -213,19 +239,18 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                 } else {
                     "training without texture randomisation"
                 };
-                let trained = train_fully(
-                    &settings_for_run,
-                    paths.train,
-                    train.clone(),
-                    &device,
-                    stage,
-                    &mut progress,
-                )
-                .await;
-                let trainer = match trained {
+                let trainer =
+                    match Trainer::new(&settings_for_run, paths.train, train.clone(), &device) {
+                        Ok(t) => t.with_eval_path(paths.eval),
+                        Err(e) => return failed(run, describe(e.into())),
+                    };
+                // Data-parallel as the ConvNet cell's runs (helpers that cannot start: alone).
+                let (trainer, _) = helpers::share(trainer, &backend).await;
+                let mut trainer = match train_fully(trainer, stage, &mut progress).await {
                     Ok(t) => t,
                     Err(e) => return failed(run, describe(e)),
                 };
+                let helpers = trainer.take_shards();
                 let subject = ModelUnderTest {
                     model: trainer.model(),
                     stats: &trainer.stats,
@@ -237,7 +262,8 @@ pub async fn handle(state: &Rc<RefCell<WorkerState>>, request: Request, bytes: O
                         "plain training".into()
                     },
                 };
-                match test_bias_on(&subject, &dataset, &settings, run, &mut progress).await {
+                match test_bias_on(&subject, &dataset, &settings, run, &mut progress, helpers).await
+                {
                     Ok(r) => tested.push(r),
                     Err(e) => return failed(run, describe(e)),
                 }

@@ -47,6 +47,10 @@ pub struct WorkerState {
 /// not hold the cell's session.
 pub struct TrainedModel {
     model: crate::nn::convnet::ConvNet,
+    /// Its shape (for helper workers' replicas).
+    config: crate::nn::convnet::ConvNetConfig,
+    /// Workers to score images with it: its run's (a loaded model: "automatic").
+    workers: usize,
     stats: crate::data::augment::ChannelStats,
     device: Device,
     label: String,
@@ -55,15 +59,35 @@ pub struct TrainedModel {
 impl TrainedModel {
     pub fn new(
         model: crate::nn::convnet::ConvNet,
+        config: crate::nn::convnet::ConvNetConfig,
+        workers: usize,
         stats: crate::data::augment::ChannelStats,
         device: Device,
         label: String,
     ) -> Self {
         Self {
             model,
+            config,
+            workers,
             stats,
             device,
             label,
+        }
+    }
+
+    /// Workers to score images with it.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// What a helper worker needs to score images with it, computing the convolutions `path`'s
+    /// way.
+    pub fn replica_setup(&self, path: ConvPath) -> crate::train::parallel::ReplicaSetup {
+        crate::train::parallel::ReplicaSetup {
+            model: self.config.clone(),
+            eval_path: path,
+            loss: crate::nn::losses::Loss::CrossEntropy,
+            class_weights: None,
         }
     }
 

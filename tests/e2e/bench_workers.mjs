@@ -28,7 +28,7 @@ async function timings(page) {
       .catch(() => null);
     if (seen) return seen;
   }
-  return { steps: [], epochs: [] };
+  return { steps: [], epochs: [], evaluations: [] };
 }
 
 /** Runs the ConvNet cell's defaults (and `extra`) in `workers` workers; what it measured. */
@@ -46,6 +46,7 @@ async function run(dataset, workers, extra = '') {
     backend: await textIn(cn, 'run-backend'),
     epochs: seen.epochs.map(([w, ips, evalMs]) => ({ workers: w, ips, evalMs })),
     steps: seen.steps.map(([step, own, roundTrip, helpers]) => ({ step, own, roundTrip, helpers })),
+    evaluations: (seen.evaluations ?? []).map(([own, roundTrip, helpers]) => ({ own, roundTrip, helpers })),
   };
   await close();
   return result;
@@ -59,7 +60,9 @@ test('1 worker vs 2: training, evaluation, the exchange, and a projection', { ti
   const evalMs = (r) => median(r.epochs.map((e) => e.evalMs));
   const [ips1, ips2, eval1, eval2] = [ips(one), ips(two), evalMs(one), evalMs(two)];
   console.log(`BENCH workers ${dataset} train: 1 worker ${ips1.toFixed(1)} img/s, 2 workers ${ips2.toFixed(1)} img/s: ${(ips2 / ips1).toFixed(2)}x (median of ${one.epochs.length} epochs each)`);
-  console.log(`BENCH workers ${dataset} evaluation: 1 worker ${eval1.toFixed(0)} ms, 2 workers ${eval2.toFixed(0)} ms: ${(eval1 / eval2).toFixed(2)}x`);
+  const shares = (key) => median(two.evaluations.map((e) => e[key]));
+  console.log(`BENCH workers ${dataset} evaluation: 1 worker ${eval1.toFixed(0)} ms, 2 workers ${eval2.toFixed(0)} ms: ${(eval1 / eval2).toFixed(2)}x `
+    + `(in 2: own share ${shares('own').toFixed(0)} ms, helper round trip ${shares('roundTrip').toFixed(0)} ms of which computing ${shares('helpers').toFixed(0)} ms)`);
   const step = median(two.steps.map((s) => s.step));
   const own = median(two.steps.map((s) => s.own));
   const roundTrip = median(two.steps.map((s) => s.roundTrip));

@@ -1,11 +1,12 @@
 // End-to-end: data-parallel training in the page. `?workers=2` trains each batch in two shards,
 // one in the compute worker and one in a helper worker it starts; the run says so, learns, and
-// when its helper dies, a new one takes over and the run goes on.
+// when its helper dies, a new one takes over and the run goes on. The paper's bias test of that
+// model, scored in two workers' shares, gives `lectern paper`'s figures (one worker) exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  setup, open, backendBadge, cell, waitForText, textIn, percentOf, shots, until,
+  setup, open, backendBadge, cell, waitForText, textIn, text, percentOf, shots, until, lectern, tempDir,
 } from './helpers.mjs';
 
 setup();
@@ -58,5 +59,23 @@ test('workers=2: a helper that dies is replaced, and the run goes on', async () 
   assert.match(await textIn(cn(page), 'run-status'), /Training/);
   await cn(page).getByTestId('train-stop').click();
   await waitForText(page, 'run-status', /Stopped/, 60_000, 'convnet');
+  await close();
+});
+
+test('workers=2: the paper\'s bias test in two workers\' shares gives `lectern paper`\'s figures', async () => {
+  const { page, close } = await open('?backend=cpu&dataset=toy&epochs=1&width=8,16&per_class=60&batch=32&workers=2');
+  await start(page);
+  await waitForText(page, 'run-status', /Finished/, 240_000, 'convnet');
+  assert.match(await textIn(cn(page), 'run-backend'), /2 workers/);
+  const [download] = await Promise.all([page.waitForEvent('download'), cn(page).getByTestId('model-save').click()]);
+  const model = path.join(tempDir(), 'two-workers.bin');
+  await download.saveAs(model);
+  await page.getByTestId('section-paper').scrollIntoViewIfNeeded();
+  await page.getByTestId('paper-run').click();
+  await waitForText(page, 'shape-share', /%/, 240_000);
+  const cli = JSON.parse(lectern(['paper', '--model', model, '--data', 'toy', '--json']));
+  assert.equal(Number((await text(page, 'pairs-count')).replace(/,/g, '')), cli.pairs);
+  assert.equal(percentOf(await text(page, 'shape-share')), Number((100 * cli.shape_share).toFixed(1)));
+  assert.equal(percentOf(await text(page, 'hit-rate')), Number((100 * cli.hit_rate).toFixed(1)));
   await close();
 });

@@ -10,7 +10,7 @@ use burn::prelude::*;
 
 use super::TrainError;
 use super::batches::image_values;
-use super::evaluation::{evaluate, predict_records};
+use super::evaluation::evaluate;
 use crate::compute::{ToF32s, read_many};
 use crate::data::augment::{ChannelStats, randomise_texture};
 use crate::data::cifar::{CLASSES, IMAGE_BYTES, Records};
@@ -23,7 +23,7 @@ use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
 use crate::train::device_copy::copy_to;
 use crate::train::metrics::Confusion;
 use crate::train::parallel::{
-    EvalJob, Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome, ShardPool,
+    Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome, ShardPool, Shares,
     backward_on_shard, dropout_seed, flat, shards,
 };
 use crate::train::progress::StepReport;
@@ -188,6 +188,11 @@ impl Trainer {
     /// [`Trainer::with_shards`] in place (new helpers after others failed).
     pub fn set_shards(&mut self, pool: Box<dyn ShardPool>) {
         self.shards = Some(pool);
+    }
+
+    /// Its helpers, taken out (it goes on alone), e.g. to score images with them.
+    pub fn take_shards(&mut self) -> Option<Box<dyn ShardPool>> {
+        self.shards.take()
     }
 
     /// Goes on alone (after a helper failed): the helpers are dropped.
@@ -561,46 +566,11 @@ impl Trainer {
         test: &Records,
         batch: usize,
     ) -> Result<Confusion, TrainError> {
-        let helper_failed = |e: ShardError| TrainError::Helpers(e.0);
         let records: Vec<&[u8]> = test.records().collect();
-        let parts = shards(records.len(), pool.helpers() + 1);
-        let parameters = flat::parameters(&self.model).await?;
-        let jobs = parts[1..]
-            .iter()
-            .map(|part| {
-                Job::Evaluate(EvalJob {
-                    parameters: parameters.clone(),
-                    records: records[part.clone()].concat(),
-                    stats: self.stats,
-                })
-            })
-            .collect();
-        pool.send(jobs).map_err(helper_failed)?;
-        let mut predicted = predict_records(
-            model,
-            &self.stats,
-            &records[parts[0].clone()],
-            batch,
-            &self.device,
-        )
-        .await?;
-        for outcome in pool.receive().await.map_err(helper_failed)? {
-            match outcome {
-                Outcome::Evaluated(p) => predicted.extend(p.into_iter().map(usize::from)),
-                Outcome::Trained(_) => {
-                    return Err(helper_failed(ShardError(
-                        "a training outcome came back for an evaluation".into(),
-                    )));
-                }
-            }
-        }
-        if predicted.len() != records.len() {
-            return Err(helper_failed(ShardError(format!(
-                "{} predictions for {} images",
-                predicted.len(),
-                records.len()
-            ))));
-        }
+        let predicted = Shares::of(pool, &self.model)
+            .await?
+            .predict(model, &self.stats, &records, batch, &self.device)
+            .await?;
         let labels: Vec<usize> = (0..test.len()).map(|i| test.label(i)).collect();
         let mut confusion = Confusion::new(CLASSES);
         confusion.add(&labels, &predicted);

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::as_bytes;
+
 use crate::data::augment::ChannelStats;
 use crate::nn::convnet::{ConvNetConfig, ConvPath};
 use crate::nn::losses::Loss;
@@ -22,8 +24,10 @@ pub struct ReplicaSetup {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShardJob {
     /// Every number of the trainer's model (`flat::parameters`), running statistics included.
+    #[serde(with = "as_bytes::floats")]
     pub parameters: Vec<f32>,
     /// The shard's images, normalised (and augmented) as the trainer made them: `[n, 3, 32, 32]`.
+    #[serde(with = "as_bytes::floats")]
     pub images: Vec<f32>,
     pub labels: Vec<u8>,
     /// The shard's share of the batch (its loss is weighted by it).
@@ -35,8 +39,10 @@ pub struct ShardJob {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShardOutcome {
     /// The weighted loss's gradient (`flat::gradients`).
+    #[serde(with = "as_bytes::floats")]
     pub gradients: Vec<f32>,
     /// The running statistics after the shard's forward pass (`flat::running`).
+    #[serde(with = "as_bytes::floats")]
     pub running: Vec<f32>,
     /// The shard's mean loss times its weight.
     pub loss: f32,
@@ -48,8 +54,10 @@ pub struct ShardOutcome {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EvalJob {
     /// Every number of the trainer's model, as in [`ShardJob::parameters`].
+    #[serde(with = "as_bytes::floats")]
     pub parameters: Vec<f32>,
     /// Whole records (label byte and image), one after another.
+    #[serde(with = "as_bytes::bytes")]
     pub records: Vec<u8>,
     /// The training images' normalisation.
     pub stats: ChannelStats,
@@ -67,5 +75,5 @@ pub enum Job {
 pub enum Outcome {
     Trained(ShardOutcome),
     /// The class predicted for each record, in order.
-    Evaluated(Vec<u8>),
+    Evaluated(#[serde(with = "as_bytes::bytes")] Vec<u8>),
 }

@@ -16,9 +16,11 @@
 //! (the CLI and the tests), the browser's worker posts them to helper workers
 //! (`worker::helpers`). Plain data crosses: `flat` turns a model's numbers into one `Vec<f32>`.
 
+mod as_bytes;
 pub mod flat;
 mod in_process;
 mod job;
+mod predict;
 mod replica;
 
 use std::future::Future;
@@ -27,6 +29,7 @@ use std::pin::Pin;
 
 pub use in_process::InProcess;
 pub use job::{EvalJob, Job, Outcome, ReplicaSetup, ShardJob, ShardOutcome};
+pub use predict::Shares;
 pub use replica::{Replica, ShardPass, backward_on_shard};
 
 /// Why a helper could not do its share.

@@ -20,6 +20,8 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions};
 use messages::{FromHelper, ToHelper, decode, encode};
 pub use serve::serve;
 
+use crate::protocol::Backend;
+use crate::train::engine::Trainer;
 use crate::train::parallel::{Job, Outcomes, ReplicaSetup, ShardError, ShardPool};
 use crate::worker::envelope::scope;
 use crate::worker::tasks::now_ms;
@@ -161,12 +163,25 @@ impl Helper {
     }
 }
 
+/// `trainer` with the helper workers its settings ask for on a machine with [`cores`], on the
+/// CPU (on WebGPU one worker trains), or alone with the reason they could not start.
+pub async fn share(trainer: Trainer, backend: &Backend) -> (Trainer, Option<ShardError>) {
+    let workers = trainer.settings().workers_for(cores());
+    if workers < 2 || backend.is_webgpu() {
+        return (trainer, None);
+    }
+    match HelperPool::start(workers - 1, &trainer.replica_setup()).await {
+        Ok(pool) => (trainer.with_shards(Box::new(pool)), None),
+        Err(e) => (trainer, Some(e)),
+    }
+}
+
 /// One run's helper workers.
 pub struct HelperPool {
     helpers: Vec<Helper>,
     sent: usize,
-    /// When the jobs were last sent, and when sending them ended (ms).
-    sent_at: Option<(f64, f64)>,
+    /// When the jobs were last sent, when sending them ended (ms), and whether they train.
+    sent_at: Option<(f64, f64, bool)>,
     /// When the step before began (ms).
     last_step: Option<f64>,
 }
@@ -248,7 +263,7 @@ impl ShardPool for HelperPool {
         for (helper, job) in self.helpers.iter().zip(jobs) {
             helper.post(&ToHelper::Job(job)).map_err(ShardError)?;
         }
-        self.sent_at = training.then(|| (now, now_ms()));
+        self.sent_at = Some((now, now_ms(), training));
         Ok(())
     }
 
@@ -269,16 +284,18 @@ impl ShardPool for HelperPool {
                     _ => unreachable!("expect checked it"),
                 }
             }
-            if let Some((began, posted)) = self.sent_at.take() {
+            match self.sent_at.take() {
                 // A step is timed from its jobs' sending to the next step's.
-                if let Some(before) = self.last_step.replace(began) {
-                    timings::step(
-                        began - before,
-                        own_done - posted,
-                        now_ms() - began,
-                        computing,
-                    );
+                Some((began, posted, true)) => {
+                    if let Some(before) = self.last_step.replace(began) {
+                        let round_trip = now_ms() - began;
+                        timings::step(began - before, own_done - posted, round_trip, computing);
+                    }
                 }
+                Some((began, posted, false)) => {
+                    timings::evaluation(own_done - posted, now_ms() - began, computing)
+                }
+                None => {}
             }
             Ok(outcomes)
         })

@@ -1,7 +1,8 @@
 //! What data-parallel training costs, for `make bench` (`tests/e2e/bench_workers.mjs`) to read:
 //! per step, the whole step, this worker's own shard, the helpers' round trip and their compute
-//! (the rest of the round trip is the exchange: encoding, transfer, decoding); per epoch, the
-//! workers, the training throughput and the evaluation's time. Kept in the worker's global
+//! (the rest of the round trip is the exchange: encoding, transfer, decoding); the same for each
+//! evaluation in shares; per epoch, the workers, the training throughput and the evaluation's
+//! time. Kept in the worker's global
 //! `lecternTimings` (plain numbers; the last [`KEPT`] steps), written as they happen.
 
 use std::cell::RefCell;
@@ -18,6 +19,8 @@ struct Timings {
     steps: Vec<[f64; 4]>,
     /// `[workers, training img/s, evaluation ms]`.
     epochs: Vec<[f64; 3]>,
+    /// Evaluations in shares: `[own, round trip, helpers' compute]` in ms.
+    evaluations: Vec<[f64; 3]>,
 }
 
 thread_local! {
@@ -33,6 +36,18 @@ pub fn step(step: f64, own: f64, round_trip: f64, helpers: f64) {
             steps.remove(0);
         }
         steps.push([step, own, round_trip, helpers]);
+    });
+    publish();
+}
+
+/// One evaluation in shares: this worker's share, the helpers' round trip and their compute (ms).
+pub fn evaluation(own: f64, round_trip: f64, helpers: f64) {
+    TIMINGS.with(|t| {
+        let evaluations = &mut t.borrow_mut().evaluations;
+        if evaluations.len() == KEPT {
+            evaluations.remove(0);
+        }
+        evaluations.push([own, round_trip, helpers]);
     });
     publish();
 }
@@ -64,6 +79,7 @@ fn publish() {
         let out = Object::new();
         let _ = Reflect::set(&out, &"steps".into(), &rows(&t.steps));
         let _ = Reflect::set(&out, &"epochs".into(), &rows(&t.epochs));
+        let _ = Reflect::set(&out, &"evaluations".into(), &rows(&t.evaluations));
         let _ = Reflect::set(&js_sys::global(), &"lecternTimings".into(), &out);
     });
 }

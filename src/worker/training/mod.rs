@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use super::data;
 use super::envelope::post;
-use super::helpers::{self, HelperPool};
+use super::helpers;
 use super::keep;
 use super::state::WorkerState;
 use super::tasks::yield_now;
@@ -211,24 +211,18 @@ pub async fn handle(
 /// `trainer` with the helper workers its settings ask for (on the CPU; on WebGPU one worker
 /// trains); if they cannot start, it trains alone, and the page is told why.
 async fn with_helpers(cell: TrainingCell, trainer: Trainer, backend: &Backend) -> Trainer {
-    let workers = trainer.settings().workers_for(helpers::cores());
-    if workers < 2 || backend.is_webgpu() {
-        return trainer;
+    let (trainer, failed) = helpers::share(trainer, backend).await;
+    if let Some(e) = failed {
+        let reason = format!("{e}: this run trains in one worker.");
+        send(
+            cell,
+            Event::Refused {
+                run: None,
+                reason: reason.into(),
+            },
+        );
     }
-    match HelperPool::start(workers - 1, &trainer.replica_setup()).await {
-        Ok(pool) => trainer.with_shards(Box::new(pool)),
-        Err(e) => {
-            let reason = format!("{e}: this run trains in one worker.");
-            send(
-                cell,
-                Event::Refused {
-                    run: None,
-                    reason: reason.into(),
-                },
-            );
-            trainer
-        }
-    }
+    trainer
 }
 
 /// Loads (or reuses) a dataset for `cell`; a picked file is read in pieces, yielding between

@@ -65,6 +65,8 @@ impl LoadedCheckpoint {
     pub fn trained_model(&self) -> TrainedModel {
         TrainedModel::new(
             self.model.clone(),
+            self.checkpoint.header.model.clone(),
+            crate::settings::train::auto_workers(crate::worker::helpers::cores()),
             self.checkpoint.header.stats,
             self.device.clone(),
             format!("{} (loaded)", self.name),

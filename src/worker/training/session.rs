@@ -143,6 +143,10 @@ impl Session {
         // model that trains on.
         TrainedModel::new(
             trainer.model().valid(),
+            trainer.replica_setup().model,
+            trainer
+                .settings()
+                .workers_for(crate::worker::helpers::cores()),
             trainer.stats,
             trainer.device().clone().inner(),
             format!(
