@@ -54,7 +54,7 @@ help:
 	@echo "make dev     - the fast build, served by trunk with live reload (for working on lectern)"
 	@echo "make test    - set up (plus Chromium, Firefox ESR and WebKit) and run every test"
 	@echo "make release - size-optimised build into dist/ (wasm-opt from npm binaryen@$(BINARYEN_VERSION))"
-	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium"
+	@echo "make bench   - training and inference img/s: native CPU backends, then in headless Chromium (1 worker vs 2, and the peers)"
 	@echo "make bench-peers - the same ConvNet's img/s in TF.js (cpu, wasm) and ConvNetJS from npm, in the same headless Chromium (tests/peers)"
 	@echo "make fuzz    - the input fuzzer's full run: millions of cases a reader (about 9 minutes of CPU; make test runs a smoke run of it)"
 	@echo "make measure - the default toy run, then the default CIFAR-10 runs of the ConvNet cell and the imbalance lab, in headless Chromium"
@@ -243,14 +243,19 @@ measure: build
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 measure.mjs 2>&1 | grep -E "MEASURE|^# (pass|fail)"
 
 # Throughput (img/s, medians): natively on burn-ndarray and burn-flex, then in headless Chromium
-# in a dedicated worker (burn-ndarray as WebAssembly, and WebGPU). Measures; checks nothing.
-bench: test-setup
+# in a dedicated worker (burn-ndarray as WebAssembly, and WebGPU), then the built site's default
+# ConvNet run in 1 worker and in 2 (data-parallel: training, evaluation, the exchange's share of a
+# step, a projection for 4 and 8 cores; tests/e2e/bench_workers.mjs, on the CIFAR-10 subset if
+# `make data` made it), then the peers (bench-peers). Measures; checks nothing.
+bench: test-setup build
 	cargo run --profile fast --bin lectern -- bench
 	CHROMEDRIVER=$(CHROMEDRIVER) \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_TIMEOUT=1200 \
 	cargo test --profile fast --target wasm32-unknown-unknown --no-default-features --features webgpu \
 	  --bench wasm_bench -- --nocapture 2>&1 | grep -E "^(BENCH|PROFILE)|test result"
+	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 bench_workers.mjs 2>&1 | grep -E "BENCH|^# (pass|fail)"
+	@$(MAKE) --no-print-directory bench-peers
 
 # The peers' img/s on the default ConvNet's shape: TF.js 4.22 (cpu; wasm, single-threaded and
 # threaded) and ConvNetJS 0.3 from npm, in the same headless Chromium (tests/peers/README.md; about

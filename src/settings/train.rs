@@ -24,8 +24,11 @@ pub const DECAY_EPOCH: Range = Range::whole("decay epoch", 1, EPOCHS.max as usiz
 pub const SEED: Range = Range::whole("seed", 0, 999_999);
 /// Workers training each batch in shards (0: automatic, see [`TrainSettings::workers`]).
 pub const WORKERS: Range = Range::whole("workers", 0, 16);
-/// The most workers "automatic" picks (each holds a copy of the model and of a shard's images).
-pub const AUTO_WORKERS_MAX: usize = 8;
+/// The most workers "automatic" picks. Each helper costs the trainer one exchange a step (its
+/// weights out, its gradient back, one after another), so past a few workers the exchanges eat
+/// what the smaller shards save: from `make bench`'s figures (README, *Speed*) 4 workers are
+/// projected faster than 8 for the default network at batch 64. The knob allows up to 16.
+pub const AUTO_WORKERS_MAX: usize = 4;
 /// The most bytes one activation of a training step may take: 128 MiB, what every WebGPU
 /// adapter must bind as one storage buffer (`maxStorageBufferBindingSize`'s default), so that
 /// settings a link carries run in every student's browser.
@@ -282,6 +285,31 @@ impl TrainSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn automatic_is_one_worker_per_core_but_one_up_to_four_and_a_number_is_kept() {
+        let auto = TrainSettings::default();
+        assert_eq!(auto.workers, 0, "automatic by default");
+        let picked: Vec<usize> = [0, 1, 2, 3, 4, 8, 16].map(|c| auto.workers_for(c)).to_vec();
+        assert_eq!(picked, vec![1, 1, 1, 2, 3, 4, 4]);
+        let two = TrainSettings {
+            workers: 2,
+            ..TrainSettings::default()
+        };
+        assert_eq!(
+            two.workers_for(1),
+            2,
+            "the knob's number, whatever the cores"
+        );
+        assert!(
+            TrainSettings {
+                workers: 17,
+                ..TrainSettings::default()
+            }
+            .validate()
+            .is_err()
+        );
+    }
 
     #[test]
     fn defaults_are_valid_for_every_dataset() {

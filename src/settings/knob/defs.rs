@@ -190,7 +190,7 @@ pub(super) static SPECS: [Spec; Knob::COUNT] = [
         label: "workers (0: automatic)",
         range: train::WORKERS,
         #[cfg(feature = "cli")]
-        help: "Workers training each batch in shards, data-parallel (0: one per core but one, at most 8; here in the CLI the shards run one after another: the browser's numbers, not its speed)",
+        help: "Workers training each batch in shards, data-parallel (0: one per core but one, at most 4; here in the CLI the shards run one after another: the browser's numbers, not its speed)",
         access: Access::One(
             |r| r.train.workers as f64,
             |r, v| r.train.workers = v as usize,
