@@ -41,12 +41,15 @@ async function run(dataset, workers, extra = '') {
   await cn.getByTestId('train-start').click();
   await waitForText(page, 'run-status', /Finished|Stopped/, HOUR, 'convnet');
   const seen = await timings(page);
+  const headline = await cn.getByTestId('final-accuracy').textContent();
+  const testImages = Number(/ on ([^a-z]+) images/.exec(headline)?.[1].replace(/\D/g, '') ?? NaN);
   const result = {
+    testImages,
     accuracy: await textIn(cn, 'test-acc'),
     backend: await textIn(cn, 'run-backend'),
     epochs: seen.epochs.map(([w, ips, evalMs]) => ({ workers: w, ips, evalMs })),
-    steps: seen.steps.map(([step, own, roundTrip, helpers]) => ({ step, own, roundTrip, helpers })),
-    evaluations: (seen.evaluations ?? []).map(([own, roundTrip, helpers]) => ({ own, roundTrip, helpers })),
+    steps: seen.steps.map(([step, own, roundTrip, helpers, held]) => ({ step, own, roundTrip, helpers, held })),
+    evaluations: (seen.evaluations ?? []).map(([own, roundTrip, helpers, held]) => ({ own, roundTrip, helpers, held })),
   };
   await close();
   return result;
@@ -61,15 +64,19 @@ test('1 worker vs 2: training, evaluation, the exchange, and a projection', { ti
   const [ips1, ips2, eval1, eval2] = [ips(one), ips(two), evalMs(one), evalMs(two)];
   console.log(`BENCH workers ${dataset} train: 1 worker ${ips1.toFixed(1)} img/s, 2 workers ${ips2.toFixed(1)} img/s: ${(ips2 / ips1).toFixed(2)}x (median of ${one.epochs.length} epochs each)`);
   const shares = (key) => median(two.evaluations.map((e) => e[key]));
-  console.log(`BENCH workers ${dataset} evaluation: 1 worker ${eval1.toFixed(0)} ms, 2 workers ${eval2.toFixed(0)} ms: ${(eval1 / eval2).toFixed(2)}x `
+  const perSecond = (ms) => ((1000 * one.testImages) / ms).toFixed(0);
+  console.log(`BENCH workers ${dataset} evaluation of ${one.testImages} images: 1 worker ${eval1.toFixed(0)} ms (${perSecond(eval1)} img/s), `
+    + `2 workers ${eval2.toFixed(0)} ms (${perSecond(eval2)} img/s): ${(eval1 / eval2).toFixed(2)}x `
     + `(in 2: own share ${shares('own').toFixed(0)} ms, helper round trip ${shares('roundTrip').toFixed(0)} ms of which computing ${shares('helpers').toFixed(0)} ms)`);
   const step = median(two.steps.map((s) => s.step));
   const own = median(two.steps.map((s) => s.own));
   const roundTrip = median(two.steps.map((s) => s.roundTrip));
   const helpers = median(two.steps.map((s) => s.helpers));
+  const held = median(two.steps.map((s) => s.held));
   const exchange = Math.max(0, roundTrip - helpers);
   console.log(`BENCH workers ${dataset} exchange: step ${step.toFixed(1)} ms (median of ${two.steps.length}), own shard ${own.toFixed(1)} ms, `
-    + `helper round trip ${roundTrip.toFixed(1)} ms of which computing ${helpers.toFixed(1)} ms: the exchange is ${exchange.toFixed(1)} ms, ${(100 * exchange / step).toFixed(1)} % of a step`);
+    + `helper round trip ${roundTrip.toFixed(1)} ms of which computing ${helpers.toFixed(1)} ms: the exchange is ${exchange.toFixed(1)} ms, ${(100 * exchange / step).toFixed(1)} % of a step `
+    + `(the helper reading its job ${(held - helpers).toFixed(1)} ms; encoding, transfer and the answer's reading ${(roundTrip - held).toFixed(1)} ms)`);
   // A projection: one step's compute split N ways, plus one exchange per helper.
   const batch = 64;
   const t1 = (1000 * batch) / ips1;

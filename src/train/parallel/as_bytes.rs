@@ -10,7 +10,10 @@ pub mod floats {
     use super::*;
 
     pub fn serialize<S: Serializer>(values: &[f32], serializer: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut bytes = Vec::with_capacity(4 * values.len());
+        for v in values {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
         serializer.serialize_bytes(&bytes)
     }
 

@@ -18,8 +18,9 @@ pub enum FromHelper {
     Started,
     /// Holds a replica of the run's network.
     SetUp,
-    /// The outcome, and the helper's time computing it (ms).
-    Done(Outcome, f64),
+    /// The outcome, with the helper's time computing it and from the job's arrival to this
+    /// answer (reading the job included), in ms.
+    Done(Outcome, f64, f64),
     /// The setup or the job could not be done, and why.
     Failed(String),
 }

@@ -272,14 +272,15 @@ impl ShardPool for HelperPool {
         let own_done = now_ms();
         Box::pin(async move {
             let mut outcomes = Vec::with_capacity(sent);
-            let mut computing = 0f64;
+            let (mut computing, mut handling) = (0f64, 0f64);
             for helper in &self.helpers[..sent] {
                 match expect(helper.hear().await, "a job's outcome", |m| {
                     matches!(m, FromHelper::Done(..))
                 })? {
-                    FromHelper::Done(outcome, millis) => {
+                    FromHelper::Done(outcome, compute, handle) => {
                         outcomes.push(outcome);
-                        computing = computing.max(millis);
+                        computing = computing.max(compute);
+                        handling = handling.max(handle);
                     }
                     _ => unreachable!("expect checked it"),
                 }
@@ -289,11 +290,12 @@ impl ShardPool for HelperPool {
                 Some((began, posted, true)) => {
                     if let Some(before) = self.last_step.replace(began) {
                         let round_trip = now_ms() - began;
-                        timings::step(began - before, own_done - posted, round_trip, computing);
+                        let own = own_done - posted;
+                        timings::step([began - before, own, round_trip, computing, handling]);
                     }
                 }
                 Some((began, posted, false)) => {
-                    timings::evaluation(own_done - posted, now_ms() - began, computing)
+                    timings::evaluation([own_done - posted, now_ms() - began, computing, handling])
                 }
                 None => {}
             }

@@ -30,6 +30,7 @@ pub fn serve() {
     console_error_panic_hook::set_once();
     let replica: Rc<RefCell<Option<Replica>>> = Rc::default();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let arrived = now_ms();
         let bytes = Uint8Array::new(&event.data()).to_vec();
         match decode::<ToHelper>(&bytes) {
             Err(why) => reply(&FromHelper::Failed(why)),
@@ -49,10 +50,10 @@ pub fn serve() {
                     };
                     let started = now_ms();
                     let outcome = r.run(&job).await;
-                    let millis = now_ms() - started;
+                    let done = now_ms();
                     *replica.borrow_mut() = Some(r);
                     reply(&match outcome {
-                        Ok(outcome) => FromHelper::Done(outcome, millis),
+                        Ok(outcome) => FromHelper::Done(outcome, done - started, done - arrived),
                         Err(e) => FromHelper::Failed(e.0),
                     });
                 });

@@ -15,12 +15,12 @@ const KEPT: usize = 400;
 
 #[derive(Default)]
 struct Timings {
-    /// `[step, own, round trip, helpers' compute]` in ms.
-    steps: Vec<[f64; 4]>,
+    /// `[step, own, round trip, helpers' compute, helpers' handling]` in ms.
+    steps: Vec<[f64; 5]>,
     /// `[workers, training img/s, evaluation ms]`.
     epochs: Vec<[f64; 3]>,
-    /// Evaluations in shares: `[own, round trip, helpers' compute]` in ms.
-    evaluations: Vec<[f64; 3]>,
+    /// Evaluations in shares: `[own, round trip, helpers' compute, helpers' handling]` in ms.
+    evaluations: Vec<[f64; 4]>,
 }
 
 thread_local! {
@@ -28,26 +28,28 @@ thread_local! {
 }
 
 /// One data-parallel step: its whole time, this worker's shard, the helpers' round trip (from
-/// sending their jobs to the last answer) and the longest helper compute (all ms).
-pub fn step(step: f64, own: f64, round_trip: f64, helpers: f64) {
+/// sending their jobs to the last answer), the longest helper compute and the longest time a
+/// helper held its job (from its arrival to its answer: reading it, computing), all ms.
+pub fn step(times: [f64; 5]) {
     TIMINGS.with(|t| {
         let steps = &mut t.borrow_mut().steps;
         if steps.len() == KEPT {
             steps.remove(0);
         }
-        steps.push([step, own, round_trip, helpers]);
+        steps.push(times);
     });
     publish();
 }
 
-/// One evaluation in shares: this worker's share, the helpers' round trip and their compute (ms).
-pub fn evaluation(own: f64, round_trip: f64, helpers: f64) {
+/// One evaluation in shares: this worker's share, the helpers' round trip, compute and
+/// handling (ms).
+pub fn evaluation(times: [f64; 4]) {
     TIMINGS.with(|t| {
         let evaluations = &mut t.borrow_mut().evaluations;
         if evaluations.len() == KEPT {
             evaluations.remove(0);
         }
-        evaluations.push([own, round_trip, helpers]);
+        evaluations.push(times);
     });
     publish();
 }
