@@ -4,7 +4,7 @@
 
 use burn::tensor::Device;
 
-use super::{Job, Outcomes, Replica, ReplicaSetup, ShardError, ShardPool};
+use super::{Job, Outcomes, Replica, ReplicaSetup, ShardError, ShardPool, check_jobs};
 
 pub struct InProcess {
     replicas: Vec<Replica>,
@@ -29,13 +29,7 @@ impl ShardPool for InProcess {
     }
 
     fn send(&mut self, jobs: Vec<Job>) -> Result<(), ShardError> {
-        if jobs.len() > self.replicas.len() {
-            return Err(ShardError(format!(
-                "{} jobs for {} helpers",
-                jobs.len(),
-                self.replicas.len()
-            )));
-        }
+        check_jobs(&jobs, self.replicas.len())?;
         self.jobs = jobs;
         Ok(())
     }

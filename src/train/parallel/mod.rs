@@ -51,6 +51,17 @@ pub trait ShardPool {
     fn receive(&mut self) -> Outcomes<'_>;
 }
 
+/// Refuses more jobs than there are helpers.
+pub fn check_jobs(jobs: &[Job], helpers: usize) -> Result<(), ShardError> {
+    if jobs.len() > helpers {
+        return Err(ShardError(format!(
+            "{} jobs for {helpers} helpers",
+            jobs.len()
+        )));
+    }
+    Ok(())
+}
+
 /// `len` images split into `parts` contiguous shards, the first ones one larger when it does
 /// not divide; never an empty shard (fewer shards when `len < parts`).
 pub fn shards(len: usize, parts: usize) -> Vec<Range<usize>> {

@@ -22,7 +22,7 @@ pub use serve::serve;
 
 use crate::protocol::Backend;
 use crate::train::engine::Trainer;
-use crate::train::parallel::{Job, Outcomes, ReplicaSetup, ShardError, ShardPool};
+use crate::train::parallel::{Job, Outcomes, ReplicaSetup, ShardError, ShardPool, check_jobs};
 use crate::worker::envelope::scope;
 use crate::worker::tasks::now_ms;
 
@@ -250,13 +250,7 @@ impl ShardPool for HelperPool {
     }
 
     fn send(&mut self, jobs: Vec<Job>) -> Result<(), ShardError> {
-        if jobs.len() > self.helpers.len() {
-            return Err(ShardError(format!(
-                "{} jobs for {} helpers",
-                jobs.len(),
-                self.helpers.len()
-            )));
-        }
+        check_jobs(&jobs, self.helpers.len())?;
         let training = matches!(jobs.first(), Some(Job::Train(_)));
         let now = now_ms();
         self.sent = jobs.len();

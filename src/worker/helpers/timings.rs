@@ -31,27 +31,23 @@ thread_local! {
 /// sending their jobs to the last answer), the longest helper compute and the longest time a
 /// helper held its job (from its arrival to its answer: reading it, computing), all ms.
 pub fn step(times: [f64; 5]) {
-    TIMINGS.with(|t| {
-        let steps = &mut t.borrow_mut().steps;
-        if steps.len() == KEPT {
-            steps.remove(0);
-        }
-        steps.push(times);
-    });
+    TIMINGS.with(|t| keep(&mut t.borrow_mut().steps, times));
     publish();
 }
 
 /// One evaluation in shares: this worker's share, the helpers' round trip, compute and
 /// handling (ms).
 pub fn evaluation(times: [f64; 4]) {
-    TIMINGS.with(|t| {
-        let evaluations = &mut t.borrow_mut().evaluations;
-        if evaluations.len() == KEPT {
-            evaluations.remove(0);
-        }
-        evaluations.push(times);
-    });
+    TIMINGS.with(|t| keep(&mut t.borrow_mut().evaluations, times));
     publish();
+}
+
+/// Keeps `row`, and the [`KEPT`] rows before it at most.
+fn keep<T>(rows: &mut Vec<T>, row: T) {
+    if rows.len() == KEPT {
+        rows.remove(0);
+    }
+    rows.push(row);
 }
 
 /// One epoch's end.
