@@ -217,12 +217,17 @@ pub fn load_running(model: ConvNet, layout: &Layout, values: &[f32]) -> Result<C
 /// The gradients of the trained tensors, flattened in visiting order (zeros for a tensor that
 /// got none).
 pub async fn gradients(grads: &GradientsParams, layout: &Layout) -> Result<Vec<f32>, ReadError> {
-    let trained: Vec<&Entry> = layout.0.iter().filter(|e| !e.running).collect();
-    let tensors: Vec<Tensor<1>> = trained.iter().filter_map(|e| grad_flat(grads, e)).collect();
-    let mut read = read_many(tensors).await?.into_iter();
+    let trained: Vec<(&Entry, Option<Tensor<1>>)> = layout
+        .0
+        .iter()
+        .filter(|e| !e.running)
+        .map(|e| (e, grad_flat(grads, e)))
+        .collect();
+    let present = trained.iter().filter_map(|(_, g)| g.clone());
+    let mut read = read_many(present).await?.into_iter();
     let mut out = Vec::with_capacity(layout.trained());
-    for entry in trained {
-        match grad_flat(grads, entry) {
+    for (entry, grad) in &trained {
+        match grad {
             Some(_) => out.extend(read.next().expect("one read per gradient").to_f32s()?),
             None => out.extend(std::iter::repeat_n(0.0, entry.numbers())),
         }
@@ -258,26 +263,13 @@ pub fn add_gradients<'a>(
     let mut offset = 0;
     for entry in layout.0.iter().filter(|e| !e.running) {
         let len = entry.numbers();
-        let mut total: Vec<f32> = match grad_flat(&grads, entry) {
-            Some(_) => Vec::new(),
-            None => vec![0.0; len],
-        };
-        let mut tensor = grad_flat(&grads, entry);
+        let mut total =
+            grad_flat(&grads, entry).unwrap_or_else(|| Tensor::<1>::zeros([len], device));
         for other in &others {
-            let part = &other[offset..offset + len];
-            match tensor.take() {
-                Some(t) => {
-                    tensor = Some(t.add(Tensor::from_data(
-                        TensorData::new(part.to_vec(), [len]),
-                        device,
-                    )))
-                }
-                None => total.iter_mut().zip(part).for_each(|(t, p)| *t += p),
-            }
+            let part = other[offset..offset + len].to_vec();
+            total = total.add(Tensor::from_data(TensorData::new(part, [len]), device));
         }
-        let flat =
-            tensor.unwrap_or_else(|| Tensor::from_data(TensorData::new(total, [len]), device));
-        register(&mut sum, entry, flat);
+        register(&mut sum, entry, total);
         offset += len;
     }
     Ok(sum)
