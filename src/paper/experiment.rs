@@ -350,6 +350,7 @@ mod tests {
                 eval_path: ConvPath::OwnKernel,
                 loss: crate::nn::losses::Loss::CrossEntropy,
                 class_weights: None,
+                stats,
             };
             let mut helpers = InProcess::new(2, &setup, &device).unwrap();
             pollster::block_on(test_bias(

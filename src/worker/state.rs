@@ -88,6 +88,7 @@ impl TrainedModel {
             eval_path: path,
             loss: crate::nn::losses::Loss::CrossEntropy,
             class_weights: None,
+            stats: self.stats,
         }
     }
 

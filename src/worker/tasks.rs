@@ -13,6 +13,15 @@ pub fn now_ms() -> f64 {
     performance.map(|p| p.now()).unwrap_or(0.0)
 }
 
+/// Milliseconds on the clock every worker of the page shares (`performance.timeOrigin` plus
+/// `now()`: each worker's `now()` counts from its own start), to time a message between two.
+pub fn shared_clock_ms() -> f64 {
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
+    performance.map_or(0.0, |p| p.time_origin() + p.now())
+}
+
 /// Resolves in a new task, after the messages waiting in the event loop were handled.
 ///
 /// `spawn_local` runs futures as microtasks, and on the CPU a read-back resolves at once, so a

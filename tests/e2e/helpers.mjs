@@ -14,9 +14,11 @@ export const shots = path.join(root, 'target', 'e2e-screenshots');
 export const LAN_HOST = 'lectern.lan';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
 // WebGPU on the CPU (SwiftShader), canvases visible in screenshots, no network chatter.
+// WebGPU on SwiftShader: a software GPU, run by the GPU process on the CPU (it also rasters the
+// page's canvases there, on the cores that train).
+const webgpuArgs = ['--enable-unsafe-webgpu', '--use-angle=swiftshader', '--use-webgpu-adapter=opengles'];
 const chromiumArgs = [
-  '--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--use-angle=swiftshader',
-  '--use-webgpu-adapter=opengles', '--disable-quic', '--no-first-run',
+  '--no-sandbox', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   // A second name for the server that is not localhost, as a school's LAN address is: on plain
   // http the page is not a secure context there (no service worker, no WebGPU).
@@ -37,16 +39,18 @@ export const site = { dist, hits: [], down: false };
 
 /**
  * Registers the suite's server and browser (call once per test file). `prefix`: the path the
- * site is served under (a school's server may put it at /course/lectern/).
+ * site is served under (a school's server may put it at /course/lectern/). `webgpu: false`
+ * starts Chromium as on a laptop without a GPU it can use: no WebGPU adapter, the page rastered
+ * in software (a real GPU would raster it off the CPU; SwiftShader rasters it on the CPU).
  */
-export function setup({ prefix = '/' } = {}) {
+export function setup({ prefix = '/', webgpu = true } = {}) {
   before(async () => {
     fs.mkdirSync(shots, { recursive: true });
     server = await serveDist({ prefix, state: site });
     baseUrl = server.baseUrl;
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: chromiumArgs,
+      args: webgpu ? [...webgpuArgs, ...chromiumArgs] : chromiumArgs,
       headless: true,
     });
   });

@@ -2,6 +2,9 @@
 //! without reading anything back, [`Trainer::report`] reads the pending batches back in one round
 //! trip; a NaN there puts back the last finished epoch's weights.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
@@ -13,7 +16,7 @@ use super::batches::image_values;
 use super::evaluation::evaluate;
 use crate::compute::{ToF32s, read_many};
 use crate::data::augment::{ChannelStats, randomise_texture};
-use crate::data::cifar::{CLASSES, IMAGE_BYTES, Records};
+use crate::data::cifar::{CLASSES, Records};
 use crate::data::rng::SplitMix64;
 use crate::nn::class_balance::class_balanced_weights;
 use crate::nn::convnet::{ConvNet, ConvNetConfig, ConvPath};
@@ -23,8 +26,8 @@ use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
 use crate::train::device_copy::copy_to;
 use crate::train::metrics::Confusion;
 use crate::train::parallel::{
-    Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome, ShardPool, Shares,
-    backward_on_shard, dropout_seed, flat, shards,
+    Augment, Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome, ShardPool, Shares,
+    TRAINING_LENT, backward_on_shard, dropout_seed, flat, shards,
 };
 use crate::train::progress::StepReport;
 
@@ -212,6 +215,7 @@ impl Trainer {
             eval_path: self.eval_path,
             loss: self.loss,
             class_weights: self.class_weight_values.clone(),
+            stats: self.stats,
         }
     }
 
@@ -246,28 +250,46 @@ impl Trainer {
         self.pending.len()
     }
 
-    /// The next batch: its images' indices, labels and normalised (augmented) values.
-    fn next_batch(&self) -> (Vec<usize>, Vec<usize>, Vec<f32>) {
+    /// The next batch's images: their indices in the training set.
+    fn next_indices(&self) -> Vec<usize> {
         let end = (self.cursor + self.settings.batch).min(self.order.len());
-        let indices: Vec<usize> = self.order[self.cursor..end].to_vec();
-        let labels: Vec<usize> = indices.iter().map(|&i| self.train.label(i)).collect();
-        let seed = self.settings.seed;
-        let randomised: Vec<Vec<u8>>;
-        let records: Vec<&[u8]> = if self.settings.texture_randomised {
-            randomised = indices
-                .iter()
-                .map(|&i| randomise_texture(&self.train, i, seed, self.epoch))
-                .collect();
-            randomised.iter().map(Vec::as_slice).collect()
-        } else {
-            indices.iter().map(|&i| self.train.record(i)).collect()
-        };
+        self.order[self.cursor..end].to_vec()
+    }
+
+    /// The records of the images `indices` as this epoch trains on them: texture-randomised when
+    /// experiment C asks, else the training set's own.
+    fn records_of(&self, indices: &[usize]) -> Vec<Cow<'_, [u8]>> {
+        indices
+            .iter()
+            .map(|&i| match self.settings.texture_randomised {
+                true => Cow::Owned(randomise_texture(
+                    &self.train,
+                    i,
+                    self.settings.seed,
+                    self.epoch,
+                )),
+                false => Cow::Borrowed(self.train.record(i)),
+            })
+            .collect()
+    }
+
+    /// The normalised (and, when the run augments, augmented) values of `records`, the images
+    /// `indices`.
+    fn values_of(&self, records: &[Cow<'_, [u8]>], indices: &[usize]) -> Vec<f32> {
+        let records: Vec<&[u8]> = records.iter().map(AsRef::as_ref).collect();
         let aug = self
             .settings
             .augment
-            .then_some((seed, self.epoch as u64, indices.as_slice()));
-        let values = image_values(&records, &self.stats, aug);
-        (indices, labels, values)
+            .then_some((self.settings.seed, self.epoch as u64, indices));
+        image_values(&records, &self.stats, aug)
+    }
+
+    /// The next batch: its labels and normalised (augmented) values.
+    fn next_batch(&self) -> (Vec<usize>, Vec<f32>) {
+        let indices = self.next_indices();
+        let labels: Vec<usize> = indices.iter().map(|&i| self.train.label(i)).collect();
+        let values = self.values_of(&self.records_of(&indices), &indices);
+        (labels, values)
     }
 
     /// Trains on the next batch — in shards when it has helpers —, reading nothing back (but
@@ -288,7 +310,7 @@ impl Trainer {
     /// has). Returns whether it finished an epoch (then [`Trainer::report`] must run before the
     /// next step).
     pub fn step(&mut self) -> bool {
-        let (_, labels, values) = self.next_batch();
+        let (labels, values) = self.next_batch();
         let images = Tensor::<4>::from_data(
             TensorData::new(values, [labels.len(), 3, 32, 32]),
             &self.device,
@@ -320,20 +342,27 @@ impl Trainer {
     /// they compute theirs, then one optimiser step with the summed gradient.
     async fn step_sharded(&mut self, pool: &mut dyn ShardPool) -> Result<bool, TrainError> {
         let helper_failed = |e: &dyn std::fmt::Display| TrainError::Helpers(e.to_string());
-        let (_, labels, values) = self.next_batch();
+        let indices = self.next_indices();
+        let labels: Vec<usize> = indices.iter().map(|&i| self.train.label(i)).collect();
+        let records = self.records_of(&indices);
         let n = labels.len();
-        let parts = shards(n, pool.helpers() + 1);
+        let parts = shards(n, pool.helpers() + 1, TRAINING_LENT);
         let layout = flat::Layout::of(&self.model);
         let parameters = flat::parameters(&self.model).await?;
         let seed = self.settings.seed;
+        // The helpers' records, as bytes: each normalises (and augments) its own shard.
         let jobs = parts[1..]
             .iter()
             .enumerate()
             .map(|(k, part)| {
                 Job::Train(ShardJob {
                     parameters: parameters.clone(),
-                    images: values[part.start * IMAGE_BYTES..part.end * IMAGE_BYTES].to_vec(),
-                    labels: labels[part.clone()].iter().map(|&l| l as u8).collect(),
+                    records: records[part.clone()].concat(),
+                    augment: self.settings.augment.then(|| Augment {
+                        seed,
+                        epoch: self.epoch as u64,
+                        indices: indices[part.clone()].iter().map(|&i| i as u32).collect(),
+                    }),
                     weight: part.len() as f32 / n as f32,
                     dropout_seed: dropout_seed(seed, self.iteration, k + 1),
                 })
@@ -341,11 +370,9 @@ impl Trainer {
             .collect();
         pool.send(jobs).map_err(|e| helper_failed(&e.0))?;
         let own = parts[0].clone();
+        let values = self.values_of(&records[own.clone()], &indices[own.clone()]);
         let images = Tensor::<4>::from_data(
-            TensorData::new(
-                values[..own.end * IMAGE_BYTES].to_vec(),
-                [own.len(), 3, 32, 32],
-            ),
+            TensorData::new(values, [own.len(), 3, 32, 32]),
             &self.device,
         );
         let pass = backward_on_shard(
@@ -388,21 +415,22 @@ impl Trainer {
             &inner,
         )
         .map_err(|e| helper_failed(&e))?;
-        // Running statistics: the mean of every shard's update.
+        // Running statistics: every shard's update, weighted by its share of the batch.
+        let share = |part: &Range<usize>| part.len() as f32 / n as f32;
         let mut running = flat::running(&self.model).await?;
-        for outcome in &outcomes {
+        running.iter_mut().for_each(|r| *r *= share(&own));
+        for (outcome, part) in outcomes.iter().zip(&parts[1..]) {
             if outcome.running.len() != running.len() {
                 return Err(helper_failed(
                     &"its running statistics do not fit the model",
                 ));
             }
+            let w = share(part);
             running
                 .iter_mut()
                 .zip(&outcome.running)
-                .for_each(|(r, o)| *r += o);
+                .for_each(|(r, o)| *r += w * o);
         }
-        let shares = (outcomes.len() + 1) as f32;
-        running.iter_mut().for_each(|r| *r /= shares);
         let learning_rate = self.learning_rate();
         let model = self.optim.step(learning_rate, self.model.clone(), grads);
         self.model = flat::load_running(model, &layout, &running).map_err(|e| helper_failed(&e))?;

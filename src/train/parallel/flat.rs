@@ -132,11 +132,18 @@ async fn read(model: &ConvNet, only_running: Option<bool>) -> Result<Vec<f32>, R
     let _synced = model.valid();
     let mut collect = Collect(Vec::new(), only_running);
     model.visit(&mut collect);
-    let mut out = Vec::new();
-    for data in read_many(collect.0).await? {
-        out.extend(data.to_f32s()?);
+    read_joined(collect.0).await
+}
+
+/// `parts` read back as one vector, joined into one tensor first. Burn's ndarray backend reads a
+/// tensor that something else still holds (the model, the gradient store) number by number,
+/// through a dynamic-rank iterator: ~1 ms for this model's 37,000 numbers in WebAssembly, on
+/// every step's critical path. The joined tensor is its own, and is read in one piece (~0.1 ms).
+async fn read_joined(parts: Vec<Tensor<1>>) -> Result<Vec<f32>, ReadError> {
+    if parts.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    read_many([Tensor::cat(parts, 0)]).await?[0].to_f32s()
 }
 
 /// All of `model`'s numbers: weights and running statistics.
@@ -215,24 +222,19 @@ pub fn load_running(model: ConvNet, layout: &Layout, values: &[f32]) -> Result<C
 }
 
 /// The gradients of the trained tensors, flattened in visiting order (zeros for a tensor that
-/// got none).
-pub async fn gradients(grads: &GradientsParams, layout: &Layout) -> Result<Vec<f32>, ReadError> {
-    let trained: Vec<(&Entry, Option<Tensor<1>>)> = layout
+/// got none; `device` is the gradients' own, the model's inner device).
+pub async fn gradients(
+    grads: &GradientsParams,
+    layout: &Layout,
+    device: &Device,
+) -> Result<Vec<f32>, ReadError> {
+    let parts: Vec<Tensor<1>> = layout
         .0
         .iter()
         .filter(|e| !e.running)
-        .map(|e| (e, grad_flat(grads, e)))
+        .map(|e| grad_flat(grads, e).unwrap_or_else(|| Tensor::zeros([e.numbers()], device)))
         .collect();
-    let present = trained.iter().filter_map(|(_, g)| g.clone());
-    let mut read = read_many(present).await?.into_iter();
-    let mut out = Vec::with_capacity(layout.trained());
-    for (entry, grad) in &trained {
-        match grad {
-            Some(_) => out.extend(read.next().expect("one read per gradient").to_f32s()?),
-            None => out.extend(std::iter::repeat_n(0.0, entry.numbers())),
-        }
-    }
-    Ok(out)
+    read_joined(parts).await
 }
 
 /// An entry's gradient as a flat tensor (gradients have the tensor's rank: 1, 2 or 4 here).

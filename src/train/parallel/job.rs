@@ -18,6 +18,8 @@ pub struct ReplicaSetup {
     pub loss: Loss,
     /// The class-balanced losses' weights (one per class).
     pub class_weights: Option<Vec<f32>>,
+    /// The training images' normalisation (the helper normalises its shards' records).
+    pub stats: ChannelStats,
 }
 
 /// One step's share of one helper.
@@ -26,13 +28,26 @@ pub struct ShardJob {
     /// Every number of the trainer's model (`flat::parameters`), running statistics included.
     #[serde(with = "as_bytes::floats")]
     pub parameters: Vec<f32>,
-    /// The shard's images, normalised (and augmented) as the trainer made them: `[n, 3, 32, 32]`.
-    #[serde(with = "as_bytes::floats")]
-    pub images: Vec<f32>,
-    pub labels: Vec<u8>,
+    /// The shard's whole records (label byte and image), as the trainer drew them (after
+    /// experiment C's texture randomisation, when on): a quarter of the bytes of the normalised
+    /// images, which the helper makes itself, as the trainer would.
+    #[serde(with = "as_bytes::bytes")]
+    pub records: Vec<u8>,
+    /// How each image is augmented, when the run augments.
+    pub augment: Option<Augment>,
     /// The shard's share of the batch (its loss is weighted by it).
     pub weight: f32,
     pub dropout_seed: u64,
+}
+
+/// What draws a shard's augmentation: each image's crop and flip come from the run's seed, the
+/// epoch and the image's index in the training set (`data::augment::Augmentation::for_image`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Augment {
+    pub seed: u64,
+    pub epoch: u64,
+    /// The shard's images' indices, in its order.
+    pub indices: Vec<u32>,
 }
 
 /// A helper's answer.

@@ -28,7 +28,7 @@ use std::ops::Range;
 use std::pin::Pin;
 
 pub use in_process::InProcess;
-pub use job::{EvalJob, Job, Outcome, ReplicaSetup, ShardJob, ShardOutcome};
+pub use job::{Augment, EvalJob, Job, Outcome, ReplicaSetup, ShardJob, ShardOutcome};
 pub use predict::Shares;
 pub use replica::{Replica, ShardPass, backward_on_shard};
 
@@ -62,21 +62,42 @@ pub fn check_jobs(jobs: &[Job], helpers: usize) -> Result<(), ShardError> {
     Ok(())
 }
 
-/// `len` images split into `parts` contiguous shards, the first ones one larger when it does
-/// not divide; never an empty shard (fewer shards when `len < parts`).
-pub fn shards(len: usize, parts: usize) -> Vec<Range<usize>> {
+/// `len` images split into `parts` contiguous shards: even (the first ones one larger when it
+/// does not divide), then each helper's shard lends the first (the trainer's) `lent` images —
+/// none where an even share holds fewer than 16 per image lent. Never an empty shard (fewer
+/// shards when `len < parts`).
+///
+/// Why the trainer takes more: a helper's shard also carries the exchange (its job's and its
+/// answer's encoding, transfer and reading), which the trainer would otherwise wait for. Fixed,
+/// not measured per run, so that a seeded run replays for a given number of workers.
+pub fn shards(len: usize, parts: usize, lent: usize) -> Vec<Range<usize>> {
     let parts = parts.clamp(1, len.max(1));
     let (each, extra) = (len / parts, len % parts);
+    let lent = lent.min(each / 16);
     let mut start = 0;
     (0..parts)
         .map(|k| {
-            let size = each + usize::from(k < extra);
+            let even = each + usize::from(k < extra);
+            let size = match k {
+                0 => even + lent * (parts - 1),
+                _ => even - lent,
+            };
             let range = start..start + size;
             start += size;
             range
         })
         .collect()
 }
+
+/// Images each helper lends the trainer of a training step. Measured on a 2-core machine in
+/// Chromium (`make bench`, docs/benchmarks.md): a step's exchange costs about what training one
+/// image does (1.4 ms; 1.5 ms an image), and one image lent closes a gap of two (the trainer's
+/// shard grows by one, the helper's shrinks by one): a 64-image batch in 2 workers splits 33, 31.
+pub const TRAINING_LENT: usize = 1;
+
+/// Images each helper lends the trainer of an evaluation: its exchange (the weights and ~500
+/// test records out, the predictions back: ~3 ms) against 0.35 ms an image scored.
+pub const EVALUATION_LENT: usize = 4;
 
 /// The dropout seed of shard `shard` of iteration `iteration` (shard 0's is the one-worker
 /// trainer's, so one worker replays as before).

@@ -3,7 +3,7 @@
 
 use burn::prelude::*;
 
-use super::{EvalJob, Job, Outcome, ShardError, ShardPool, flat, shards};
+use super::{EVALUATION_LENT, EvalJob, Job, Outcome, ShardError, ShardPool, flat, shards};
 use crate::compute::ReadError;
 use crate::data::augment::ChannelStats;
 use crate::nn::convnet::ConvNet;
@@ -38,7 +38,7 @@ impl<'a> Shares<'a> {
         device: &Device,
     ) -> Result<Vec<usize>, TrainError> {
         let failed = |e: ShardError| TrainError::Helpers(e.0);
-        let parts = shards(records.len(), self.workers());
+        let parts = shards(records.len(), self.workers(), EVALUATION_LENT);
         let jobs = parts[1..]
             .iter()
             .map(|part| {

@@ -8,10 +8,11 @@ use burn::prelude::*;
 use super::flat::{self, Layout};
 use super::{EvalJob, Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome};
 use crate::compute::{ToF32s, read_many};
-use crate::data::cifar::{CLASSES, IMAGE_BYTES, RECORD_BYTES};
+use crate::data::augment::ChannelStats;
+use crate::data::cifar::{CLASSES, RECORD_BYTES};
 use crate::nn::convnet::{ConvNet, ConvPath};
 use crate::nn::losses::{Loss, loss};
-use crate::train::engine::{one_hot, predict_records};
+use crate::train::engine::{image_values, one_hot, predict_records};
 
 /// Test images a helper scores at once.
 const EVAL_CHUNK: usize = 100;
@@ -51,6 +52,31 @@ pub fn backward_on_shard(
     }
 }
 
+/// `job`'s records, one slice each, and their labels; or why they are not a shard.
+fn shard_records(job: &ShardJob) -> Result<(Vec<&[u8]>, Vec<usize>), ShardError> {
+    let bytes = job.records.len();
+    if bytes == 0 || !bytes.is_multiple_of(RECORD_BYTES) {
+        return Err(ShardError(format!(
+            "{bytes} bytes of training images are not whole records"
+        )));
+    }
+    let records: Vec<&[u8]> = job.records.chunks(RECORD_BYTES).collect();
+    let labels: Vec<usize> = records.iter().map(|r| usize::from(r[0])).collect();
+    if let Some(&label) = labels.iter().find(|&&l| l >= CLASSES) {
+        return Err(ShardError(format!("label {label} is not a class")));
+    }
+    if let Some(augment) = &job.augment
+        && augment.indices.len() != records.len()
+    {
+        return Err(ShardError(format!(
+            "{} augmentations for {} images",
+            augment.indices.len(),
+            records.len()
+        )));
+    }
+    Ok((records, labels))
+}
+
 /// A helper's replica.
 pub struct Replica {
     model: ConvNet,
@@ -59,6 +85,7 @@ pub struct Replica {
     eval_path: ConvPath,
     loss: Loss,
     class_weights: Option<Tensor<1>>,
+    stats: ChannelStats,
 }
 
 impl Replica {
@@ -90,6 +117,7 @@ impl Replica {
             eval_path: setup.eval_path,
             loss: setup.loss,
             class_weights,
+            stats: setup.stats,
         })
     }
 
@@ -122,25 +150,24 @@ impl Replica {
     /// The gradient of `job`'s shard at `job`'s weights.
     pub async fn compute(&mut self, job: &ShardJob) -> Result<ShardOutcome, ShardError> {
         let failed = |e: &dyn std::fmt::Display| ShardError(e.to_string());
-        let n = job.labels.len();
-        if n == 0 || job.images.len() != n * IMAGE_BYTES {
-            return Err(ShardError(format!(
-                "a shard of {n} labels came with {} numbers of images",
-                job.images.len()
-            )));
-        }
-        if let Some(&label) = job.labels.iter().find(|&&l| usize::from(l) >= CLASSES) {
-            return Err(ShardError(format!("label {label} is not a class")));
-        }
+        let (records, labels) = shard_records(job)?;
+        let n = labels.len();
         // A fresh copy (`valid()` gives the running statistics storage of their own), loaded.
         let model = flat::load_parameters(self.model.valid(), &self.layout, &job.parameters)
             .map_err(|e| failed(&e))?
             .train();
-        let images = Tensor::<4>::from_data(
-            TensorData::new(job.images.clone(), [n, 3, 32, 32]),
-            &self.device,
-        );
-        let labels: Vec<usize> = job.labels.iter().map(|&l| usize::from(l)).collect();
+        // Normalised (and augmented) as the trainer would have: the same function, the same bytes.
+        let indices: Vec<usize> = job
+            .augment
+            .iter()
+            .flat_map(|a| a.indices.iter().map(|&i| i as usize))
+            .collect();
+        let augment = job
+            .augment
+            .as_ref()
+            .map(|a| (a.seed, a.epoch, indices.as_slice()));
+        let values = image_values(&records, &self.stats, augment);
+        let images = Tensor::<4>::from_data(TensorData::new(values, [n, 3, 32, 32]), &self.device);
         let pass = backward_on_shard(
             &model,
             &self.device,
@@ -151,7 +178,7 @@ impl Replica {
             job.weight,
             job.dropout_seed,
         );
-        let gradients = flat::gradients(&pass.grads, &self.layout)
+        let gradients = flat::gradients(&pass.grads, &self.layout, &self.device.clone().inner())
             .await
             .map_err(|e| failed(&e))?;
         let running = flat::running(&model).await.map_err(|e| failed(&e))?;

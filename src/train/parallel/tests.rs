@@ -15,11 +15,23 @@ use burn::module::Module;
 
 #[test]
 fn a_batch_splits_into_contiguous_shards_never_empty() {
-    assert_eq!(shards(64, 2), vec![0..32, 32..64]);
-    assert_eq!(shards(7, 3), vec![0..3, 3..5, 5..7]);
-    assert_eq!(shards(2, 4), vec![0..1, 1..2], "fewer shards than workers");
-    assert_eq!(shards(5, 1), vec![0..5]);
-    assert_eq!(shards(5, 0), vec![0..5], "at least one");
+    assert_eq!(shards(64, 2, 0), vec![0..32, 32..64]);
+    assert_eq!(
+        shards(64, 2, 1),
+        vec![0..33, 33..64],
+        "the helper lends one"
+    );
+    assert_eq!(shards(64, 4, 1), vec![0..19, 19..34, 34..49, 49..64]);
+    assert_eq!(shards(1000, 2, 4), vec![0..504, 504..1000]);
+    assert_eq!(shards(30, 2, 1), vec![0..15, 15..30], "too few to lend");
+    assert_eq!(shards(7, 3, 1), vec![0..3, 3..5, 5..7]);
+    assert_eq!(
+        shards(2, 4, 1),
+        vec![0..1, 1..2],
+        "fewer shards than workers"
+    );
+    assert_eq!(shards(5, 1, 1), vec![0..5]);
+    assert_eq!(shards(5, 0, 1), vec![0..5], "at least one");
 }
 
 #[test]
@@ -69,8 +81,22 @@ fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn two_or_three_workers_take_the_one_worker_step_to_rounding_without_batch_norm() {
-    for helpers in [1, 2] {
-        let (mut alone, mut sharded) = twins(&settings(false), helpers);
+    // Augmented (the default), and with experiment C's texture randomisation: each helper makes
+    // its shard's images from the records it is sent, as the trainer would have. Batches of 20
+    // split evenly; of 40, the helper lends the trainer an image (21 and 19).
+    for (helpers, texture_randomised, batch) in [
+        (1, false, 20),
+        (2, false, 20),
+        (1, true, 20),
+        (1, false, 40),
+    ] {
+        let settings = TrainSettings {
+            texture_randomised,
+            batch,
+            ..settings(false)
+        };
+        assert!(settings.augment);
+        let (mut alone, mut sharded) = twins(&settings, helpers);
         assert_eq!(sharded.workers(), helpers + 1);
         let before = numbers(&alone);
         for _ in 0..3 {
@@ -109,8 +135,8 @@ fn the_replicas_share_one_model_they_answer_with_the_same_numbers() {
     let images = crate::train::engine::image_values(&records, &alone.stats, None);
     let job = ShardJob {
         parameters,
-        images: images.clone(),
-        labels: labels.iter().map(|&l| l as u8).collect(),
+        records: records.concat(),
+        augment: None,
         weight: 0.5,
         dropout_seed: 1,
     };
@@ -129,7 +155,12 @@ fn the_replicas_share_one_model_they_answer_with_the_same_numbers() {
         1,
     );
     let layout = flat::Layout::of(alone.model());
-    let own = pollster::block_on(flat::gradients(&pass.grads, &layout)).unwrap();
+    let own = pollster::block_on(flat::gradients(
+        &pass.grads,
+        &layout,
+        &alone.device().clone().inner(),
+    ))
+    .unwrap();
     assert_eq!(own.len(), layout.trained());
     assert!(largest_difference(&own, &outcome.gradients) < 1e-6);
     assert_eq!(outcome.predicted.len(), 4);

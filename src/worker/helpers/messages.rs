@@ -12,15 +12,23 @@ pub enum ToHelper {
     Job(Job),
 }
 
+/// When a helper's job arrived, when it began computing it (after reading it) and when it was
+/// done (before writing the answer), on the page's shared clock (`tasks::shared_clock_ms`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Times {
+    pub arrived: f64,
+    pub started: f64,
+    pub done: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum FromHelper {
     /// Loaded, listening.
     Started,
     /// Holds a replica of the run's network.
     SetUp,
-    /// The outcome, with the helper's time computing it and from the job's arrival to this
-    /// answer (reading the job included), in ms.
-    Done(Outcome, f64, f64),
+    /// The outcome, and when the helper did it.
+    Done(Outcome, Times),
     /// The setup or the job could not be done, and why.
     Failed(String),
 }

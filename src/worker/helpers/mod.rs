@@ -17,14 +17,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions};
 
-use messages::{FromHelper, ToHelper, decode, encode};
+use messages::{FromHelper, Times, ToHelper, decode, encode};
 pub use serve::serve;
 
 use crate::protocol::Backend;
 use crate::train::engine::Trainer;
-use crate::train::parallel::{Job, Outcomes, ReplicaSetup, ShardError, ShardPool, check_jobs};
+use crate::train::parallel::{
+    Job, Outcome, Outcomes, ReplicaSetup, ShardError, ShardPool, check_jobs,
+};
 use crate::worker::envelope::scope;
-use crate::worker::tasks::now_ms;
+use crate::worker::tasks::shared_clock_ms;
 
 /// The name a helper worker is started under (`worker::start` serves jobs under it).
 pub const HELPER_NAME: &str = "lectern-helper";
@@ -124,6 +126,16 @@ impl Helper {
             .map_err(|e| format!("could not reach a helper worker ({e:?})"))
     }
 
+    /// Its answer to a job, and when it did the job.
+    async fn hear_done(&self) -> Result<(Outcome, Times), ShardError> {
+        match self.hear().await.map_err(ShardError)? {
+            FromHelper::Done(outcome, times) => Ok((outcome, times)),
+            _ => Err(ShardError(
+                "a helper answered out of turn (not a job's outcome)".into(),
+            )),
+        }
+    }
+
     /// Its next message.
     async fn hear(&self) -> Result<FromHelper, String> {
         let ready = self.inbox.borrow_mut().heard.pop_front();
@@ -180,10 +192,16 @@ pub async fn share(trainer: Trainer, backend: &Backend) -> (Trainer, Option<Shar
 pub struct HelperPool {
     helpers: Vec<Helper>,
     sent: usize,
-    /// When the jobs were last sent, when sending them ended (ms), and whether they train.
-    sent_at: Option<(f64, f64, bool)>,
-    /// When the step before began (ms).
+    sent_at: Option<Sent>,
+    /// When the step before sent its jobs (shared clock, ms).
     last_step: Option<f64>,
+}
+
+/// When the jobs last sent began and ended going out (shared clock, ms), and whether they train.
+struct Sent {
+    posting: f64,
+    posted: f64,
+    training: bool,
 }
 
 impl HelperPool {
@@ -252,44 +270,49 @@ impl ShardPool for HelperPool {
     fn send(&mut self, jobs: Vec<Job>) -> Result<(), ShardError> {
         check_jobs(&jobs, self.helpers.len())?;
         let training = matches!(jobs.first(), Some(Job::Train(_)));
-        let now = now_ms();
+        let posting = shared_clock_ms();
         self.sent = jobs.len();
         for (helper, job) in self.helpers.iter().zip(jobs) {
             helper.post(&ToHelper::Job(job)).map_err(ShardError)?;
         }
-        self.sent_at = Some((now, now_ms(), training));
+        self.sent_at = Some(Sent {
+            posting,
+            posted: shared_clock_ms(),
+            training,
+        });
         Ok(())
     }
 
     fn receive(&mut self) -> Outcomes<'_> {
         let sent = std::mem::take(&mut self.sent);
-        let own_done = now_ms();
+        let own_done = shared_clock_ms();
         Box::pin(async move {
             let mut outcomes = Vec::with_capacity(sent);
-            let (mut computing, mut handling) = (0f64, 0f64);
+            // The slowest helper's: its job's way to it, its computing, and its answer's way
+            // back past this worker's own share (while this worker computes, the answer waits
+            // unseen at no cost to the step).
+            let (mut delivery, mut computing, mut answer) = (0f64, 0f64, 0f64);
+            let posting = self.sent_at.as_ref().map_or(own_done, |s| s.posting);
             for helper in &self.helpers[..sent] {
-                match expect(helper.hear().await, "a job's outcome", |m| {
-                    matches!(m, FromHelper::Done(..))
-                })? {
-                    FromHelper::Done(outcome, compute, handle) => {
-                        outcomes.push(outcome);
-                        computing = computing.max(compute);
-                        handling = handling.max(handle);
-                    }
-                    _ => unreachable!("expect checked it"),
-                }
+                let (outcome, times) = helper.hear_done().await?;
+                outcomes.push(outcome);
+                let read = shared_clock_ms();
+                delivery = delivery.max(times.started - posting);
+                computing = computing.max(times.done - times.started);
+                answer = answer.max(read - times.done.max(own_done));
             }
+            let waited = shared_clock_ms() - own_done;
             match self.sent_at.take() {
                 // A step is timed from its jobs' sending to the next step's.
-                Some((began, posted, true)) => {
-                    if let Some(before) = self.last_step.replace(began) {
-                        let round_trip = now_ms() - began;
-                        let own = own_done - posted;
-                        timings::step([began - before, own, round_trip, computing, handling]);
+                Some(s) if s.training => {
+                    if let Some(before) = self.last_step.replace(s.posting) {
+                        let step = s.posting - before;
+                        let own = own_done - s.posted;
+                        timings::step([step, own, waited, delivery, computing, answer]);
                     }
                 }
-                Some((began, posted, false)) => {
-                    timings::evaluation([own_done - posted, now_ms() - began, computing, handling])
+                Some(s) => {
+                    timings::evaluation([own_done - s.posted, waited, delivery, computing, answer])
                 }
                 None => {}
             }

@@ -11,11 +11,11 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use web_sys::MessageEvent;
 
-use super::messages::{FromHelper, ToHelper, decode, encode};
+use super::messages::{FromHelper, Times, ToHelper, decode, encode};
 use crate::compute::ndarray_device;
 use crate::train::parallel::Replica;
 use crate::worker::envelope::scope;
-use crate::worker::tasks::now_ms;
+use crate::worker::tasks::shared_clock_ms;
 
 fn reply(message: &FromHelper) {
     let bytes = Uint8Array::from(encode(message).as_slice());
@@ -30,7 +30,7 @@ pub fn serve() {
     console_error_panic_hook::set_once();
     let replica: Rc<RefCell<Option<Replica>>> = Rc::default();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let arrived = now_ms();
+        let arrived = shared_clock_ms();
         let bytes = Uint8Array::new(&event.data()).to_vec();
         match decode::<ToHelper>(&bytes) {
             Err(why) => reply(&FromHelper::Failed(why)),
@@ -48,12 +48,16 @@ pub fn serve() {
                     let Some(mut r) = replica.borrow_mut().take() else {
                         return reply(&FromHelper::Failed("a job came before the setup".into()));
                     };
-                    let started = now_ms();
+                    let started = shared_clock_ms();
                     let outcome = r.run(&job).await;
-                    let done = now_ms();
+                    let times = Times {
+                        arrived,
+                        started,
+                        done: shared_clock_ms(),
+                    };
                     *replica.borrow_mut() = Some(r);
                     reply(&match outcome {
-                        Ok(outcome) => FromHelper::Done(outcome, done - started, done - arrived),
+                        Ok(outcome) => FromHelper::Done(outcome, times),
                         Err(e) => FromHelper::Failed(e.0),
                     });
                 });

@@ -1,8 +1,7 @@
 //! What data-parallel training costs, for `make bench` (`tests/e2e/bench_workers.mjs`) to read:
-//! per step, the whole step, this worker's own shard, the helpers' round trip and their compute
-//! (the rest of the round trip is the exchange: encoding, transfer, decoding); the same for each
-//! evaluation in shares; per epoch, the workers, the training throughput and the evaluation's
-//! time. Kept in the worker's global
+//! per step, the whole step, this worker's own shard, its wait for the helpers, and the slowest
+//! helper's exchange and compute; the same for each evaluation in shares; per epoch, the workers,
+//! the training throughput and the evaluation's time. Kept in the worker's global
 //! `lecternTimings` (plain numbers; the last [`KEPT`] steps), written as they happen.
 
 use js_sys::{Array, Object, Reflect};
@@ -11,16 +10,18 @@ use wasm_bindgen::{JsCast, JsValue};
 /// Rows kept in each list.
 const KEPT: u32 = 400;
 
-/// One data-parallel step: its whole time, this worker's shard, the helpers' round trip (from
-/// sending their jobs to the last answer), the longest helper compute and the longest time a
-/// helper held its job (from its arrival to its answer: reading it, computing), all ms.
-pub fn step(times: [f64; 5]) {
+/// One data-parallel step, all ms: its whole time; this worker's own shard; its wait after it,
+/// until it had read every helper's answer; then the slowest helper's: job delivery (encoding,
+/// transfer and reading, from the posting to the helper's start), computing, and answer
+/// (encoding, transfer and reading, counted from the end of this worker's own shard if that came
+/// later: the exchange's part the step waits for).
+pub fn step(times: [f64; 6]) {
     keep("steps", &times);
 }
 
-/// One evaluation in shares: this worker's share, the helpers' round trip, compute and
-/// handling (ms).
-pub fn evaluation(times: [f64; 4]) {
+/// One evaluation in shares, as [`step`] without the whole: this worker's share, its wait, and
+/// the slowest helper's delivery, computing and answer (ms).
+pub fn evaluation(times: [f64; 5]) {
     keep("evaluations", &times);
 }
 
