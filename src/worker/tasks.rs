@@ -5,21 +5,22 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+/// This worker's (or window's) `performance`, if it has one.
+fn performance() -> Option<web_sys::Performance> {
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+}
+
 /// Milliseconds from the worker's (or window's) `performance.now()`.
 pub fn now_ms() -> f64 {
-    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-        .ok()
-        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
-    performance.map(|p| p.now()).unwrap_or(0.0)
+    performance().map_or(0.0, |p| p.now())
 }
 
 /// Milliseconds on the clock every worker of the page shares (`performance.timeOrigin` plus
 /// `now()`: each worker's `now()` counts from its own start), to time a message between two.
 pub fn shared_clock_ms() -> f64 {
-    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-        .ok()
-        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
-    performance.map_or(0.0, |p| p.time_origin() + p.now())
+    performance().map_or(0.0, |p| p.time_origin() + p.now())
 }
 
 /// Resolves in a new task, after the messages waiting in the event loop were handled.

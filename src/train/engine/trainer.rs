@@ -26,8 +26,8 @@ use crate::train::checkpoint::{Checkpoint, CheckpointHeader};
 use crate::train::device_copy::copy_to;
 use crate::train::metrics::Confusion;
 use crate::train::parallel::{
-    Augment, Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome, ShardPool, Shares,
-    TRAINING_LENT, backward_on_shard, dropout_seed, flat, shards,
+    Augment, Job, Outcome, ReplicaSetup, ShardError, ShardJob, ShardOutcome, ShardPass, ShardPool,
+    Shares, TRAINING_LENT, backward_on_shard, dropout_seed, flat, shards,
 };
 use crate::train::progress::StepReport;
 
@@ -311,26 +311,32 @@ impl Trainer {
     /// next step).
     pub fn step(&mut self) -> bool {
         let (labels, values) = self.next_batch();
-        let images = Tensor::<4>::from_data(
-            TensorData::new(values, [labels.len(), 3, 32, 32]),
-            &self.device,
-        );
-        let seed = dropout_seed(self.settings.seed, self.iteration, 0);
-        let pass = backward_on_shard(
-            &self.model,
-            &self.device,
-            self.loss,
-            self.class_weights.clone(),
-            images,
-            &labels,
-            1.0,
-            seed,
-        );
+        let pass = self.own_pass(values, &labels, 1.0);
         let learning_rate = self.learning_rate();
         self.model = self
             .optim
             .step(learning_rate, self.model.clone(), pass.grads);
         self.advance(labels, pass.loss, pass.predicted, learning_rate)
+    }
+
+    /// This trainer's forward and backward pass on `values` (normalised images) with `labels`,
+    /// its loss weighted by `weight` (its share of the batch), dropout drawn as shard 0 — the
+    /// one-worker step's draw.
+    fn own_pass(&self, values: Vec<f32>, labels: &[usize], weight: f32) -> ShardPass {
+        let images = Tensor::<4>::from_data(
+            TensorData::new(values, [labels.len(), 3, 32, 32]),
+            &self.device,
+        );
+        backward_on_shard(
+            &self.model,
+            &self.device,
+            self.loss,
+            self.class_weights.clone(),
+            images,
+            labels,
+            weight,
+            dropout_seed(self.settings.seed, self.iteration, 0),
+        )
     }
 
     fn learning_rate(&self) -> f64 {
@@ -371,20 +377,7 @@ impl Trainer {
         pool.send(jobs).map_err(|e| helper_failed(&e.0))?;
         let own = parts[0].clone();
         let values = self.values_of(&records[own.clone()], &indices[own.clone()]);
-        let images = Tensor::<4>::from_data(
-            TensorData::new(values, [own.len(), 3, 32, 32]),
-            &self.device,
-        );
-        let pass = backward_on_shard(
-            &self.model,
-            &self.device,
-            self.loss,
-            self.class_weights.clone(),
-            images,
-            &labels[own.clone()],
-            own.len() as f32 / n as f32,
-            dropout_seed(seed, self.iteration, 0),
-        );
+        let pass = self.own_pass(values, &labels[own.clone()], own.len() as f32 / n as f32);
         let trained = pool.receive().await.and_then(|outcomes| {
             outcomes
                 .into_iter()
